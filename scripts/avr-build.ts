@@ -25,7 +25,16 @@ const LIBRARIES = ['SPI', 'EEPROM'];
 
 export interface FirmwareSize { flash: number; ram: number; text: number; data: number; bss: number }
 export interface BuildResult { name: string; hex: string; elf: string; size: FirmwareSize; cached: boolean }
-export interface BuildOptions { name: string; srcDir: string; defines?: string[]; quiet?: boolean }
+export interface BuildOptions {
+  name: string;
+  srcDir: string;
+  /** More source files compiled in (e.g. firmware drivers a test firmware reuses). */
+  extraSources?: string[];
+  /** More include directories. */
+  includeDirs?: string[];
+  defines?: string[];
+  quiet?: boolean;
+}
 
 function sourcesIn(dir: string, exts = ['.c', '.cpp', '.S']): string[] {
   if (!existsSync(dir)) return [];
@@ -101,7 +110,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const defines = opts.defines ?? [];
   const srcDir = resolve(opts.srcDir);
   const coreArchive = await buildCore();
-  const key = hashOf(allFiles(srcDir), [...defines, coreArchive]);
+  const extra = (opts.extraSources ?? []).map((f) => resolve(f));
+  const incDirs = (opts.includeDirs ?? []).map((d) => resolve(d));
+  const key = hashOf([...allFiles(srcDir), ...extra, ...incDirs.flatMap((d) => allFiles(d))], [...defines, coreArchive]);
   const out = join(BUILD_DIR, opts.name);
   const elf = join(out, `${opts.name}.elf`);
   const hex = join(out, `${opts.name}.hex`);
@@ -111,11 +122,11 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   }
   mkdirSync(join(out, 'obj'), { recursive: true });
   const coreDir = join(ARDUINO_AVR, 'cores/arduino');
-  const includes = [srcDir, coreDir, join(ARDUINO_AVR, 'variants/standard'),
+  const includes = [srcDir, ...incDirs, coreDir, join(ARDUINO_AVR, 'variants/standard'),
     ...LIBRARIES.map((l) => join(ARDUINO_AVR, 'libraries', l, 'src'))];
-  const srcs = sourcesIn(srcDir);
+  const srcs = [...sourcesIn(srcDir), ...extra];
   if (srcs.length === 0) throw new Error(`no sources in ${srcDir}`);
-  const objs = srcs.map((s) => join(out, 'obj', relative(srcDir, s).replace(/[/\\]/g, '_') + '.o'));
+  const objs = srcs.map((s) => join(out, 'obj', relative(ROOT, s).replace(/[/\\]/g, '_') + '.o'));
   await parallel(srcs.map((s, i) => [s, objs[i]] as const), 2,
     ([s, o]) => compile(s, o, includes, true, defines));
   await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', `-mmcu=${MCU}`,
@@ -138,7 +149,7 @@ export function buildMainFirmware(quiet = false): Promise<BuildResult> {
 }
 
 /** Test firmwares live in test/firmware/<name>/; they may include firmware/src headers. */
-export function buildTestFirmware(name: string, quiet = true): Promise<BuildResult> {
+export function buildTestFirmware(name: string, extraSources: string[] = [], quiet = true): Promise<BuildResult> {
   return buildFirmware({ name: `test-${name}`, srcDir: join(ROOT, 'test/firmware', name),
-    defines: [`-I${join(ROOT, 'firmware/src')}`], quiet });
+    includeDirs: [join(ROOT, 'firmware/src')], extraSources: extraSources.map((f) => resolve(ROOT, f)), quiet });
 }

@@ -6,7 +6,7 @@ try {
   const r = await buildMainFirmware();
   if (r.cached) console.log(`pmlcd: up to date, flash ${r.size.flash} B, static RAM ${r.size.ram} B -> ${r.hex}`);
   for (const n of names) {
-    const t = await buildTestFirmware(n, false);
+    const t = await buildTestFirmware(n, [], false);
     if (t.cached) console.log(`${t.name}: up to date`);
   }
 } catch (e) {
