@@ -2,8 +2,8 @@
 // arduino-core-avr. Used for the product firmware and for the test firmwares.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -70,6 +70,31 @@ async function compile(src: string, obj: string, includes: string[], strict: boo
   }
 }
 
+/**
+ * Test files run in parallel processes and may build the same firmware at once:
+ * a directory lock (mkdir is atomic) serialises builds of one output.
+ */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A builder killed mid-build leaves its lock behind; builds take seconds, not minutes.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 async function parallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>) {
   const queue = [...items];
   await Promise.all(Array.from({ length: limit }, async () => {
@@ -93,6 +118,8 @@ async function buildCore(): Promise<string> {
   const out = join(BUILD_DIR, 'core', key);
   const archive = join(out, 'core.a');
   if (existsSync(archive)) return archive;
+  return withLock(out, async () => {
+  if (existsSync(archive)) return archive;
   mkdirSync(out, { recursive: true });
   const includes = [coreDir, join(ARDUINO_AVR, 'variants/standard'), ...libDirs];
   const objs: string[] = [];
@@ -101,8 +128,10 @@ async function buildCore(): Promise<string> {
     objs.push(obj);
     await compile(src, obj, includes, false, []);
   });
-  await run('avr-gcc-ar', ['rcs', archive, ...objs.sort()]);
+  await run('avr-gcc-ar', ['rcs', `${archive}.tmp`, ...objs.sort()]);
+  await run('mv', [`${archive}.tmp`, archive]);
   return archive;
+  });
 }
 
 /** Compiles srcDir (recursively) against the Uno core; rebuilds only when sources or flags change. */
@@ -117,9 +146,11 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const elf = join(out, `${opts.name}.elf`);
   const hex = join(out, `${opts.name}.hex`);
   const stamp = join(out, 'build.key');
-  if (existsSync(hex) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) {
-    return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
-  }
+  const upToDate = () => existsSync(hex) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key;
+  if (upToDate()) return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
+  return withLock(out, async () => {
+  if (upToDate()) return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
+  rmSync(stamp, { force: true });
   mkdirSync(join(out, 'obj'), { recursive: true });
   const coreDir = join(ARDUINO_AVR, 'cores/arduino');
   const includes = [srcDir, ...incDirs, coreDir, join(ARDUINO_AVR, 'variants/standard'),
@@ -141,6 +172,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     console.log(`${opts.name}: flash ${size.flash} B of 32256, static RAM ${size.ram} B of 2048 -> ${relative(ROOT, hex)}`);
   }
   return { name: opts.name, hex, elf, size, cached: false };
+  });
 }
 
 /** The product firmware. */
