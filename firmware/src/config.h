@@ -42,3 +42,19 @@ extern Config cfg;
 CfgStatus configLoad();
 void configDefaults();
 bool configSave();
+
+// Status of the last configLoad(), for the banner.
+extern CfgStatus cfgStatus;
+
+// EEPROM layout: a header, then the Config struct. A different magic means
+// blank or foreign (defaults), a different layout version or length means an
+// older firmware's settings (defaults, reported as "old").
+#define CFG_EEPROM_ADDR 0
+#define CFG_MAGIC 0x4C50         // "PL", little-endian
+#define CFG_LAYOUT_VERSION 1
+struct ConfigHeader {
+  uint16_t magic;
+  uint8_t layout;
+  uint16_t length;               // sizeof(Config)
+  uint16_t crc;                  // CRC-16/CCITT (0xFFFF start) over the Config bytes
+};

@@ -1,49 +1,178 @@
-// Placeholder firmware: proves the toolchain, the pin map and the simulator.
-// Replaced by the real firmware (issue: firmware part 1).
+// pmlcd firmware: modes, host-lost handling, watchdog and idle sleep.
+// Host mode speaks serial protocol v1 (protocol.cpp); LCDproc mode speaks
+// lcdserializer (lcdproc.cpp); network mode lives behind netmode.h.
 #include <Arduino.h>
+#include <avr/sleep.h>
+#include <avr/wdt.h>
+#include "app.h"
+#include "backlight.h"
 #include "board_pins.h"
+#include "config.h"
+#include "display.h"
+#include "lcdproc.h"
+#include "line_reader.h"
+#include "netmode.h"
+#include "protocol.h"
+#include "version.h"
 
-static void lcdNibble(uint8_t n) {
-  PORTC = (PORTC & 0xF0) | (n & 0x0F);
-  digitalWrite(PMLCD_PIN_LCD_E, HIGH);
-  delayMicroseconds(1);
-  digitalWrite(PMLCD_PIN_LCD_E, LOW);
+#define BAUD 115200
+// Longest legitimate stall is an EEPROM save (fed per byte) or a full redraw
+// (~2 ms); 2 s leaves room for network mode's steps.
+#define WATCHDOG_TIMEOUT WDTO_2S
+#define HEARTBEAT_HALF_PERIOD_MS 500
+// Bytes handled per loop pass, so the watchdog is fed during a long stream.
+#define BYTES_PER_PASS SERIAL_RX_BUFFER_SIZE
+
+static const char BOOT_LINE1[] PROGMEM = "pmlcd " PMLCD_FW_VERSION;
+static const char BOOT_LINE2[] PROGMEM = "waiting for host";
+static const char LCDPROC_LINE1[] PROGMEM = "LCDproc mode";
+static const char LCDPROC_LINE2[] PROGMEM = "waiting for LCDd";
+static const char NO_DATA[] PROGMEM = "NO DATA ";
+
+static uint8_t activeMode = MODE_HOST;
+static uint32_t lastCommandMs;
+static bool hostLost;      // no accepted command for host.timeout seconds
+static bool hostDrew;      // network mode: the host's frame owns the display
+static bool netRunning;    // netmodeBegin() called, netmodeEnd() not yet
+static bool heartbeatOn;
+static uint32_t noDataSecond;
+
+static void startNet() {
+  if (!netRunning) netmodeBegin();
+  netRunning = true;
 }
 
-static void lcdByte(uint8_t rs, uint8_t b) {
-  digitalWrite(PMLCD_PIN_LCD_RS, rs);
-  lcdNibble(b >> 4);
-  lcdNibble(b);
-  delayMicroseconds(100);
+static void stopNet() {
+  if (netRunning) netmodeEnd();
+  netRunning = false;
 }
 
-static void lcdText(const __FlashStringHelper *s) {
-  const char *p = reinterpret_cast<const char *>(s);
-  for (char c = pgm_read_byte(p); c; c = pgm_read_byte(++p)) lcdByte(HIGH, c);
+static void enterMode(uint8_t m) {
+  stopNet();
+  if (activeMode == MODE_LCDPROC && m != MODE_LCDPROC) displayReinit();
+  activeMode = m;
+  hostLost = hostDrew = false;
+  lastCommandMs = millis();
+  if (m == MODE_NET) {
+    startNet();
+  } else if (m == MODE_LCDPROC) {
+    displayFrameP(LCDPROC_LINE1, LCDPROC_LINE2);
+    lcdprocBegin();
+  }
+}
+
+bool appModeAvailable(uint8_t m) { return m != MODE_NET || netmodeAvailable(); }
+
+void appSwitchMode(uint8_t m) {
+  enterMode(m);
+  if (cfg.mode != m) {
+    cfg.mode = m;
+    configSave();
+  }
+}
+
+uint8_t appMode() { return activeMode; }
+
+void appHostDrew() { hostDrew = true; }
+
+void appCommandAccepted() {
+  lastCommandMs = millis();
+  if (!hostLost) return;
+  hostLost = false;
+  Serial.print(F("# host back\n"));
+  if (activeMode == MODE_HOST) {
+    stopNet();
+    displayFlush();  // the host's last frame replaces the host-lost screen
+  }
+}
+
+// "NO DATA mm:ss" counting up from the last accepted command.
+static void showNoData(uint32_t now) {
+  uint32_t s = (now - lastCommandMs) / 1000;
+  if (s == noDataSecond) return;
+  noDataSecond = s;
+  uint8_t f[DISPLAY_CELLS];
+  memset(f, ' ', sizeof f);
+  strncpy_P(reinterpret_cast<char *>(f), NO_DATA, sizeof NO_DATA - 1);
+  char mmss[12];
+  ultoa(s / 60, mmss, 10);
+  uint8_t at = sizeof NO_DATA - 1;
+  if (s / 60 < 10) f[at++] = '0';
+  for (char *c = mmss; *c && at < DISPLAY_COLS - 3; c++) f[at++] = *c;
+  f[at++] = ':';
+  f[at++] = '0' + (s % 60) / 10;
+  f[at++] = '0' + s % 10;
+  strncpy_P(reinterpret_cast<char *>(f) + DISPLAY_COLS, BOOT_LINE2, DISPLAY_COLS);
+  displayTransient(f);
+}
+
+static void readSerial() {
+  for (uint8_t n = 0; n < BYTES_PER_PASS && Serial.available(); n++) {
+    uint8_t b = Serial.read();
+    if (activeMode == MODE_LCDPROC) {
+      lcdprocByte(b);
+      continue;
+    }
+    LineStatus st = lineFeed(b);
+    if (st != LINE_PENDING) {
+      protocolLine(st);
+      return;
+    }
+  }
+}
+
+static void checkHostLost(uint32_t now) {
+  // LCDd may stay quiet for as long as its screen does not change.
+  if (hostLost || activeMode == MODE_LCDPROC) return;
+  if (now - lastCommandMs < cfg.hostTimeoutSec * 1000UL) return;
+  hostLost = true;
+  hostDrew = false;
+  noDataSecond = 0xFFFFFFFF;
+  Serial.print(F("# host lost\n"));
+  if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable()) startNet();
+}
+
+static void idle() {
+  cli();
+  if (!Serial.available()) {
+    set_sleep_mode(SLEEP_MODE_IDLE);
+    sleep_enable();
+    sei();  // the instruction after sei runs first: no wake-up is lost in between
+    sleep_cpu();
+    sleep_disable();
+  }
+  sei();
 }
 
 void setup() {
-  pinMode(PMLCD_PIN_SD_CS, OUTPUT);
+  wdt_enable(WATCHDOG_TIMEOUT);
+  pinMode(PMLCD_PIN_SD_CS, OUTPUT);  // keep the shield's SD card and W5100 off the bus
   digitalWrite(PMLCD_PIN_SD_CS, HIGH);
   pinMode(PMLCD_PIN_ETH_CS, OUTPUT);
   digitalWrite(PMLCD_PIN_ETH_CS, HIGH);
-  pinMode(PMLCD_PIN_LCD_RS, OUTPUT);
-  pinMode(PMLCD_PIN_LCD_E, OUTPUT);
-  DDRC |= 0x0F;
-  Serial.begin(115200);
-  Serial.println(F("PMLCD placeholder"));
-  delay(50);
-  lcdNibble(3); delay(5);
-  lcdNibble(3); delayMicroseconds(150);
-  lcdNibble(3); delayMicroseconds(150);
-  lcdNibble(2); delayMicroseconds(100);
-  lcdByte(LOW, 0x28);
-  lcdByte(LOW, 0x0C);
-  lcdByte(LOW, 0x01); delay(3);
-  lcdByte(LOW, 0x06);
-  lcdText(F("pmlcd"));
-  lcdByte(LOW, 0xC0);
-  lcdText(F("placeholder"));
+  Serial.begin(BAUD);
+  configLoad();
+  backlightBegin();
+  displayBegin();
+  displayFrameP(BOOT_LINE1, BOOT_LINE2);
+  enterMode(cfg.mode);
+  protocolBanner();
 }
 
-void loop() {}
+void loop() {
+  wdt_reset();
+  readSerial();
+  uint32_t now = millis();
+  checkHostLost(now);
+  bool hostOwns = (activeMode == MODE_HOST && !hostLost) || (activeMode == MODE_NET && hostDrew);
+  if (netRunning && !hostOwns) {
+    netmodeLoop();
+  } else if (activeMode == MODE_HOST && hostLost) {
+    showNoData(now);
+  } else if (hostOwns) {
+    bool on = (now / HEARTBEAT_HALF_PERIOD_MS) & 1;
+    if (on != heartbeatOn) displayHeartbeat(heartbeatOn = on);
+  }
+  backlightUpdate(activeMode == MODE_HOST && hostLost && !netRunning);
+  idle();
+}

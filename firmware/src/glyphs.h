@@ -1,0 +1,15 @@
+// Glyph sets: 8 CGRAM glyphs x 8 rows (top first, bit 4 = leftmost pixel) in flash.
+#pragma once
+#include <avr/pgmspace.h>
+#include <stdint.h>
+
+#define GLYPH_SET_BYTES 64
+#define GLYPH_DOWN 0
+#define GLYPH_UP 1
+#define GLYPH_BAR1 2  // bar cells of 1-4 columns are GLYPH_BAR1 + columns - 1
+#define GLYPH_HEART 6
+#define GLYPH_DEGREE 7
+#define LCD_FULL_BLOCK 0xFF
+
+// The "main" set of docs/screens.md, loaded at boot.
+extern const uint8_t GLYPHS_MAIN[GLYPH_SET_BYTES] PROGMEM;

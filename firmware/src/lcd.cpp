@@ -1,0 +1,96 @@
+#include "lcd.h"
+#include <Arduino.h>
+#include "board_pins.h"
+
+// The bus code below writes the ports directly; keep it in step with the pin map.
+static_assert(PMLCD_PIN_LCD_RS == 8 && PMLCD_PIN_LCD_E == 9, "LCD RS/E expected on PB0/PB1");
+static_assert(PMLCD_PIN_LCD_D4 == 14 && PMLCD_PIN_LCD_D7 == 17, "LCD D4-D7 expected on PC0-PC3");
+
+#define RS_BIT 0
+#define E_BIT 1
+#define DATA_MASK 0x0F
+
+// Timer1 at F_CPU/8: 2 ticks per microsecond, wraps every 32.7 ms. A wrapped
+// difference can only make the driver wait longer than needed, never shorter.
+#define TICKS_PER_US 2
+// 37 us and 1.52 ms at 270 kHz, scaled to 190 kHz (x270/190), plus one timer
+// tick of margin and rounded up.
+#define EXEC_SHORT_TICKS (54 * TICKS_PER_US)
+#define EXEC_LONG_TICKS (2200 * TICKS_PER_US)
+// Initialisation waits (HD44780U figure 24, 4-bit): >= 40 ms after power-up,
+// >= 4.1 ms after the first 0x3, >= 100 us after the second.
+#define POWER_UP_MS 50
+#define INIT_WAIT1_TICKS (4500 * TICKS_PER_US)
+#define INIT_WAIT2_TICKS (150 * TICKS_PER_US)
+
+static uint16_t lastLatch;  // Timer1 count when the last instruction was latched
+static uint16_t busyTicks;  // its execution time
+
+static inline uint16_t now() { return TCNT1; }
+
+static void waitReady() {
+  while ((uint16_t)(now() - lastLatch) < busyTicks) {
+  }
+}
+
+// E high for >= 450 ns (8 cycles at 16 MHz) and a full E cycle >= 1000 ns:
+// sbi/cbi back to back would give only 2 cycles.
+static inline void pulseE() {
+  PORTB |= _BV(E_BIT);
+  __asm__ __volatile__("nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n");
+  PORTB &= ~_BV(E_BIT);
+  __asm__ __volatile__("nop\n nop\n nop\n nop\n nop\n nop\n");
+}
+
+static inline void nibble(uint8_t n) {
+  PORTC = (PORTC & ~DATA_MASK) | (n & DATA_MASK);
+  pulseE();
+}
+
+static void send(bool rs, uint8_t b, uint16_t execTicks) {
+  waitReady();
+  if (rs) PORTB |= _BV(RS_BIT);
+  else PORTB &= ~_BV(RS_BIT);
+  nibble(b >> 4);
+  nibble(b);
+  lastLatch = now();
+  busyTicks = execTicks;
+}
+
+// A single 8-bit-mode instruction during initialisation: one E pulse.
+static void initNibble(uint8_t n, uint16_t waitTicks) {
+  waitReady();
+  PORTB &= ~_BV(RS_BIT);
+  nibble(n);
+  lastLatch = now();
+  busyTicks = waitTicks;
+}
+
+void lcdCommand(uint8_t cmd) {
+  // Return home is 0000001x: both 0x02 and 0x03.
+  bool slow = cmd == LCD_CLEAR || (cmd & 0xFE) == LCD_HOME;
+  send(false, cmd, slow ? EXEC_LONG_TICKS : EXEC_SHORT_TICKS);
+}
+
+void lcdData(uint8_t code) { send(true, code, EXEC_SHORT_TICKS); }
+
+void lcdBegin() {
+  TCCR1A = 0;
+  TCCR1B = _BV(CS11);
+  DDRB |= _BV(RS_BIT) | _BV(E_BIT);
+  PORTB &= ~(_BV(RS_BIT) | _BV(E_BIT));
+  DDRC |= DATA_MASK;
+  // millis() starts at reset; the bootloader (if any) only adds to the wait.
+  while (millis() < POWER_UP_MS) {
+  }
+  busyTicks = 0;
+  initNibble(0x3, INIT_WAIT1_TICKS);
+  initNibble(0x3, INIT_WAIT2_TICKS);
+  initNibble(0x3, INIT_WAIT2_TICKS);
+  initNibble(0x2, INIT_WAIT2_TICKS);
+  lcdCommand(LCD_FUNCTION_4BIT_2LINE);
+  lcdCommand(LCD_DISPLAY_OFF);
+  lcdCommand(LCD_CLEAR);
+  lcdCommand(LCD_ENTRY_INC);
+  lcdCommand(LCD_DISPLAY_ON);
+}

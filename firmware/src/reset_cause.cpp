@@ -1,0 +1,53 @@
+#include "reset_cause.h"
+#include <avr/wdt.h>
+
+// .noinit: survives a watchdog reset and is not cleared by the C runtime.
+static uint8_t mcusrAtBoot __attribute__((section(".noinit")));
+static uint16_t rebootMarker __attribute__((section(".noinit")));
+#define REBOOT_MARKER 0xB007
+
+// Runs in .init3, before .data/.bss are set up. Optiboot clears MCUSR and
+// (since 4.4-ish) hands the original value over in r2. A watchdog reset leaves
+// the watchdog running at 15 ms, so it is stopped here, before setup() can be late.
+extern "C" void captureResetCause() __attribute__((naked, used, section(".init3")));
+void captureResetCause() {
+  uint8_t fromBootloader;
+  __asm__ __volatile__("mov %0, r2" : "=r"(fromBootloader));
+  uint8_t flags = MCUSR;
+  mcusrAtBoot = flags ? flags : fromBootloader;
+  MCUSR = 0;
+  wdt_disable();
+}
+
+ResetCause resetCause() {
+  static ResetCause cause = RESET_UNKNOWN;
+  static bool known = false;
+  if (!known) {
+    uint8_t f = mcusrAtBoot;
+    if (f & _BV(WDRF)) cause = rebootMarker == REBOOT_MARKER ? RESET_COMMAND : RESET_WATCHDOG;
+    else if (f & _BV(PORF)) cause = RESET_POWER;
+    else if (f & _BV(BORF)) cause = RESET_BROWNOUT;
+    else if (f & _BV(EXTRF)) cause = RESET_EXTERNAL;
+    rebootMarker = 0;
+    known = true;
+  }
+  return cause;
+}
+
+const __FlashStringHelper *resetCauseName(ResetCause c) {
+  switch (c) {
+    case RESET_POWER: return F("power");
+    case RESET_EXTERNAL: return F("external");
+    case RESET_WATCHDOG: return F("watchdog");
+    case RESET_BROWNOUT: return F("brownout");
+    case RESET_COMMAND: return F("command");
+    default: return F("unknown");
+  }
+}
+
+void resetByCommand() {
+  rebootMarker = REBOOT_MARKER;
+  wdt_enable(WDTO_15MS);
+  for (;;) {
+  }
+}

@@ -1,0 +1,19 @@
+// Text of the F and T commands: printable ASCII with backslash escapes
+// (docs/protocol.md, "Text escapes"), decoded to LCD character codes.
+#pragma once
+#include <stdint.h>
+
+#define TEXT_ERR_ESC -1
+#define TEXT_ERR_LONG -2
+
+// The A00 ROM has the yen sign at 0x5C; a backslash is drawn as 0xA4 (a small
+// down-right stroke) instead.
+#define LCD_BACKSLASH_SUBSTITUTE 0xA4
+
+// Decodes from p up to the end of the string or an unescaped `stop` character
+// (p is left there) into at most max codes. Cells that are the heartbeat (\h)
+// get their bit set in *heartbeat (bit 0 = first cell). Returns the number of
+// codes, TEXT_ERR_ESC or TEXT_ERR_LONG.
+int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max, uint32_t *heartbeat);
+
+int8_t hexValue(char c);  // 0-15, or -1

@@ -1,0 +1,121 @@
+// Settings: C GET/SET/LIST/RESET, validation, persistence across resets, and
+// recovery from a blank, corrupt or old-layout EEPROM.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { bootHost, reply, BANNER_RE, EEPROM_CONFIG_AT, EEPROM_LAYOUT_AT, type HostBoard } from './harness.ts';
+
+const DEFAULTS: Record<string, string> = {
+  'mode': 'host', 'net.dhcp': '1', 'net.ip': '192.168.1.177', 'net.mask': '255.255.255.0', 'net.gw': '192.168.1.1',
+  'net.dns': '192.168.1.1', 'net.mac': 'DE:AD:BE:EF:FE:ED', 'srv.ip': '192.168.1.1', 'srv.port': '44322', 'srv.api': 'auto',
+  'srv.hostspec': 'localhost', 'iface': 'ppp0', 'm.in': 'network.interface.in.bytes', 'm.out': 'network.interface.out.bytes',
+  'm.lat': 'shping.time.real', 'm.latinst': 'ping', 'poll': '2', 'units': 'bits', 'cap.down': '20000000', 'cap.up': '1000000',
+  'host.timeout': '10', 'host.fallback': '1', 'backlight': 'on',
+};
+
+// Valid values for every key except mode (switching modes is tested elsewhere).
+const VALID: [string, string][] = [
+  ['net.dhcp', '0'], ['net.ip', '10.0.0.2'], ['net.mask', '255.255.0.0'], ['net.gw', '10.0.0.1'], ['net.dns', '9.9.9.9'],
+  ['net.mac', '02:00:0a:Bc:00:01'], ['srv.ip', '127.0.0.1'], ['srv.port', '65535'], ['srv.api', 'pmwebd'],
+  ['srv.hostspec', 'pcp://h-1:44321'], ['iface', 'eth0'], ['m.in', 'network.interface.in.packets'],
+  ['m.out', 'a_b.c'], ['m.lat', ''], ['m.latinst', ''], ['poll', '3600'], ['units', 'bytes'], ['cap.down', '4294967295'],
+  ['cap.up', '0'], ['host.timeout', '1'], ['host.fallback', '0'], ['backlight', 'alert-blink'],
+];
+
+const INVALID: [string, string][] = [
+  ['net.dhcp', '2'], ['net.dhcp', ''], ['net.ip', '256.0.0.1'], ['net.ip', '1.2.3'], ['net.ip', '1.2.3.4.5'], ['net.ip', '1..2.3'],
+  ['net.ip', '01234.1.1.1'], ['net.mac', 'DE:AD:BE:EF:FE'], ['net.mac', 'DE:AD:BE:EF:FE:EG'], ['net.mac', 'DEAD.BEEF.FEED'],
+  ['srv.port', '0'], ['srv.port', '65536'], ['srv.port', '-1'], ['srv.port', '80x'], ['srv.api', 'AUTO'], ['iface', ''],
+  ['iface', 'x'.repeat(16)], ['iface', 'a b'], ['m.in', 'a-b'], ['m.in', 'x'.repeat(40)], ['m.in', ''], ['poll', '0'], ['poll', '3601'],
+  ['units', 'bit'], ['cap.down', '4294967296'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
+];
+
+async function list(h: HostBoard): Promise<Record<string, string>> {
+  const lines = await h.command('C LIST');
+  const cfg = lines.filter((l) => l.startsWith('CFG '));
+  assert.equal(reply(lines), `OK ${cfg.length}`);
+  return Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
+}
+
+async function rebootBanner(h: HostBoard, how: () => void): Promise<RegExpExecArray> {
+  const from = h.lines.length;
+  how();
+  return BANNER_RE.exec(await h.waitLine(BANNER_RE, 3000, from))!;
+}
+
+describe('settings', () => {
+  let h: HostBoard;
+  before(async () => { h = await bootHost(); });
+  after(async () => {
+    assert.deepEqual(h.board.lcd.violations, []);
+    await h.close();
+  });
+
+  test('C LIST gives every documented key with its default, C GET agrees', async () => {
+    assert.deepEqual(await list(h), DEFAULTS);
+    for (const [k, v] of Object.entries(DEFAULTS)) assert.equal(reply(await h.command(`C GET ${k}`)), `OK ${k}=${v}`);
+  });
+
+  test('C SET validates, stores and reads back every kind of value', async () => {
+    for (const [k, v] of VALID) {
+      assert.equal(reply(await h.command(`C SET ${k} ${v}`)), 'OK', `${k} ${v}`);
+      const want = k === 'net.mac' ? v.toUpperCase() : v;
+      assert.equal(reply(await h.command(`C GET ${k}`)), `OK ${k}=${want}`);
+    }
+  });
+
+  test('bad values are refused and leave the setting as it was', async () => {
+    const before = await list(h);
+    for (const [k, v] of INVALID) assert.equal(reply(await h.command(`C SET ${k} ${v}`)), 'ERR VAL bad value', `${k} ${JSON.stringify(v)}`);
+    assert.deepEqual(await list(h), before);
+  });
+
+  test('unknown keys and malformed C commands', async () => {
+    assert.equal(reply(await h.command('C GET nope')), 'ERR KEY unknown setting');
+    assert.equal(reply(await h.command('C SET nope 1')), 'ERR KEY unknown setting');
+    assert.equal(reply(await h.command('C SET poll')), 'ERR ARG missing value');
+    assert.equal(reply(await h.command('C GET')), 'ERR ARG bad arguments');
+    assert.equal(reply(await h.command('C list')), 'ERR ARG bad arguments');
+  });
+
+  test('settings survive an external reset and a power cycle', async () => {
+    const saved = await list(h);
+    assert.notDeepEqual(saved, DEFAULTS);
+    let b = await rebootBanner(h, () => h.board.resetExternal());
+    assert.deepEqual([b[2], b[3]], ['external', 'ok']);
+    assert.deepEqual(await list(h), saved);
+    b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.deepEqual([b[2], b[3]], ['power', 'ok']);
+    assert.deepEqual(await list(h), saved);
+  });
+
+  test('C RESET restores and stores the defaults', async () => {
+    assert.equal(reply(await h.command('C RESET')), 'OK');
+    assert.deepEqual(await list(h), DEFAULTS);
+    await rebootBanner(h, () => h.board.resetExternal());
+    assert.deepEqual(await list(h), DEFAULTS);
+  });
+
+  test('a corrupt EEPROM falls back to the defaults, says so once, and stores them', async () => {
+    assert.equal(reply(await h.command('C SET poll 7')), 'OK');
+    h.board.eepromMemory.memory[EEPROM_CONFIG_AT + 100] ^= 0x5a;
+    let b = await rebootBanner(h, () => h.board.resetExternal());
+    assert.equal(b[3], 'defaults');
+    assert.deepEqual(await list(h), DEFAULTS);
+    b = await rebootBanner(h, () => h.board.resetExternal());
+    assert.equal(b[3], 'ok');
+  });
+
+  test('an older layout version is reported as cfg=old', async () => {
+    h.board.eepromMemory.memory[EEPROM_LAYOUT_AT] = 0;
+    const b = await rebootBanner(h, () => h.board.resetExternal());
+    assert.equal(b[3], 'old');
+    assert.deepEqual(await list(h), DEFAULTS);
+  });
+
+  test('a blank EEPROM gives cfg=defaults', async () => {
+    h.board.eepromMemory.memory.fill(0xff);
+    const b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(b[3], 'defaults');
+    assert.deepEqual(await list(h), DEFAULTS);
+  });
+});
