@@ -1,0 +1,381 @@
+// WIZnet W5100 on the Uno's SPI (Ethernet shield, chip select D10 = PB2):
+// the register file, the 8 KB TX and 8 KB RX buffer memory and the socket
+// commands, per the W5100 datasheet v1.2. Socket traffic goes through
+// SocketBridge (w5100-sockets.ts) to loopback services chosen by NetMap.
+//
+//   const chip = new W5100(board, { connectLatencyUs: 300 }, { network: '192.168.7.0' });
+//   chip.map('192.168.7.2', 80, '127.0.0.1', httpPort, { resetAfter: 1000 });  // faults optional
+//   chip.net.listen(80, 0); await chip.listeningPort(n)   // a LISTENing socket's loopback port
+//   chip.net.unmapped = 'refuse' | 'timeout'; chip.net.faults = {...}       // global policy
+//   chip.dhcp.mode = 'serve' | 'refuse' | 'silent'; chip.dns.add('pmproxy.lan', '192.168.7.2')
+//   chip.link = false                                    // PHY down: ARP and DHCP go unanswered
+//   chip.stats[n]  {bytesIn, bytesOut, connects, udpDropped, commands: {OPEN: 1, ...}}
+//   chip.dispose()                                       // closes every host socket
+// The host (a Board, or a bare CPU + AVRSPI + PORTB) may offer hold() to pause
+// simulated time during host I/O, and 'reset' events (power/external resets
+// reset the chip too, as the shield's reset line follows the Uno's RESET).
+import type { AVRIOPort, AVRSPI, CPU } from 'avr8js';
+import { PinState } from 'avr8js';
+import { DhcpServer } from './dhcp-server.ts';
+import { DnsServer } from './dns-server.ts';
+import { NetMap, type Faults, type LanOptions, type Mapping } from './netmap.ts';
+import { SocketBridge } from './w5100-sockets.ts';
+import {
+  BUF_TOTAL, CMD, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SOCKETS, SOCKET_BASE, SOCKET_STRIDE, SR,
+  Sn_CR, Sn_DHAR, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR, Sn_RX_WR, Sn_SR, Sn_TTL, Sn_TX_FSR,
+  Sn_TX_RD, Sn_TX_WR, SnIR_RECV, TMSR, TX_BASE, UIPR, UPORT, OP_READ, OP_WRITE, IR_CONFLICT, IR_UNREACH, IR_PPPOE,
+} from './w5100-regs.ts';
+
+export * from './w5100-regs.ts';
+
+export interface W5100Config {
+  /** Chip select bit in PORTB (D10 = PB2), active low. */
+  csBit: number;
+  clockHz: number;
+  /** Simulated time from a loopback connect (or accept) completing to Sn_SR changing. */
+  connectLatencyUs: number;
+  /** Simulated time from data reaching the host socket to it appearing in the RX buffer. */
+  dataLatencyUs: number;
+  /** Simulated time from SEND to SEND_OK, plus the wire time of the payload at linkMbps. */
+  sendLatencyUs: number;
+  linkMbps: number;
+  /** Simulated round trip to the built-in DHCP and DNS servers. */
+  serverLatencyUs: number;
+  /** Wall-clock cap on a pause of simulated time waiting for a loopback peer (connect, first byte of a reply). */
+  holdCapMs: number;
+  /** Shorter cap once a reply has started: a peer quiet this long has probably finished (keep-alive). */
+  quietHoldMs: number;
+}
+
+export const w5100Config: W5100Config = {
+  csBit: 2, clockHz: 16e6, connectLatencyUs: 300, dataLatencyUs: 100, sendLatencyUs: 20, linkMbps: 100,
+  serverLatencyUs: 1000, holdCapMs: 500, quietHoldMs: 50,
+};
+
+/** The board parts the chip is wired to (a Board or a bare avr8js harness). */
+export interface W5100Host {
+  cpu: CPU;
+  spi: AVRSPI;
+  portB: AVRIOPort;
+  /** Pauses simulated time until the returned function is called. */
+  hold?: (reason: string) => () => void;
+  /** The board's pin map: ETH_CS, if present, overrides config.csBit (it must be on PORTB). */
+  pins?: ReadonlyMap<string, { port: string; bit: number }>;
+  /** Board resets ('power' | 'external' | 'watchdog'); the board drops pending clock events on each. */
+  on?: (event: 'reset', listener: (cause: string) => void) => unknown;
+}
+
+export interface SocketStats {
+  bytesIn: number; bytesOut: number; connects: number; udpDropped: number;
+  commands: Record<string, number>;
+}
+
+const IR_WRITE_CLEAR = IR_CONFLICT | IR_UNREACH | IR_PPPOE;
+const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v, k]));
+
+function resetValues(mem: Uint8Array) {
+  mem.fill(0);
+  mem[RTR] = 0x07; mem[RTR + 1] = 0xd0;
+  mem[RCR] = 8;
+  mem[RMSR] = 0x55; mem[TMSR] = 0x55;
+  mem[PTIMER] = 0x28;
+  for (let n = 0; n < SOCKETS; n++) {
+    const b = SOCKET_BASE + n * SOCKET_STRIDE;
+    mem.fill(0xff, b + Sn_DHAR, b + Sn_DHAR + 6);
+    mem[b + Sn_TTL] = 0x80;
+  }
+}
+
+export class W5100 {
+  readonly mem = new Uint8Array(MEM_SIZE);
+  readonly net: NetMap;
+  readonly dhcp: DhcpServer;
+  readonly dns: DnsServer;
+  readonly sockets: SocketBridge[] = [];
+  readonly stats: SocketStats[] = [];
+  /** PHY link. The W5100 has no link-status register: firmware only sees a dead link as timeouts. */
+  link = true;
+  frames = 0;
+  droppedFrames = 0;
+
+  readonly txBase = new Uint16Array(SOCKETS);
+  readonly txSize = new Uint16Array(SOCKETS);
+  readonly rxBase = new Uint16Array(SOCKETS);
+  readonly rxSize = new Uint16Array(SOCKETS);
+  private readonly rxRdLatched = new Uint16Array(SOCKETS);
+
+  private readonly pending = new Set<{ due: number; fire: () => void }>();
+  private csLow = false;
+  private frameIndex = 0;
+  private readonly frameBytes = new Uint8Array(3);
+  private readonly nextOnByte: (mosi: number) => void;
+
+  readonly config: W5100Config;
+
+  constructor(readonly host: W5100Host, config: Partial<W5100Config> = {}, lan: Partial<LanOptions> = {}) {
+    this.config = { ...w5100Config, ...config };
+    this.net = new NetMap(lan);
+    this.dhcp = new DhcpServer(this.net.lan);
+    this.dns = new DnsServer();
+    for (let n = 0; n < SOCKETS; n++) {
+      this.sockets.push(new SocketBridge(this, n));
+      this.stats.push({ bytesIn: 0, bytesOut: 0, connects: 0, udpDropped: 0, commands: {} });
+    }
+    this.hardReset();
+    host.on?.('reset', (cause) => this.boardReset(cause));
+    const { portB, spi, cpu } = host;
+    const pin = host.pins?.get('ETH_CS');
+    if (pin && pin.port !== 'B') throw new Error(`W5100 model: ETH_CS must be on PORTB (D8-D13), the pin map puts it on PORT${pin.port}`);
+    const csBit = pin?.bit ?? this.config.csBit;
+    this.csLow = portB.pinState(csBit) === PinState.Low;
+    portB.addListener(() => this.updateCs(portB.pinState(csBit) === PinState.Low));
+    this.nextOnByte = spi.onByte;
+    spi.onByte = (mosi) => {
+      if (!this.csLow) { this.nextOnByte(mosi); return; }
+      const miso = this.spiByte(mosi);
+      cpu.addClockEvent(() => spi.completeTransfer(miso), spi.transferCycles);
+    };
+  }
+
+  // ---- host-side API --------------------------------------------------------
+
+  map(simIp: string, simPort: number, host: string, port: number, faults: Faults = {}): Mapping {
+    return this.net.map(simIp, simPort, host, port, faults);
+  }
+
+  /** Socket n's loopback port while it listens (after LISTEN has bound it). */
+  listeningPort(n: number): Promise<number> {
+    return this.sockets[n].listening();
+  }
+
+  /** Pin reset of the chip (and power-up): every register and socket back to its reset value. */
+  hardReset(): void {
+    for (const s of this.sockets) s.close();
+    this.pending.clear();
+    resetValues(this.mem);
+    this.rxRdLatched.fill(0);
+    this.layoutBuffers();
+  }
+
+  /**
+   * The shield's reset line follows the Uno's RESET pin (power-on and external
+   * resets); a watchdog reset only restarts the AVR, so the chip keeps going
+   * and its pending events are re-armed.
+   */
+  private boardReset(cause: string) {
+    if (cause !== 'watchdog') { this.hardReset(); return; }
+    const cpu = this.host.cpu;
+    for (const ev of this.pending) cpu.addClockEvent(ev.fire, Math.max(1, ev.due - cpu.cycles));
+  }
+
+  /** Closes every host socket and server; call when the simulation ends. */
+  dispose(): void {
+    for (const s of this.sockets) s.close();
+  }
+
+  // ---- SPI ------------------------------------------------------------------
+
+  private updateCs(low: boolean) {
+    if (low === this.csLow) return;
+    this.csLow = low;
+    if (this.frameIndex !== 0) this.droppedFrames++;
+    this.frameIndex = 0;
+  }
+
+  /** One byte clocked in while CS is low; returns what the chip drives on MISO. */
+  spiByte(mosi: number): number {
+    const i = this.frameIndex;
+    if (i < 3) {
+      this.frameBytes[i] = mosi;
+      this.frameIndex = i + 1;
+      const op = this.frameBytes[0];
+      return i > 0 && (op === OP_WRITE || op === OP_READ) ? i : 0;
+    }
+    this.frameIndex = 0;
+    const [op, hi, lo] = this.frameBytes;
+    return this.frame(op, (hi << 8) | lo, mosi);
+  }
+
+  /** A whole 4-byte frame; returns the 4th MISO byte. Foreign opcodes (W5200/W5500 probes) read as 0. */
+  frame(op: number, addr: number, data: number): number {
+    this.frames++;
+    if (op === OP_WRITE) { this.write(addr, data); return 3; }
+    if (op === OP_READ) return this.read(addr);
+    return 0;
+  }
+
+  // ---- registers ------------------------------------------------------------
+
+  read(addr: number): number {
+    const mem = this.mem;
+    if (addr >= MEM_SIZE) return 0;
+    if (addr === IR) return (mem[IR] & IR_WRITE_CLEAR) | this.socketInterrupts();
+    if (addr >= SOCKET_BASE && addr < SOCKET_BASE + SOCKETS * SOCKET_STRIDE) {
+      const n = (addr - SOCKET_BASE) >> 8, off = addr & 0xff;
+      if (off === Sn_TX_FSR || off === Sn_TX_FSR + 1) return this.byteOf(this.txFree(n), off - Sn_TX_FSR);
+      if (off === Sn_RX_RSR || off === Sn_RX_RSR + 1) {
+        const rsr = this.rxUsed(n);
+        if (rsr === 0) this.sockets[n].waitingForData();
+        return this.byteOf(rsr, off - Sn_RX_RSR);
+      }
+    }
+    return mem[addr];
+  }
+
+  write(addr: number, value: number): void {
+    const mem = this.mem;
+    if (addr >= MEM_SIZE) return;
+    if (addr === MR) {
+      if (value & MR_RST) this.hardReset();
+      else mem[MR] = value;
+      return;
+    }
+    if (addr === IR) { mem[IR] &= ~(value & IR_WRITE_CLEAR); return; }
+    if (addr === RMSR || addr === TMSR) { mem[addr] = value; this.layoutBuffers(); return; }
+    if (addr >= UIPR && addr < UPORT + 2) return; // read-only
+    if (addr >= SOCKET_BASE && addr < SOCKET_BASE + SOCKETS * SOCKET_STRIDE) {
+      const n = (addr - SOCKET_BASE) >> 8, off = addr & 0xff;
+      switch (off) {
+        case Sn_CR: this.command(n, value); return;
+        case Sn_IR: mem[addr] &= ~value; return;
+        case Sn_SR: case Sn_TX_FSR: case Sn_TX_FSR + 1: case Sn_TX_RD: case Sn_TX_RD + 1:
+        case Sn_RX_RSR: case Sn_RX_RSR + 1: case Sn_RX_WR: case Sn_RX_WR + 1:
+          return; // read-only
+      }
+    }
+    mem[addr] = value;
+  }
+
+  private byteOf(v: number, i: number) { return i === 0 ? v >> 8 : v & 0xff; }
+
+  private socketInterrupts() {
+    let bits = 0;
+    for (let n = 0; n < SOCKETS; n++) if (this.mem[this.sreg(n, Sn_IR)]) bits |= 1 << n;
+    return bits;
+  }
+
+  /** RMSR/TMSR: 2 bits per socket (1, 2, 4 or 8 KB), allocated in order from socket 0 until 8 KB are used. */
+  private layoutBuffers() {
+    const alloc = (msr: number, base: Uint16Array, size: Uint16Array, start: number) => {
+      let used = 0;
+      for (let n = 0; n < SOCKETS; n++) {
+        const want = 1024 << ((msr >> (2 * n)) & 3);
+        const got = used + want <= BUF_TOTAL ? want : 0;
+        base[n] = start + used;
+        size[n] = got;
+        used += got;
+      }
+    };
+    alloc(this.mem[TMSR], this.txBase, this.txSize, TX_BASE);
+    alloc(this.mem[RMSR], this.rxBase, this.rxSize, RX_BASE);
+  }
+
+  // ---- socket helpers used by SocketBridge ----------------------------------
+
+  sreg(n: number, off: number): number { return SOCKET_BASE + n * SOCKET_STRIDE + off; }
+  get16(n: number, off: number): number { const a = this.sreg(n, off); return (this.mem[a] << 8) | this.mem[a + 1]; }
+  set16(n: number, off: number, v: number): void { const a = this.sreg(n, off); this.mem[a] = (v >> 8) & 0xff; this.mem[a + 1] = v & 0xff; }
+  get32(n: number, off: number): number { const a = this.sreg(n, off); return ((this.mem[a] << 24) | (this.mem[a + 1] << 16) | (this.mem[a + 2] << 8) | this.mem[a + 3]) >>> 0; }
+  common32(addr: number): number { const m = this.mem; return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0; }
+
+  status(n: number): number { return this.mem[this.sreg(n, Sn_SR)]; }
+  setStatus(n: number, sr: number): void { this.mem[this.sreg(n, Sn_SR)] = sr; }
+  raise(n: number, bits: number): void { this.mem[this.sreg(n, Sn_IR)] |= bits; }
+  protocol(n: number): number { return this.mem[this.sreg(n, Sn_MR)] & Sn_MR_PROTO; }
+
+  txFree(n: number): number { return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff; }
+  rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.rxRdLatched[n]) & 0xffff; }
+  rxFree(n: number): number { return this.rxSize[n] - this.rxUsed(n); }
+
+  /** Takes the bytes between TX_RD and TX_WR out of the TX ring and advances TX_RD (the SEND command). */
+  takeTx(n: number): Uint8Array {
+    const rd = this.get16(n, Sn_TX_RD), wr = this.get16(n, Sn_TX_WR);
+    const len = Math.min((wr - rd) & 0xffff, this.txSize[n]);
+    const out = new Uint8Array(len), mask = this.txSize[n] - 1;
+    for (let i = 0; i < len; i++) out[i] = this.mem[this.txBase[n] + ((rd + i) & mask)];
+    this.set16(n, Sn_TX_RD, (rd + len) & 0xffff);
+    this.stats[n].bytesOut += len;
+    return out;
+  }
+
+  /** Appends bytes to the RX ring at RX_WR; the caller checks rxFree first. */
+  pushRx(n: number, bytes: Uint8Array): void {
+    const wr = this.get16(n, Sn_RX_WR), mask = this.rxSize[n] - 1;
+    for (let i = 0; i < bytes.length; i++) this.mem[this.rxBase[n] + ((wr + i) & mask)] = bytes[i];
+    this.set16(n, Sn_RX_WR, (wr + bytes.length) & 0xffff);
+    this.raise(n, SnIR_RECV);
+  }
+
+  /** Runs fn after us of simulated time, unless socket n was reopened or closed meanwhile. */
+  after(n: number, us: number, fn: () => void): void {
+    const s = this.sockets[n], gen = s.generation, cpu = this.host.cpu;
+    const cycles = Math.max(1, Math.round((us * this.config.clockHz) / 1e6));
+    const ev = { due: cpu.cycles + cycles, fire: () => { this.pending.delete(ev); if (s.generation === gen) fn(); } };
+    this.pending.add(ev);
+    cpu.addClockEvent(ev.fire, cycles);
+  }
+
+  /** Pauses simulated time (if the host supports it) for at most capMs of wall clock. */
+  hold(reason: string, onCap?: () => void, capMs = this.config.holdCapMs): () => void {
+    const release = this.host.hold?.(reason);
+    if (!release) return () => {};
+    let done = false;
+    const finish = () => { if (!done) { done = true; clearTimeout(timer); release(); } };
+    const timer = setTimeout(() => { finish(); onCap?.(); }, capMs);
+    timer.unref();
+    return finish;
+  }
+
+  /** A datagram on the LAN for UDP port dstPort: every UDP socket bound to it gets a copy. */
+  deliverUdp(dstPort: number, srcIp: number, srcPort: number, data: Uint8Array): void {
+    for (let k = 0; k < SOCKETS; k++) {
+      if (this.status(k) === SR.UDP && this.get16(k, Sn_PORT) === dstPort) this.sockets[k].datagram(srcIp, srcPort, data);
+    }
+  }
+
+  /** W5100 datasheet: ARP gives up after RTR x (RCR + 1). In microseconds. */
+  arpTimeoutUs(): number {
+    return this.get16c(RTR) * 100 * (this.mem[RCR] + 1);
+  }
+
+  /** W5100 datasheet: TCP retransmissions double RTR (capped below 0x10000) for RCR + 1 tries. In microseconds. */
+  tcpTimeoutUs(): number {
+    let rto = this.get16c(RTR), total = 0;
+    for (let i = 0; i <= this.mem[RCR]; i++) {
+      total += rto;
+      if (rto * 2 <= 0xffff) rto *= 2;
+    }
+    return total * 100;
+  }
+
+  private get16c(addr: number) { return (this.mem[addr] << 8) | this.mem[addr + 1]; }
+
+  // ---- commands -------------------------------------------------------------
+
+  private command(n: number, cmd: number) {
+    const name = CMD_NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
+    const c = this.stats[n].commands;
+    c[name] = (c[name] ?? 0) + 1;
+    const s = this.sockets[n];
+    switch (cmd) {
+      case CMD.OPEN:
+        s.close();
+        this.set16(n, Sn_TX_RD, 0); this.set16(n, Sn_TX_WR, 0);
+        this.set16(n, Sn_RX_RD, 0); this.set16(n, Sn_RX_WR, 0);
+        this.rxRdLatched[n] = 0;
+        s.open(this.protocol(n));
+        break;
+      case CMD.LISTEN: s.listen(); break;
+      case CMD.CONNECT: s.connect(); break;
+      case CMD.DISCON: s.disconnect(); break;
+      case CMD.CLOSE: s.close(); this.setStatus(n, SR.CLOSED); break;
+      case CMD.SEND: case CMD.SEND_MAC: s.send(); break;
+      case CMD.SEND_KEEP: break;
+      case CMD.RECV:
+        this.rxRdLatched[n] = this.get16(n, Sn_RX_RD);
+        s.received();
+        break;
+    }
+    // Sn_CR reads back 0 once the command is accepted (the register is never stored).
+  }
+}
