@@ -20,6 +20,10 @@ const COMMON = ['-Os', '-g', `-mmcu=${MCU}`, '-ffunction-sections', '-fdata-sect
 const CXX = ['-std=gnu++11', '-fno-exceptions', '-fno-threadsafe-statics', '-fpermissive', '-Wno-error=narrowing'];
 const CC = ['-std=gnu11'];
 const STRICT = ['-Wall', '-Wextra', '-Werror'];
+// Code is generated at link time (LTO), so these size flags go on the link:
+// shared prologue/epilogue code instead of inline pushes, and call/jmp relaxed
+// to rcall/rjmp where the target is within +-4 KB (about 1.4 KB off pmlcd).
+const LINK_SIZE = ['-mcall-prologues', '-mrelax', '-Wl,--relax'];
 /** Bundled libraries the firmwares may use (the brief allows only these). */
 const LIBRARIES = ['SPI', 'EEPROM'];
 
@@ -141,7 +145,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const coreArchive = await buildCore();
   const extra = (opts.extraSources ?? []).map((f) => resolve(f));
   const incDirs = (opts.includeDirs ?? []).map((d) => resolve(d));
-  const key = hashOf([...allFiles(srcDir), ...extra, ...incDirs.flatMap((d) => allFiles(d))], [...defines, coreArchive]);
+  const key = hashOf([...allFiles(srcDir), ...extra, ...incDirs.flatMap((d) => allFiles(d))], [...defines, ...LINK_SIZE, coreArchive]);
   const out = join(BUILD_DIR, opts.name);
   const elf = join(out, `${opts.name}.elf`);
   const hex = join(out, `${opts.name}.hex`);
@@ -160,7 +164,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const objs = srcs.map((s) => join(out, 'obj', relative(ROOT, s).replace(/[/\\]/g, '_') + '.o'));
   await parallel(srcs.map((s, i) => [s, objs[i]] as const), 2,
     ([s, o]) => compile(s, o, includes, true, defines));
-  await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', `-mmcu=${MCU}`,
+  await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', ...LINK_SIZE, `-mmcu=${MCU}`,
     '-o', elf, ...objs, coreArchive, '-lm'], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
     throw new Error(`link of ${opts.name} failed:\n${e.stderr ?? e.message}`);
   });

@@ -2,13 +2,14 @@
 #include <Arduino.h>
 #include "board_pins.h"
 #include "config.h"
+#include "pin_io.h"
 
 #define BLINK_HALF_PERIOD_MS 500
 
 static BacklightRequest requested;
 
 void backlightBegin() {
-  pinMode(PMLCD_PIN_BACKLIGHT, OUTPUT);
+  pinOutput(PMLCD_PIN_BACKLIGHT);
   requested = cfg.backlight == BL_OFF ? BACKLIGHT_OFF : BACKLIGHT_ON;
   backlightUpdate(false);
 }
@@ -25,5 +26,5 @@ void backlightUpdate(bool alert) {
     else if (cfg.backlight == BL_ALERT_BLINK) s = BACKLIGHT_BLINK;
   }
   bool on = s == BACKLIGHT_BLINK ? (millis() / BLINK_HALF_PERIOD_MS) & 1 : s == BACKLIGHT_ON;
-  digitalWrite(PMLCD_PIN_BACKLIGHT, on ? HIGH : LOW);
+  pinWrite(PMLCD_PIN_BACKLIGHT, on);
 }

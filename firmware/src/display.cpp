@@ -15,8 +15,10 @@ static uint8_t cursor;                 // DDRAM address counter, NO_CURSOR if un
 static const uint8_t *loadedGlyphs;    // set in CGRAM, nullptr after raw glyph writes
 static const uint8_t *pendingGlyphs;
 
-static uint8_t wanted(uint8_t i) {
-  if (heartbeatMask & (1UL << i)) return heartbeatOn ? GLYPH_HEART : ' ';
+// The code cell i should show; heart is heartbeatMask shifted right by i (the
+// loops shift it one step per cell instead of testing a variable 32-bit shift).
+static uint8_t wanted(uint8_t i, uint32_t heart) {
+  if (heart & 1) return heartbeatOn ? GLYPH_HEART : ' ';
   return shadow[i];
 }
 
@@ -31,8 +33,9 @@ static void put(uint8_t i, uint8_t code) {
 static void writeGlyphs(const uint8_t *set) {
   // Settle first: a changing cell that shows a glyph gets its new code now,
   // or a blank if the new code is a glyph too.
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++) {
-    uint8_t w = wanted(i);
+  uint32_t heart = heartbeatMask;
+  for (uint8_t i = 0; i < DISPLAY_CELLS; i++, heart >>= 1) {
+    uint8_t w = wanted(i, heart);
     if (glass[i] < CGRAM_CODES && w != glass[i]) put(i, w < CGRAM_CODES ? ' ' : w);
   }
   lcdCommand(LCD_SET_CGRAM);
@@ -46,8 +49,9 @@ void displayFlush() {
     writeGlyphs(pendingGlyphs);
     pendingGlyphs = nullptr;
   }
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++) {
-    uint8_t w = wanted(i);
+  uint32_t heart = heartbeatMask;
+  for (uint8_t i = 0; i < DISPLAY_CELLS; i++, heart >>= 1) {
+    uint8_t w = wanted(i, heart);
     if (w != glass[i]) put(i, w);
   }
 }
@@ -62,14 +66,20 @@ void displayFrame(const uint8_t codes[DISPLAY_CELLS], uint32_t heartbeatCells) {
   displayFlush();
 }
 
+// A flash string as one row, padded with spaces.
+static void rowFromFlash(uint8_t *row, const char *text) {
+  for (uint8_t i = 0; i < DISPLAY_COLS; i++) {
+    uint8_t c = pgm_read_byte(text);
+    if (c) text++;
+    else c = ' ';
+    row[i] = c;
+  }
+}
+
 void displayFrameP(const char *line1, const char *line2) {
   uint8_t f[DISPLAY_CELLS];
-  memset(f, ' ', sizeof f);
-  strncpy_P(reinterpret_cast<char *>(f), line1, DISPLAY_COLS);
-  strncpy_P(reinterpret_cast<char *>(f) + DISPLAY_COLS, line2, DISPLAY_COLS);
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++) {
-    if (f[i] == 0) f[i] = ' ';  // strncpy_P pads with NULs
-  }
+  rowFromFlash(f, line1);
+  rowFromFlash(f + DISPLAY_COLS, line2);
   displayFrame(f);
 }
 

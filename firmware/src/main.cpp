@@ -12,19 +12,21 @@
 #include "lcdproc.h"
 #include "line_reader.h"
 #include "netmode.h"
+#include "pin_io.h"
 #include "protocol.h"
+#include "uart.h"
 #include "version.h"
 
-#define BAUD 115200
 // Longest legitimate stall is an EEPROM save (fed per byte) or a full redraw
 // (~2 ms); 2 s leaves room for network mode's steps.
 #define WATCHDOG_TIMEOUT WDTO_2S
 #define HEARTBEAT_HALF_PERIOD_MS 500
 // Bytes handled per loop pass, so the watchdog is fed during a long stream.
-#define BYTES_PER_PASS SERIAL_RX_BUFFER_SIZE
+#define BYTES_PER_PASS UART_RX_BUFFER
 
 static const char BOOT_LINE1[] PROGMEM = "pmlcd " PMLCD_FW_VERSION;
 static const char BOOT_LINE2[] PROGMEM = "waiting for host";
+static_assert(sizeof BOOT_LINE2 - 1 == DISPLAY_COLS, "the NO DATA screen copies line 2 whole");
 static const char LCDPROC_LINE1[] PROGMEM = "LCDproc mode";
 static const char LCDPROC_LINE2[] PROGMEM = "waiting for LCDd";
 static const char NO_DATA[] PROGMEM = "NO DATA ";
@@ -79,36 +81,38 @@ void appCommandAccepted() {
   lastCommandMs = millis();
   if (!hostLost) return;
   hostLost = false;
-  Serial.print(F("# host back\n"));
+  uartPrint(F("# host back\n"));
   if (activeMode == MODE_HOST) {
     stopNet();
     displayFlush();  // the host's last frame replaces the host-lost screen
   }
 }
 
-// "NO DATA mm:ss" counting up from the last accepted command.
+// "NO DATA mm:ss" counting up from the last accepted command. millis() wraps
+// at 2^32 ms, so minutes stay below 71583: at most 5 digits, which fit.
 static void showNoData(uint32_t now) {
   uint32_t s = (now - lastCommandMs) / 1000;
   if (s == noDataSecond) return;
   noDataSecond = s;
+  uint32_t minutes = s / 60;
+  uint8_t seconds = s % 60;  // one division call yields both
   uint8_t f[DISPLAY_CELLS];
-  memset(f, ' ', sizeof f);
-  strncpy_P(reinterpret_cast<char *>(f), NO_DATA, sizeof NO_DATA - 1);
-  char mmss[12];
-  ultoa(s / 60, mmss, 10);
-  uint8_t at = sizeof NO_DATA - 1;
-  if (s / 60 < 10) f[at++] = '0';
-  for (char *c = mmss; *c && at < DISPLAY_COLS - 3; c++) f[at++] = *c;
-  f[at++] = ':';
-  f[at++] = '0' + (s % 60) / 10;
-  f[at++] = '0' + s % 10;
-  strncpy_P(reinterpret_cast<char *>(f) + DISPLAY_COLS, BOOT_LINE2, DISPLAY_COLS);
+  memset(f, ' ', DISPLAY_COLS);
+  memcpy_P(f, NO_DATA, sizeof NO_DATA - 1);
+  char *t = reinterpret_cast<char *>(f) + sizeof NO_DATA - 1;
+  if (minutes < 10) *t++ = '0';
+  ultoa(minutes, t, 10);
+  t += strlen(t);
+  *t++ = ':';  // over ultoa's NUL
+  *t++ = '0' + seconds / 10;
+  *t = '0' + seconds % 10;
+  memcpy_P(f + DISPLAY_COLS, BOOT_LINE2, DISPLAY_COLS);
   displayTransient(f);
 }
 
 static void readSerial() {
-  for (uint8_t n = 0; n < BYTES_PER_PASS && Serial.available(); n++) {
-    uint8_t b = Serial.read();
+  for (uint8_t n = 0; n < BYTES_PER_PASS && uartAvailable(); n++) {
+    uint8_t b = uartRead();
     if (activeMode == MODE_LCDPROC) {
       lcdprocByte(b);
       continue;
@@ -128,13 +132,13 @@ static void checkHostLost(uint32_t now) {
   hostLost = true;
   hostDrew = false;
   noDataSecond = 0xFFFFFFFF;
-  Serial.print(F("# host lost\n"));
+  uartPrint(F("# host lost\n"));
   if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable()) startNet();
 }
 
 static void idle() {
   cli();
-  if (!Serial.available()) {
+  if (!uartAvailable()) {
     set_sleep_mode(SLEEP_MODE_IDLE);
     sleep_enable();
     sei();  // the instruction after sei runs first: no wake-up is lost in between
@@ -144,13 +148,23 @@ static void idle() {
   sei();
 }
 
+// Timer0 as the core's init() sets it up for millis()/micros()/delay(): fast
+// PWM mode, clock/64, overflow interrupt every 1.024 ms.
+static void startMillisTimer() {
+  TCCR0A = _BV(WGM01) | _BV(WGM00);
+  TCCR0B = _BV(CS01) | _BV(CS00);
+  TIMSK0 = _BV(TOIE0);
+}
+
 void setup() {
   wdt_enable(WATCHDOG_TIMEOUT);
-  pinMode(PMLCD_PIN_SD_CS, OUTPUT);  // keep the shield's SD card and W5100 off the bus
-  digitalWrite(PMLCD_PIN_SD_CS, HIGH);
-  pinMode(PMLCD_PIN_ETH_CS, OUTPUT);
-  digitalWrite(PMLCD_PIN_ETH_CS, HIGH);
-  Serial.begin(BAUD);
+  // Keep the shield's SD card and W5100 off the bus: high first, then output,
+  // so neither select line ever drives low.
+  pinWrite(PMLCD_PIN_SD_CS, true);
+  pinOutput(PMLCD_PIN_SD_CS);
+  pinWrite(PMLCD_PIN_ETH_CS, true);
+  pinOutput(PMLCD_PIN_ETH_CS);
+  uartBegin();
   configLoad();
   backlightBegin();
   displayBegin();
@@ -175,4 +189,14 @@ void loop() {
   }
   backlightUpdate(activeMode == MODE_HOST && hostLost && !netRunning);
   idle();
+}
+
+// Replaces the core's main(): its init() also starts Timer1 and Timer2 for PWM
+// and powers the ADC, none of which this firmware uses (lcd.cpp programs
+// Timer1 itself), and its loop polls HardwareSerial, which is not linked.
+int main() {
+  startMillisTimer();
+  sei();
+  setup();
+  for (;;) loop();
 }

@@ -16,7 +16,10 @@
 //   the banner and the V reply.
 // Drawing: display.h (displayLoadGlyphs + displayFrame). Settings: cfg (config.h);
 // settings changed while network mode runs take effect on its next netmodeBegin().
-// Timer1 belongs to the LCD driver (lcd.cpp); D3 is the backlight.
+// Timer1 belongs to the LCD driver (lcd.cpp); D3 is the backlight. main.cpp has
+// its own main(): the core's init() does not run, so Timer0 (millis, micros,
+// delay) is set up as usual but Timer2 and the ADC stay off. Serial is not
+// linked: the port is uart.h's (banner fields get it as a Print).
 #pragma once
 #include <Print.h>
 

@@ -1,42 +1,49 @@
 #include "protocol.h"
-#include <Arduino.h>
+#include <avr/pgmspace.h>
 #include <string.h>
 #include "app.h"
 #include "backlight.h"
 #include "config.h"
 #include "display.h"
 #include "netmode.h"
+#include "pgm_list.h"
 #include "reset_cause.h"
 #include "settings.h"
 #include "text.h"
+#include "uart.h"
 #include "version.h"
 
 #define GLYPH_ROWS 8
 
 static void err(const __FlashStringHelper *codeAndReason) {
-  Serial.print(F("ERR "));
-  Serial.print(codeAndReason);
-  Serial.write('\n');
+  uartPrint(F("ERR "));
+  uartPrint(codeAndReason);
+  uartWrite('\n');
 }
 
+// Errors sent from more than one place: one copy of the text each.
 static void badArgs() { err(F("ARG bad arguments")); }
+static void unknownCommand() { err(F("CMD unknown command")); }
+static void unknownSetting() { err(F("KEY unknown setting")); }
 
 static void ok() {
   appCommandAccepted();
-  Serial.print(F("OK\n"));
+  uartPrint(F("OK\n"));
 }
 
+static const char CFG_STATUS_NAMES[] PROGMEM = "ok\0defaults\0old";  // in CfgStatus order
+
 static void printFields(bool withReset) {
-  Serial.print(F("PMLCD " PMLCD_PROTOCOL_VERSION_STR " fw=" PMLCD_FW_VERSION " lcd=16x2 mode="));
-  Serial.print(settingModeName(appMode()));
+  uartPrint(F("PMLCD " PMLCD_PROTOCOL_VERSION_STR " fw=" PMLCD_FW_VERSION " lcd=16x2 mode="));
+  uartPrint(settingModeName(appMode()));
   if (withReset) {
-    Serial.print(F(" reset="));
-    Serial.print(resetCauseName(resetCause()));
+    uartPrint(F(" reset="));
+    uartPrint(resetCauseName(resetCause()));
   }
-  Serial.print(F(" cfg="));
-  Serial.print(cfgStatus == CFG_OK ? F("ok") : cfgStatus == CFG_OLD ? F("old") : F("defaults"));
-  netmodeBannerFields(Serial);
-  Serial.write('\n');
+  uartPrint(F(" cfg="));
+  uartPrint(reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CFG_STATUS_NAMES, cfgStatus)));
+  netmodeBannerFields(uartOut);
+  uartWrite('\n');
 }
 
 void protocolBanner() { printFields(true); }
@@ -109,11 +116,18 @@ static void cmdBacklight(const char *p) {
   ok();
 }
 
+// Stores the changed cfg and follows a changed mode, then replies.
+static void saveAndApply() {
+  if (!configSave()) return err(F("VAL EEPROM write failed"));
+  if (cfg.mode != appMode()) appSwitchMode(cfg.mode);
+  ok();
+}
+
 static void cmdSet(char *p) {
   char *value = strchr(p, ' ');
   if (value) *value++ = 0;
   uint8_t idx = settingFind(p);
-  if (idx == SETTING_NONE) return err(F("KEY unknown setting"));
+  if (idx == SETTING_NONE) return unknownSetting();
   if (!value) return err(F("ARG missing value"));
   uint8_t oldMode = cfg.mode;
   if (!settingParse(idx, value)) return err(F("VAL bad value"));
@@ -121,34 +135,30 @@ static void cmdSet(char *p) {
     cfg.mode = oldMode;
     return err(F("VAL mode not available"));
   }
-  if (!configSave()) return err(F("VAL EEPROM write failed"));
-  if (cfg.mode != appMode()) appSwitchMode(cfg.mode);
-  ok();
+  saveAndApply();
 }
 
 static void cmdConfig(char *p) {
   if (strcmp_P(p, PSTR("LIST")) == 0) {
     appCommandAccepted();
     for (uint8_t i = 0; i < settingCount(); i++) {
-      Serial.print(F("CFG "));
-      settingPrint(i, Serial);
-      Serial.write('\n');
+      uartPrint(F("CFG "));
+      settingPrint(i);
+      uartWrite('\n');
     }
-    Serial.print(F("OK "));
-    Serial.print(settingCount());
-    Serial.write('\n');
+    uartPrint(F("OK "));
+    uartPrintNumber(settingCount());
+    uartWrite('\n');
   } else if (strcmp_P(p, PSTR("RESET")) == 0) {
     configDefaults();
-    if (!configSave()) return err(F("VAL EEPROM write failed"));
-    if (cfg.mode != appMode()) appSwitchMode(cfg.mode);
-    ok();
+    saveAndApply();
   } else if (strncmp_P(p, PSTR("GET "), 4) == 0) {
     uint8_t idx = settingFind(p + 4);
-    if (idx == SETTING_NONE) return err(F("KEY unknown setting"));
+    if (idx == SETTING_NONE) return unknownSetting();
     appCommandAccepted();
-    Serial.print(F("OK "));
-    settingPrint(idx, Serial);
-    Serial.write('\n');
+    uartPrint(F("OK "));
+    settingPrint(idx);
+    uartWrite('\n');
   } else if (strncmp_P(p, PSTR("SET "), 4) == 0) {
     cmdSet(p + 4);
   } else {
@@ -175,21 +185,21 @@ void protocolLine(LineStatus status) {
   if (!checksumOk(line)) return err(F("CSUM bad checksum"));
   char cmd = line[0];
   if (cmd == 0) return err(F("CMD empty line"));
-  if (line[1] != 0 && line[1] != ' ') return err(F("CMD unknown command"));
+  if (line[1] != 0 && line[1] != ' ') return unknownCommand();
   // arg: the text after "<cmd> ", or nullptr if the line is the letter alone.
   char *arg = line[1] ? line + 2 : nullptr;
   switch (cmd) {
     case 'V':
       if (arg) return badArgs();
       appCommandAccepted();
-      Serial.print(F("OK "));
+      uartPrint(F("OK "));
       return printFields(false);
     case 'P':
       return arg ? badArgs() : ok();
     case 'R':
       if (arg) return badArgs();
       ok();
-      Serial.flush();
+      uartFlush();
       resetByCommand();
 #ifdef PMLCD_TEST_HOOKS
     case 'X':  // test builds only: hang with interrupts on, so only the watchdog can recover
@@ -202,6 +212,6 @@ void protocolLine(LineStatus status) {
     case 'B': return arg ? cmdBacklight(arg) : badArgs();
     case 'M': return arg ? cmdMode(arg) : badArgs();
     case 'C': return arg ? cmdConfig(arg) : badArgs();
-    default: return err(F("CMD unknown command"));
+    default: return unknownCommand();
   }
 }

@@ -1,5 +1,6 @@
 #include "reset_cause.h"
 #include <avr/wdt.h>
+#include "pgm_list.h"
 
 // .noinit: survives a watchdog reset and is not cleared by the C runtime.
 static uint8_t mcusrAtBoot __attribute__((section(".noinit")));
@@ -34,15 +35,11 @@ ResetCause resetCause() {
   return cause;
 }
 
+// In ResetCause order.
+static const char NAMES[] PROGMEM = "power\0external\0watchdog\0brownout\0command\0unknown";
+
 const __FlashStringHelper *resetCauseName(ResetCause c) {
-  switch (c) {
-    case RESET_POWER: return F("power");
-    case RESET_EXTERNAL: return F("external");
-    case RESET_WATCHDOG: return F("watchdog");
-    case RESET_BROWNOUT: return F("brownout");
-    case RESET_COMMAND: return F("command");
-    default: return F("unknown");
-  }
+  return reinterpret_cast<const __FlashStringHelper *>(pgmListItem(NAMES, c));
 }
 
 void resetByCommand() {

@@ -3,7 +3,9 @@
 #include <stddef.h>
 #include <string.h>
 #include "config.h"
+#include "pgm_list.h"
 #include "text.h"
+#include "uart.h"
 
 enum Type : uint8_t { T_ENUM, T_BOOL, T_IP, T_MAC, T_U16, T_U32, T_STR_METRIC, T_STR_NAME };
 // Added to a string type: the empty string is allowed (the latency metric is optional).
@@ -109,9 +111,7 @@ uint8_t settingFind(const char *key) {
 // The n-th name of an enum list, or nullptr.
 static const char *enumName(uint8_t list, uint8_t n) {
   if (n >= pgm_read_byte(&ENUM_SIZES[list])) return nullptr;
-  const char *p = reinterpret_cast<const char *>(pgm_read_ptr(&ENUMS[list]));
-  while (n--) p += strlen_P(p) + 1;
-  return p;
+  return pgmListItem(reinterpret_cast<const char *>(pgm_read_ptr(&ENUMS[list])), n);
 }
 
 static uint8_t enumParse(uint8_t list, const char *v) {
@@ -223,51 +223,53 @@ bool settingParse(uint8_t idx, const char *v) {
   }
 }
 
-static void printHex2(Print &out, uint8_t b) {
+static void printHex2(uint8_t b) {
   static const char HEX_DIGITS[] PROGMEM = "0123456789ABCDEF";
-  out.write(pgm_read_byte(&HEX_DIGITS[b >> 4]));
-  out.write(pgm_read_byte(&HEX_DIGITS[b & 15]));
+  uartWrite(pgm_read_byte(&HEX_DIGITS[b >> 4]));
+  uartWrite(pgm_read_byte(&HEX_DIGITS[b & 15]));
 }
 
-void settingPrint(uint8_t idx, Print &out) {
+static void printFlash(const char *s) { uartPrint(reinterpret_cast<const __FlashStringHelper *>(s)); }
+
+void settingPrint(uint8_t idx) {
   Setting s = get(idx);
   const uint8_t *f = field(s);
-  out.print(reinterpret_cast<const __FlashStringHelper *>(s.name));
-  out.write('=');
+  printFlash(s.name);
+  uartWrite('=');
   switch (s.type) {
     case T_ENUM: {
       const char *name = enumName(s.arg, *f);
-      if (name) out.print(reinterpret_cast<const __FlashStringHelper *>(name));
+      if (name) printFlash(name);
       break;
     }
     case T_BOOL:
-      out.print(*f);
+      uartPrintNumber(*f);
       break;
     case T_IP:
       for (uint8_t i = 0; i < 4; i++) {
-        if (i) out.write('.');
-        out.print(f[i]);
+        if (i) uartWrite('.');
+        uartPrintNumber(f[i]);
       }
       break;
     case T_MAC:
       for (uint8_t i = 0; i < 6; i++) {
-        if (i) out.write(':');
-        printHex2(out, f[i]);
+        if (i) uartWrite(':');
+        printHex2(f[i]);
       }
       break;
     case T_U16: {
       uint16_t u;
       memcpy(&u, f, 2);
-      out.print(u);
+      uartPrintNumber(u);
       break;
     }
     case T_U32: {
       uint32_t u;
       memcpy(&u, f, 4);
-      out.print(u);
+      uartPrintNumber(u);
       break;
     }
     default:
-      out.print(reinterpret_cast<const char *>(f));
+      uartPrint(reinterpret_cast<const char *>(f));
   }
 }

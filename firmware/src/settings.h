@@ -1,7 +1,7 @@
 // The settings as text: the keys of docs/protocol.md, parsed and printed
 // against the Config struct. A value is validated completely before cfg changes.
 #pragma once
-#include <Print.h>
+#include <WString.h>
 #include <stdint.h>
 
 #define SETTING_NONE 0xFF
@@ -9,7 +9,8 @@
 uint8_t settingCount();
 uint8_t settingFind(const char *key);  // SETTING_NONE if unknown
 const __FlashStringHelper *settingName(uint8_t idx);
-void settingPrint(uint8_t idx, Print &out);
+// Writes "key=value" (canonical form) to the serial port.
+void settingPrint(uint8_t idx);
 // Parses value into cfg; false (cfg untouched) if it is not valid for the key.
 bool settingParse(uint8_t idx, const char *value);
 // Index of "mode", whose change also switches the running mode.
