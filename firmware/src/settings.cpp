@@ -134,9 +134,10 @@ static bool parseDecimal(const char *&p, uint32_t &v, uint8_t maxDigits) {
   uint8_t n = 0;
   while (*p >= '0' && *p <= '9') {
     if (++n > maxDigits) return false;
-    uint32_t next = v * 10 + (*p++ - '0');
-    if (next < v) return false;
-    v = next;
+    uint8_t d = *p++ - '0';
+    // "next < v" misses most overflows of v * 10 (9999999999 wraps to a larger value).
+    if (v > (UINT32_MAX - d) / 10) return false;
+    v = v * 10 + d;
   }
   return n > 0;
 }

@@ -26,7 +26,7 @@ const INVALID: [string, string][] = [
   ['net.ip', '01234.1.1.1'], ['net.mac', 'DE:AD:BE:EF:FE'], ['net.mac', 'DE:AD:BE:EF:FE:EG'], ['net.mac', 'DEAD.BEEF.FEED'],
   ['srv.port', '0'], ['srv.port', '65536'], ['srv.port', '-1'], ['srv.port', '80x'], ['srv.api', 'AUTO'], ['iface', ''],
   ['iface', 'x'.repeat(16)], ['iface', 'a b'], ['m.in', 'a-b'], ['m.in', 'x'.repeat(40)], ['m.in', ''], ['poll', '0'], ['poll', '3601'],
-  ['units', 'bit'], ['cap.down', '4294967296'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
+  ['units', 'bit'], ['cap.down', '4294967296'], ['cap.down', '9999999999'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
 ];
 
 async function list(h: HostBoard): Promise<Record<string, string>> {
