@@ -1,0 +1,121 @@
+// The daemon's core: polls every source on a fixed pace, renders the page of the
+// moment and hands it to the serial link (which draws only what changed).
+import { EventEmitter } from 'node:events';
+import type { Config } from './config.ts';
+import { fitLine } from './format.ts';
+import type { Logger } from './log.ts';
+import { Rotation, expandPages, screenNow, type Page, type ScreenInput } from './screens.ts';
+import type { SerialLink } from './serial-link.ts';
+import { Source } from './source.ts';
+
+const DISPLAY_TICK_MS = 500;
+
+export interface BridgeOptions {
+  cfg: Config;
+  link: SerialLink;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Events: 'poll' ({ ms }) after each round of fetches, 'page' (Page) when the shown page changes. */
+export class Bridge extends EventEmitter {
+  readonly sources: Source[];
+  private readonly rotation: Rotation;
+  private readonly startMs: number;
+  private readonly now: () => number;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private displayTimer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private lastPage: Page | null = null;
+  private lastUp = new Map<string, boolean>();
+  private running = false;
+
+  constructor(private readonly o: BridgeOptions) {
+    super();
+    this.now = o.now ?? (() => performance.now());
+    const c = o.cfg;
+    this.sources = c.sources.map((s) => new Source({
+      ...s, iface: c.iface, metricIn: c.metricIn, metricOut: c.metricOut, latencyMetric: c.latencyMetric,
+      latencyInstance: c.latencyInstance, pollSec: c.pollSec, timeoutMs: c.timeoutMs, counters32: c.counters32,
+    }, this.now));
+    this.startMs = this.now();
+    this.rotation = new Rotation(expandPages(c.pages, c.iface.length, c.sources.length), this.startMs);
+    // A board that stays away would repeat the same complaint on every retry: say it once.
+    let lastProblem = '';
+    o.link.on('problem', (m: string) => {
+      if (m === lastProblem) return o.log.debug('serial', { err: m });
+      lastProblem = m;
+      o.log.warn('serial', { err: m });
+    });
+    o.link.on('state', (s: string) => {
+      if (s === 'ready') {
+        lastProblem = '';
+        o.log.info('serial ready', { banner: o.link.banner?.raw });
+      } else {
+        o.log.debug(`serial ${s}`);
+      }
+    });
+    o.link.on('info', (t: string) => o.log.info(`board: ${t}`));
+  }
+
+  start(): void {
+    this.running = true;
+    this.o.link.start();
+    this.refresh();
+    this.displayTimer = setInterval(() => this.refresh(), DISPLAY_TICK_MS);
+    const step = this.o.cfg.pollSec * 1000;
+    let next = this.now();
+    const tick = () => {
+      if (!this.running) return;
+      this.inFlight = this.pollOnce().finally(() => { this.inFlight = null; });
+      void this.inFlight.then(() => {
+        if (!this.running) return;
+        // Fixed pace; after a slow round, skip the missed slots instead of bunching.
+        next += step;
+        const now = this.now();
+        if (next < now) next = now + step - ((now - next) % step);
+        this.pollTimer = setTimeout(tick, next - now);
+      });
+    };
+    tick();
+  }
+
+  async pollOnce(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.poll()));
+    const done = this.now();
+    for (const s of this.sources) {
+      const st = s.state();
+      if (this.lastUp.get(st.name) !== st.up) {
+        if (st.up) this.o.log.info('source up', { source: st.name, api: st.api });
+        else this.o.log.warn('source down', { source: st.name, err: st.lastError });
+        this.lastUp.set(st.name, st.up);
+      }
+    }
+    this.refresh();
+    this.emit('poll', { at: done });
+  }
+
+  input(): ScreenInput {
+    return { cfg: this.o.cfg, sources: this.sources.map((s) => s.state()), nowMs: this.now(), startMs: this.startMs };
+  }
+
+  /** Renders the page of the moment and passes it to the link. */
+  refresh(): Page {
+    const page = screenNow(this.rotation, this.input());
+    const prev = this.lastPage;
+    if (!prev || prev.lines.join() !== page.lines.join() || prev.backlight !== page.backlight) this.emit('page', page);
+    this.lastPage = page;
+    this.o.link.show(page);
+    return page;
+  }
+
+  /** Stops polling, shows "bridge stopped", closes the port. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.displayTimer) clearInterval(this.displayTimer);
+    await this.inFlight;
+    const glyphs = this.lastPage?.glyphs;
+    await this.o.link.stop(glyphs ? { lines: [fitLine('bridge stopped'), fitLine('')], glyphs, backlight: 1 } : undefined);
+  }
+}

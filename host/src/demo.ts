@@ -1,0 +1,141 @@
+// `npm start`: the real firmware in the simulated board, driven by the real bridge
+// through the simulator's serial binding, fed by this machine's PCP (the local
+// pmproxy if one answers, else a private pmcd + pmproxy that is stopped on exit).
+// The LCD is drawn in the terminal with the serial traffic below it.
+import { buildMainFirmware } from '../../scripts/avr-build.ts';
+import { Board } from '../../simulator/src/board.ts';
+import { SimSerialBinding } from '../../simulator/src/serial-binding.ts';
+import { Bridge } from './bridge.ts';
+import { resolveConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
+import { PmwebapiClient } from './pmwebapi.ts';
+import { SerialLink } from './serial-link.ts';
+import { lcdPreview } from './terminal-view.ts';
+
+const SIM_PATH = '/dev/pmlcd-sim0';
+const TRAFFIC_LINES = 10;
+
+export interface DemoOptions {
+  network: boolean;
+  values: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The busiest interface that is not loopback over one second, else lo (ppp0 will not exist here). */
+async function pickInterface(url: string, hostspec: string): Promise<string> {
+  const c = new PmwebapiClient({ url, hostspec, api: 'auto', timeoutMs: 3000, pollTimeoutSec: 10, maxBodyBytes: 1 << 20 });
+  const ids = await c.indom('network.interface.in.bytes');
+  const sample = async () => (await c.fetch(['network.interface.in.bytes'])).values.get('network.interface.in.bytes');
+  const a = await sample();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = await sample();
+  let best = 'lo';
+  let most = 0n;
+  for (const [name, id] of ids) {
+    const v1 = a?.get(id);
+    const v2 = b?.get(id);
+    if (name === 'lo' || typeof v1 !== 'bigint' || typeof v2 !== 'bigint') continue;
+    if (v2 - v1 > most) {
+      best = name;
+      most = v2 - v1;
+    }
+  }
+  return best;
+}
+
+export async function runDemo(o: DemoOptions): Promise<number> {
+  if (o.network) {
+    // TODO(issue 5): run the firmware's network mode against a simulated W5100 on loopback.
+    process.stderr.write('pmlcd demo --network: the firmware network mode demo is not wired up yet (issue 5)\n');
+    return 69;
+  }
+  const out = (s: string) => process.stdout.write(s);
+  const seconds = Number(o.env.PMLCD_DEMO_SECONDS ?? 0);
+  let pcp: PrivatePcp | null = null;
+  let board: Board | null = null;
+  let bridge: Bridge | null = null;
+  let view: NodeJS.Timeout | null = null;
+  const cleanup = async () => {
+    if (view) clearInterval(view);
+    await bridge?.stop();
+    await board?.stop();
+    await pcp?.stop();
+  };
+  try {
+    let url = await findLocalPmproxy();
+    let hostspec = 'localhost';
+    if (url) {
+      out(`using the local pmproxy at ${url}\n`);
+    } else {
+      out('no pmproxy on 127.0.0.1:44322: starting a private pmcd + pmproxy\n');
+      pcp = await startPrivatePcp();
+      out(`private pmcd pid ${pcp.pids.pmcd}, pmproxy pid ${pcp.pids.pmproxy}, in ${pcp.dir}\n`);
+      url = pcp.url;
+      hostspec = pcp.hostspec;
+    }
+    const iface = await pickInterface(url, hostspec);
+    out(`interface ${iface}; building the firmware\n`);
+    const fw = await buildMainFirmware(true);
+    board = new Board({ firmware: fw.hex });
+    const binding = new SimSerialBinding();
+    binding.attach(SIM_PATH, board);
+    board.start();
+
+    const cfg = resolveConfig({
+      env: o.env,
+      flags: { url, hostspec, iface, port: SIM_PATH, poll: '1', 'latency-instance': 'ping', ...o.values },
+    });
+    const traffic: string[] = [];
+    const link = new SerialLink({
+      binding, findPath: async () => SIM_PATH,
+      onTraffic: (dir, line) => {
+        traffic.push(`${dir === 'tx' ? '>' : '<'} ${line}`);
+        if (traffic.length > TRAFFIC_LINES) traffic.shift();
+      },
+    });
+    const logs: string[] = [];
+    const log = createLogger('pretty', (l) => {
+      logs.push(l.trimEnd());
+      if (logs.length > 4) logs.shift();
+    });
+    bridge = new Bridge({ cfg, link, log });
+    bridge.start();
+    const tty = Boolean(process.stdout.isTTY);
+    let last = '';
+    const b = board;
+    const draw = () => {
+      const frame = [
+        `pmlcd demo: ${url} hostspec=${hostspec} iface=${iface} (Ctrl-C to stop)`,
+        ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), link.lastGlyphSet ?? 'main', b.lcd.backlight),
+        `serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`,
+        ...traffic, '', ...logs,
+      ].join('\n');
+      if (tty) out(`\x1b[H\x1b[2J${frame}\n`);
+      else if (frame !== last) out(`${frame}\n\n`);
+      last = frame;
+    };
+    view = setInterval(draw, 250);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.off('SIGINT', done);
+        process.off('SIGTERM', done);
+        resolve();
+      };
+      process.on('SIGINT', done);
+      process.on('SIGTERM', done);
+      if (seconds > 0) setTimeout(done, seconds * 1000).unref();
+    });
+    if (view) clearInterval(view);
+    await bridge.stop(); // the LCD now says "bridge stopped"
+    bridge = null;
+    draw();
+    await cleanup();
+    out('demo stopped\n');
+    return 0;
+  } catch (e) {
+    process.stderr.write(`pmlcd demo: ${(e as Error).message}\n`);
+    await cleanup().catch(() => {});
+    return 1;
+  }
+}

@@ -1,0 +1,159 @@
+// One PCP source: polls its PMWEBAPI, resolves instances by name (interfaces come
+// and go), and keeps rates, latency and history. poll() never throws; failures
+// become the source's state so the LCD can say what is wrong.
+import { PmwebapiClient, type ApiForm } from './pmwebapi.ts';
+import { CounterRate, History } from './rates.ts';
+import type { PcpValue } from './pmwebapi-json.ts';
+
+export const HISTORY_LENGTH = 16;
+/** Polls between lookups of a latency instance that was not there (the PMDA may appear later). */
+const LATENCY_RETRY_POLLS = 30;
+const NS_PER_S = 1_000_000_000n;
+
+export interface SourceSettings {
+  name: string;
+  url: string;
+  hostspec: string;
+  api: ApiForm;
+  iface: string[];
+  metricIn: string;
+  metricOut: string;
+  latencyMetric: string;
+  latencyInstance: string;
+  pollSec: number;
+  timeoutMs: number;
+  counters32: boolean;
+}
+
+export interface IfaceState {
+  name: string;
+  /** Bytes per second; null before two samples, after a reset or gap, or when the instance is gone. */
+  down: bigint | null;
+  up: bigint | null;
+  present: boolean;
+  downHistory: History;
+}
+
+export interface LatencyStats { minUs: number; avgUs: number; maxUs: number; samples: number }
+
+export interface SourceState {
+  name: string;
+  up: boolean;
+  lastError: string | null;
+  /** Monotonic ms of the last good fetch, null if none yet. */
+  lastGoodMs: number | null;
+  /** Server sample time of the last good fetch. */
+  timestampNs: bigint | null;
+  ifaces: IfaceState[];
+  /** Latest latency in microseconds; null = failure or not available. */
+  latencyUs: number | null;
+  latency: LatencyStats | null;
+  api: 'pmproxy' | 'pmwebd';
+  polls: number;
+}
+
+interface Tracked { state: IfaceState; inRate: CounterRate; outRate: CounterRate }
+
+function asBigInt(v: PcpValue | undefined): bigint | null {
+  if (typeof v === 'bigint') return v >= 0n ? v : null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
+  return null;
+}
+
+export class Source {
+  readonly client: PmwebapiClient;
+  private ifaceIds: Map<string, number> | null = null;
+  private latencyId: number | null | undefined = undefined;
+  private readonly tracked: Tracked[];
+  private readonly latHistory = new History(30);
+  private readonly st: Omit<SourceState, 'ifaces' | 'api'>;
+
+  constructor(readonly s: SourceSettings, private readonly now: () => number = () => performance.now()) {
+    this.client = new PmwebapiClient({
+      url: s.url.replace(/\/+$/, ''), hostspec: s.hostspec, api: s.api, timeoutMs: s.timeoutMs,
+      // The context must survive a missed poll or two.
+      pollTimeoutSec: Math.max(10, Math.ceil(s.pollSec * 5)), maxBodyBytes: 256 * 1024,
+    });
+    const maxGapNs = BigInt(Math.ceil(s.pollSec * 5)) * NS_PER_S;
+    this.tracked = s.iface.map((name) => ({
+      state: { name, down: null, up: null, present: false, downHistory: new History(HISTORY_LENGTH) },
+      inRate: new CounterRate({ wraps32: s.counters32, maxGapNs }),
+      outRate: new CounterRate({ wraps32: s.counters32, maxGapNs }),
+    }));
+    this.st = { name: s.name, up: false, lastError: null, lastGoodMs: null, timestampNs: null, latencyUs: null, latency: null, polls: 0 };
+  }
+
+  state(): SourceState {
+    return { ...this.st, ifaces: this.tracked.map((t) => t.state), api: this.client.apiForm };
+  }
+
+  /** Metric names fetched each poll. */
+  private names(): string[] {
+    const n = [this.s.metricIn, this.s.metricOut, this.s.latencyMetric];
+    if (this.s.latencyMetric.startsWith('shping.')) n.push('shping.status');
+    return n;
+  }
+
+  async poll(): Promise<void> {
+    this.st.polls++;
+    try {
+      if (!this.ifaceIds) this.ifaceIds = await this.client.indom(this.s.metricIn);
+      if (this.latencyId === null && this.st.polls % LATENCY_RETRY_POLLS === 0) this.latencyId = undefined;
+      if (this.latencyId === undefined) {
+        try {
+          this.latencyId = (await this.client.indom(this.s.latencyMetric)).get(this.s.latencyInstance) ?? null;
+        } catch {
+          this.latencyId = null; // no such metric (PMDA not installed): latency shows NA
+        }
+      }
+      const r = await this.client.fetch(this.names());
+      let missing = false;
+      for (const t of this.tracked) {
+        const id = this.ifaceIds.get(t.state.name);
+        const vin = id === undefined ? null : asBigInt(r.values.get(this.s.metricIn)?.get(id));
+        const vout = id === undefined ? null : asBigInt(r.values.get(this.s.metricOut)?.get(id));
+        if (vin === null || vout === null) {
+          // Gone (or never there): forget the baseline and look the names up again next time.
+          missing = true;
+          t.state.present = false;
+          t.state.down = t.state.up = null;
+          t.inRate.clear();
+          t.outRate.clear();
+          continue;
+        }
+        t.state.present = true;
+        const a = t.inRate.update(vin, r.timestampNs);
+        const b = t.outRate.update(vout, r.timestampNs);
+        if (a.kind === 'stale-time') continue; // the server returned the same sample again
+        t.state.down = a.kind === 'rate' ? a.perSecond : null;
+        t.state.up = b.kind === 'rate' ? b.perSecond : null;
+        if (t.state.down !== null) t.state.downHistory.push(Number(t.state.down));
+      }
+      if (missing) this.ifaceIds = null;
+      this.updateLatency(r.values);
+      this.st.up = true;
+      this.st.lastError = null;
+      this.st.lastGoodMs = this.now();
+      this.st.timestampNs = r.timestampNs;
+    } catch (e) {
+      this.st.up = false;
+      this.st.lastError = (e as Error).message;
+      this.ifaceIds = null;
+      this.latencyId = undefined;
+    }
+  }
+
+  private updateLatency(values: Map<string, Map<number, PcpValue>>): void {
+    const id = this.latencyId;
+    const v = id == null ? undefined : values.get(this.s.latencyMetric)?.get(id);
+    const status = id == null ? undefined : values.get('shping.status')?.get(id);
+    const failed = typeof v !== 'number' && typeof v !== 'bigint' ? true
+      : Number(v) < 0 || (status !== undefined && status !== null && Number(status) !== 0);
+    this.st.latencyUs = failed ? null : Math.round(Number(v) * 1000);
+    if (this.st.latencyUs !== null) this.latHistory.push(this.st.latencyUs);
+    const h = this.latHistory.values();
+    this.st.latency = h.length === 0 ? null : {
+      minUs: Math.min(...h), maxUs: Math.max(...h), avgUs: Math.round(h.reduce((a, b) => a + b, 0) / h.length), samples: h.length,
+    };
+  }
+}

@@ -1,0 +1,24 @@
+// The 16x2 drawn with Unicode in a terminal, for use without hardware. Custom
+// glyph codes are shown as the symbol the named glyph set defines.
+const GLYPH_SYMBOLS: Record<string, string> = {
+  main: '▼▲▏▎▍▌♥°',
+  spark: '▁▂▃▄▅▆▇█',
+};
+
+export function cellSymbol(code: number, glyphSet: string): string {
+  if (code < 8) return (GLYPH_SYMBOLS[glyphSet] ?? '01234567')[code];
+  if (code === 0xff) return '█';
+  if (code === 0x5c) return '¥'; // the A00 ROM has yen where ASCII has backslash
+  if (code >= 0x20 && code <= 0x7d) return String.fromCharCode(code);
+  return '·';
+}
+
+/** Four lines: a frame around the two LCD rows. */
+export function lcdPreview(rows: readonly (readonly number[])[], glyphSet: string, backlight = true): string[] {
+  const edge = '─'.repeat(rows[0]?.length ?? 16);
+  return [
+    `┌${edge}┐${backlight ? '' : ' (backlight off)'}`,
+    ...rows.map((r) => `│${r.map((c) => cellSymbol(c, glyphSet)).join('')}│`),
+    `└${edge}┘`,
+  ];
+}
