@@ -1,0 +1,9 @@
+// Flash-resident constant strings on the AVR, plain constants in native tests:
+// the pure modules (JSON, PMWEBAPI parsing) compile both ways.
+#pragma once
+#ifdef __AVR__
+#include <avr/pgmspace.h>
+#else
+#define PROGMEM
+#define pgm_read_byte(p) (*(const uint8_t *)(p))
+#endif

@@ -1,0 +1,69 @@
+// Streaming JSON tokenizer: one byte at a time, constant RAM, no recursion.
+// It checks the grammar and hands each token to a JsonSink; strings longer than
+// JSON_STR_MAX keep their first JSON_STR_MAX bytes (strLong is set), numbers
+// are decoded into JsonNumber as they stream. Errors are sticky reason codes.
+#pragma once
+#include <stdint.h>
+
+#define JSON_MAX_DEPTH 8   // PMWEBAPI replies nest 5 deep; labels add 1
+#define JSON_STR_MAX 40    // metric names are at most 39 characters
+#define JSON_NUM_MAX 40    // longest number token; %.16g needs about 24
+
+enum JsonErr : uint8_t {
+  JE_NONE = 0,
+  JE_SYNTAX,     // not JSON
+  JE_DEPTH,      // nested deeper than JSON_MAX_DEPTH
+  JE_NUMBER,     // number token too long
+  JE_TRUNCATED,  // input ended inside the document
+  JE_TYPE,       // valid JSON but a field we need has the wrong type or range
+  JE_MISSING,    // a required field is absent
+};
+
+enum JsonEvent : uint8_t { JV_OBJ, JV_OBJ_END, JV_ARR, JV_ARR_END, JV_KEY, JV_STR, JV_NUM, JV_NULL, JV_BOOL };
+
+struct JsonNumber {
+  uint64_t whole;      // integer part, exact unless overflow
+  uint32_t frac;       // the first 9 fraction digits read as an integer
+  uint8_t fracDigits;  // fraction digits seen (saturates at 255)
+  int16_t exp;         // exponent after e/E
+  bool neg, overflow, isInt;  // isInt: no fraction and no exponent
+};
+
+class JsonStream;
+
+class JsonSink {
+ public:
+  // depth: nesting level of the container the token is in (1 = top object);
+  // for JV_OBJ/JV_ARR the level of the new container.
+  virtual void json(JsonStream &p, uint8_t ev, uint8_t depth) = 0;
+};
+
+class JsonStream {
+ public:
+  void begin(JsonSink *sink);
+  // Returns false once an error is set; later bytes are ignored.
+  bool feed(char c);
+  // The input is complete: true if it held exactly one whole document.
+  bool end();
+  void fail(uint8_t e) { if (!error) error = e; }
+  bool inObject(uint8_t depth) const { return (objBits >> (depth - 1)) & 1; }
+
+  uint8_t error;
+  char str[JSON_STR_MAX + 1];  // NUL-terminated token text for JV_KEY / JV_STR
+  uint8_t strLen;
+  bool strLong;
+  bool boolean;
+  JsonNumber num;
+  uint8_t depth;
+
+ private:
+  bool value(char c);
+  bool after(char c);
+  void emit(uint8_t ev) { sink->json(*this, ev, depth); }
+  bool push(bool obj);
+  bool numberChar(char c);
+  JsonSink *sink;
+  uint8_t state, sub, tokLen;
+  uint8_t objBits;  // bit d-1 set: level d is an object
+  bool isKey, expNeg;
+};

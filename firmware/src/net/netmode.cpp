@@ -1,0 +1,351 @@
+// Network mode: the board polls PMWEBAPI itself (issue 5). A step-wise state
+// machine driven by netmodeLoop(): chip check, DHCP or static address,
+// context, instance ids by name, then a fetch every poll interval. Errors keep
+// the last values on screen (stale after 3 intervals) and retry with back-off.
+#include <Arduino.h>
+#include <string.h>
+#include "../config.h"
+#include "../display.h"
+#include "../glyphs.h"
+#include "../netmode.h"
+#include "dhcp.h"
+#include "http_client.h"
+#include "pmapi_parse.h"
+#include "rate_calc.h"
+#include "screen_format.h"
+#include "w5100.h"
+
+#define BACKOFF_MIN_MS 2000UL
+#define BACKOFF_MAX_MS 60000UL
+#define CHIP_RETRY_MS 10000UL
+#define SHOW_IP_MS 1500UL
+#define POLLTIMEOUT_EXTRA_S 30  // context lifetime beyond the poll interval
+#define MAX_LINK_FACTOR 4       // rates above 4x the link capacity are counter resets
+
+enum : uint8_t {
+  NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_BACKOFF, NS_NOCHIP,
+};
+// What the last failure was, for the error screen.
+enum : uint8_t { NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_LATINST, NE_DHCP, NE_DHCP_NAK };
+
+static const char kShpingStatus[] = "shping.status";
+static const char kErrText[] PROGMEM =
+    "\0no connect\0timeout\0conn reset\0bad HTTP\0too large\0bad JSON\0HTTP\0no iface\0no lat inst\0DHCP no answer\0DHCP refused\0";
+
+static HttpClient http;
+static PmParser parser;
+static PmQuery query;
+static RateState rates;
+static uint8_t state, afterWait, chip, err, errDetail, ctxTries;
+static bool request, legacy, haveSample, latOk, inNet;
+static uint32_t stateAt, waitMs, backoffMs, lastGoodAt, lastPollAt, lastDrawAt;
+static uint32_t context, rate[2], latUs;
+static uint16_t errStatus;
+static uint8_t ip[4], mask[4], gw[4];
+
+static void enter(uint8_t s) { state = s; stateAt = millis(); request = false; }
+
+static void waitThen(uint8_t next, uint32_t ms) {
+  afterWait = next;
+  waitMs = ms;
+  enter(NS_WAIT);
+}
+
+static void failWith(uint8_t e, uint8_t detail, uint8_t retry) {
+  err = e;
+  errDetail = detail;
+  waitThen(retry, backoffMs);
+  backoffMs = backoffMs * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoffMs * 2;
+}
+
+// --- request targets -------------------------------------------------------
+
+static void put(uint8_t s, const char *ram) { w5TxPut(s, (const uint8_t *)ram, strlen(ram)); }
+static void putNum(uint8_t s, uint32_t v) { char b[11]; ultoa(v, b, 10); put(s, b); }
+
+static void putContextPrefix(uint8_t s) {
+  // modern: /pmapi/<what>?context=N&  legacy: /pmapi/N/_<what>?
+  if (legacy) { w5TxPutP(s, PSTR("/pmapi/")); putNum(s, context); w5TxPutP(s, PSTR("/_")); }
+  else w5TxPutP(s, PSTR("/pmapi/"));
+}
+
+static void pathContext(uint8_t s) {
+  w5TxPutP(s, legacy ? PSTR("/pmapi/context?hostname=") : PSTR("/pmapi/context?hostspec="));
+  put(s, cfg.hostspec);
+  w5TxPutP(s, PSTR("&polltimeout="));
+  putNum(s, (uint32_t)cfg.pollSec + POLLTIMEOUT_EXTRA_S);
+}
+
+static void pathIndom(uint8_t s) {
+  putContextPrefix(s);
+  w5TxPutP(s, PSTR("indom?"));
+  if (!legacy) { w5TxPutP(s, PSTR("context=")); putNum(s, context); w5TxPutP(s, PSTR("&")); }
+  w5TxPutP(s, PSTR("name="));
+  put(s, state == NS_INDOM_IF ? cfg.mIn : cfg.mLat);
+}
+
+static void pathFetch(uint8_t s) {
+  putContextPrefix(s);
+  w5TxPutP(s, PSTR("fetch?"));
+  if (!legacy) { w5TxPutP(s, PSTR("context=")); putNum(s, context); w5TxPutP(s, PSTR("&")); }
+  w5TxPutP(s, PSTR("names="));
+  bool first = true;
+  for (uint8_t m = 0; m < PM_METRICS; m++) {
+    if (!query.names[m]) continue;
+    if (!first) w5TxPutP(s, PSTR(","));
+    put(s, query.names[m]);
+    first = false;
+  }
+}
+
+static bool sinkJson(uint8_t c) { return parser.feed(c); }
+
+// --- drawing ----------------------------------------------------------------
+
+static uint8_t putP(uint8_t *f, uint8_t at, const char *p) {
+  for (uint8_t c = pgm_read_byte(p); c && at < DISPLAY_CELLS; c = pgm_read_byte(++p)) f[at++] = c;
+  return at;
+}
+static uint8_t putS(uint8_t *f, uint8_t at, const char *s) {
+  while (*s && at < DISPLAY_CELLS) f[at++] = *s++;
+  return at;
+}
+static uint8_t putU(uint8_t *f, uint8_t at, uint32_t v) { char b[11]; ultoa(v, b, 10); return putS(f, at, b); }
+static uint8_t putIp(uint8_t *f, uint8_t at, const uint8_t *a) {
+  for (uint8_t i = 0; i < 4; i++) { if (i) f[at++] = '.'; at = putU(f, at, a[i]); }
+  return at;
+}
+
+static void draw() {
+  uint8_t f[DISPLAY_CELLS];
+  memset(f, ' ', sizeof f);
+  uint32_t now = millis();
+  uint32_t age = (now - lastGoodAt) / 1000;
+  if (haveSample) {
+    ScreenSample s;
+    s.down = rate[0];
+    s.up = rate[1];
+    s.latUs = latUs;
+    s.latOk = latOk;
+    s.ageSec = age;
+    s.stale = age > 3UL * cfg.pollSec;
+    s.bytes = cfg.unitsBytes;
+    s.capDown = cfg.unitsBytes ? cfg.capDown / 8 : cfg.capDown;
+    fmtMainScreen((char *)f, (char *)f + DISPLAY_COLS, s);
+  } else if (state == NS_NOCHIP) {
+    putP(f, 0, chip == W5_W5500 ? PSTR("W5500: no driver") : PSTR("No W5100 found"));
+    putP(f, DISPLAY_COLS, PSTR("check the shield"));
+  } else if (err) {
+    uint8_t at = err < NE_DHCP ? putP(f, 0, PSTR("PCP: ")) : 0;
+    const char *t = kErrText;
+    for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
+    at = putP(f, at, t);
+    if (err == NE_HTTP) { f[at++] = ' '; putU(f, at, errStatus); }
+    if (err == NE_JSON) { f[at++] = ' '; putU(f, at, errDetail); }
+    if (err == NE_IFACE) { f[at++] = ' '; putS(f, at, cfg.iface); }
+    at = putIp(f, DISPLAY_COLS, ip);
+    if (state == NS_WAIT && at < DISPLAY_CELLS - 3) {
+      uint32_t left = (waitMs - (now - stateAt) + 999) / 1000;
+      f[at++] = ' ';
+      at = putU(f, at, left);
+      f[at] = 's';
+    }
+  } else {
+    putP(f, 0, state <= NS_DHCP ? PSTR("DHCP...") : PSTR("PCP connecting"));
+    putIp(f, DISPLAY_COLS, ip);
+  }
+  displayLoadGlyphs(GLYPHS_MAIN);
+  displayFrame(f);
+  lastDrawAt = now;
+}
+
+// --- replies -----------------------------------------------------------------
+
+static void startRequest(HttpPathWriter path) {
+  parser.begin(&query);
+  http.start(cfg.srvIp, cfg.srvPort, path, sinkJson);
+  request = true;
+}
+
+// Common failure handling; returns true if the reply is a usable 200 JSON body.
+static bool replyOk() {
+  if (http.phase == HP_FAILED && http.err != HE_BODY) {
+    static const uint8_t map[] PROGMEM = {NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE};
+    failWith(pgm_read_byte(map + http.err), 0, NS_CONTEXT);
+    return false;
+  }
+  bool json = http.phase == HP_DONE && parser.end();
+  if (http.status == 400 && ((parser.r.have & PMH_CTXERR) || !json) && ctxTries < 2) {
+    ctxTries++;
+    enter(NS_CONTEXT);  // unknown or expired context: make a new one now
+    return false;
+  }
+  if (http.status != 200) {
+    errStatus = http.status;
+    // A server without this API form does not know the path: try the other form.
+    if (cfg.api == API_AUTO && (http.status == 404 || http.status == 400)) legacy = !legacy;
+    failWith(NE_HTTP, 0, NS_CONTEXT);
+    return false;
+  }
+  if (!json) { failWith(NE_JSON, parser.error() ? parser.error() : (uint8_t)JE_TRUNCATED, NS_CONTEXT); return false; }
+  return true;
+}
+
+static void onContext() {
+  if (!replyOk()) return;
+  if (!(parser.r.have & PMH_CONTEXT)) { failWith(NE_JSON, JE_MISSING, NS_CONTEXT); return; }
+  context = parser.r.context;
+  enter(NS_INDOM_IF);
+}
+
+static void onIndom() {
+  if (!replyOk()) return;
+  ctxTries = 0;
+  if (!(parser.r.have & PMH_INDOM)) {
+    failWith(state == NS_INDOM_IF ? NE_IFACE : NE_LATINST, 0, NS_INDOM_IF);
+    return;
+  }
+  if (state == NS_INDOM_IF) {
+    query.inst[PM_IN] = query.inst[PM_OUT] = parser.r.instId;
+    if (cfg.latInst[0] && cfg.mLat[0]) { enter(NS_INDOM_LAT); return; }
+  } else {
+    query.inst[PM_LAT] = query.inst[PM_STATUS] = parser.r.instId;
+  }
+  enter(NS_FETCH);
+}
+
+static void onFetch() {
+  if (!replyOk()) return;
+  ctxTries = 0;
+  const PmReply &r = parser.r;
+  if (!(r.have & PMH_TS)) { failWith(NE_JSON, JE_MISSING, NS_FETCH); return; }
+  // The interface is gone (re-created on reconnect): look its id up again.
+  if ((r.have & (PMH_IN | PMH_OUT)) != (PMH_IN | PMH_OUT)) { failWith(NE_IFACE, 0, NS_INDOM_IF); return; }
+  if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) {
+    failWith(NE_LATINST, 0, NS_INDOM_IF);
+    return;
+  }
+  backoffMs = BACKOFF_MIN_MS;
+  err = NE_NONE;
+  latOk = (r.have & PMH_LAT) && !r.latFail;
+  latUs = r.latUs;
+  uint32_t maxBps = cfg.capDown > cfg.capUp ? cfg.capDown : cfg.capUp;
+  maxBps = maxBps / 8 > 0xFFFFFFFFUL / MAX_LINK_FACTOR ? 0 : maxBps / 8 * MAX_LINK_FACTOR;
+  uint32_t next[2];
+  if (rateUpdate(rates, r.counter, r.tsSec, r.tsUs, !cfg.unitsBytes, maxBps, next) == RATE_OK) {
+    rate[0] = next[0];
+    rate[1] = next[1];
+    haveSample = true;
+    lastGoodAt = millis();
+  }
+  uint32_t poll = (uint32_t)cfg.pollSec * 1000;
+  uint32_t spent = millis() - lastPollAt;
+  waitThen(NS_FETCH, spent < poll ? poll - spent : 0);
+  draw();
+}
+
+// --- the state machine -------------------------------------------------------
+
+static void setupQuery() {
+  memset(&query, 0, sizeof query);
+  query.names[PM_IN] = cfg.mIn;
+  query.names[PM_OUT] = cfg.mOut;
+  if (cfg.mLat[0]) {
+    query.names[PM_LAT] = cfg.mLat;
+    if (!strncmp_P(cfg.mLat, PSTR("shping."), 7)) query.names[PM_STATUS] = kShpingStatus;
+  }
+  query.inst[PM_LAT] = query.inst[PM_STATUS] = PM_INST_NULL;
+  query.instName = cfg.iface;
+}
+
+void netmodeBegin() {
+  inNet = true;
+  legacy = cfg.api == API_PMWEBD;
+  haveSample = false;
+  memset(&rates, 0, sizeof rates);
+  err = NE_NONE;
+  backoffMs = BACKOFF_MIN_MS;
+  ctxTries = 0;
+  memset(ip, 0, 4);
+  setupQuery();
+  enter(NS_CHIP);
+  draw();
+}
+
+void netmodeEnd() {
+  if (!inNet) return;
+  inNet = false;
+  http.drop();
+  w5Close(W5_SOCK_UDP);
+}
+
+bool netmodeAvailable() { return true; }
+
+void netmodeBannerFields(Print &out) {
+  out.print(F(" eth="));
+  out.print(chip == W5_W5100 ? F("w5100") : chip == W5_W5500 ? F("w5500-unsupported") : F("none"));
+  out.print(F(" ip="));
+  for (uint8_t i = 0; i < 4; i++) { if (i) out.print('.'); out.print(ip[i]); }
+}
+
+static void stepRequest(HttpPathWriter path, void (*done)()) {
+  if (!request) {
+    if (state == NS_FETCH) lastPollAt = millis();
+    if (state == NS_INDOM_IF || state == NS_INDOM_LAT) query.instName = state == NS_INDOM_IF ? cfg.iface : cfg.latInst;
+    startRequest(path);
+    return;
+  }
+  uint8_t p = http.poll();
+  if (p == HP_DONE || p == HP_FAILED) { request = false; done(); }
+}
+
+void netmodeLoop() {
+  uint32_t now = millis();
+  switch (state) {
+    case NS_CHIP:
+      chip = w5Begin(cfg.mac);
+      if (chip != W5_W5100) { enter(NS_NOCHIP); draw(); return; }
+      w5SetRetry(2000, 3);  // 200 ms x 3: a dead link shows within a second
+      if (cfg.dhcp) { dhcpStart(cfg.mac, false); enter(NS_DHCP); }
+      else {
+        memcpy(ip, cfg.ip, 4); memcpy(mask, cfg.mask, 4); memcpy(gw, cfg.gw, 4);
+        w5SetAddress(ip, mask, gw);
+        enter(NS_SHOW_IP);
+      }
+      draw();
+      return;
+    case NS_NOCHIP:
+      if (now - stateAt > CHIP_RETRY_MS) enter(NS_CHIP);
+      return;
+    case NS_DHCP: {
+      uint8_t d = dhcpPoll();
+      if (d == DP_BOUND) {
+        memcpy(ip, dhcpLease.ip, 4); memcpy(mask, dhcpLease.mask, 4); memcpy(gw, dhcpLease.gw, 4);
+        w5SetAddress(ip, mask, gw);
+        err = NE_NONE;
+        backoffMs = BACKOFF_MIN_MS;
+        enter(NS_SHOW_IP);
+        draw();
+      } else if (d == DP_FAILED || d == DP_REFUSED) {
+        failWith(d == DP_FAILED ? NE_DHCP : NE_DHCP_NAK, 0, NS_CHIP);
+        draw();
+      }
+      return;
+    }
+    case NS_SHOW_IP:
+      if (now - stateAt > SHOW_IP_MS) enter(NS_CONTEXT);
+      return;
+    case NS_CONTEXT: stepRequest(pathContext, onContext); break;
+    case NS_INDOM_IF:
+    case NS_INDOM_LAT: stepRequest(pathIndom, onIndom); break;
+    case NS_FETCH: stepRequest(pathFetch, onFetch); break;
+    case NS_WAIT:
+      if (now - stateAt >= waitMs) {
+        if (afterWait == NS_CHIP) enter(NS_CHIP);
+        else if (cfg.dhcp && dhcpRenewDue()) { dhcpStart(cfg.mac, true); enter(NS_DHCP); }
+        else enter(afterWait);
+      }
+      break;
+  }
+  if (now - lastDrawAt >= 1000) draw();  // the age and the countdown move
+}

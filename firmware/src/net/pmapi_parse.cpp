@@ -1,0 +1,177 @@
+#include "pmapi_parse.h"
+#include <string.h>
+#include "flash_str.h"
+
+// Role of a container, from its parent's role and key.
+static const uint8_t R_SKIP = 0;
+static const uint8_t R_ROOT = 1;
+static const uint8_t R_TS = 2;
+static const uint8_t R_VALUES = 3;
+static const uint8_t R_METRIC = 4;
+static const uint8_t R_INSTS = 5;
+static const uint8_t R_INST = 6;
+static const uint8_t R_INDOM = 7;
+static const uint8_t R_INAME = 8;
+static const uint8_t K_OTHER = 0;
+static const uint8_t K_CONTEXT = 1;
+static const uint8_t K_TIMESTAMP = 2;
+static const uint8_t K_VALUES = 3;
+static const uint8_t K_INSTANCES = 4;
+static const uint8_t K_MESSAGE = 5;
+static const uint8_t K_S = 6;
+static const uint8_t K_US = 7;
+static const uint8_t K_NAME = 8;
+static const uint8_t K_INSTANCE = 9;
+static const uint8_t K_VALUE = 10;
+
+// Key table in K_ order from K_CONTEXT; an empty string ends it.
+static const char kKeys[] PROGMEM = "context\0timestamp\0values\0instances\0message\0s\0us\0name\0instance\0value\0";
+static const char kCtxErr[] PROGMEM = "context identifier";
+
+static uint8_t keyId(const char *s) {
+  const char *k = kKeys;
+  for (uint8_t id = K_CONTEXT; pgm_read_byte(k); id++) {
+    uint8_t i = 0;
+    while (pgm_read_byte(k + i) && pgm_read_byte(k + i) == (uint8_t)s[i]) i++;
+    if (!pgm_read_byte(k + i) && !s[i]) return id;
+    while (pgm_read_byte(k)) k++;
+    k++;
+  }
+  return K_OTHER;
+}
+
+static bool containsP(const char *s, const char *needle) {
+  for (; *s; s++) {
+    uint8_t i = 0;
+    while (pgm_read_byte(needle + i) && pgm_read_byte(needle + i) == (uint8_t)s[i]) i++;
+    if (!pgm_read_byte(needle + i)) return true;
+  }
+  return false;
+}
+
+static bool toU32(const JsonNumber &n, uint32_t *v) {
+  if (!n.isInt || n.neg || n.overflow || n.whole > 0xFFFFFFFFUL) return false;
+  *v = (uint32_t)n.whole;
+  return true;
+}
+
+static bool toInst(const JsonNumber &n, int32_t *v) {
+  if (!n.isInt || n.overflow || n.whole > 0x7FFFFFFFUL) return false;
+  *v = n.neg ? -(int32_t)n.whole : (int32_t)n.whole;
+  return true;
+}
+
+bool pmMsToUs(const JsonNumber &n, uint32_t *us) {
+  if (n.neg && (n.whole || n.frac)) return false;
+  uint8_t fd = n.fracDigits < 9 ? n.fracDigits : 9;
+  uint32_t f = n.frac;
+  for (; fd > 3; fd--) f /= 10;
+  for (; fd < 3; fd++) f *= 10;
+  uint32_t v = n.whole > 4294967UL ? 0xFFFFFFFFUL : (uint32_t)n.whole * 1000 + f;
+  for (int16_t e = n.exp; e > 0; e--) v = v > 429496729UL ? 0xFFFFFFFFUL : v * 10;
+  for (int16_t e = n.exp; e < 0 && v; e++) v /= 10;
+  *us = v;
+  return true;
+}
+
+void PmParser::begin(const PmQuery *query) {
+  q = query;
+  memset(&r, 0, sizeof r);
+  js.begin(this);
+}
+
+void PmParser::json(JsonStream &p, uint8_t ev, uint8_t d) {
+  if (ev == JV_KEY) { key = p.strLong ? K_OTHER : keyId(p.str); return; }
+  if (ev == JV_OBJ || ev == JV_ARR) {
+    bool obj = ev == JV_OBJ;
+    uint8_t parent = d > 1 ? role[d - 1] : R_SKIP, k = parent == R_ROOT || parent == R_METRIC ? key : K_OTHER, rl = R_SKIP;
+    if (d == 1) rl = obj ? R_ROOT : R_SKIP;
+    else if (parent == R_ROOT && k == K_TIMESTAMP) rl = obj ? R_TS : R_SKIP;
+    else if (parent == R_ROOT && k == K_VALUES) rl = obj ? R_SKIP : R_VALUES;
+    else if (parent == R_ROOT && k == K_INSTANCES) rl = obj ? R_SKIP : R_INDOM;
+    else if (parent == R_METRIC && k == K_INSTANCES) rl = obj ? R_SKIP : R_INSTS;
+    else if (parent == R_VALUES) rl = obj ? R_METRIC : R_SKIP;
+    else if (parent == R_INSTS) rl = obj ? R_INST : R_SKIP;
+    else if (parent == R_INDOM) rl = obj ? R_INAME : R_SKIP;
+    // A container where the reply's shape demands another kind is a type error.
+    if (rl == R_SKIP && (d == 1 || (parent == R_ROOT && (k == K_TIMESTAMP || k == K_VALUES || k == K_INSTANCES)) ||
+                         (parent == R_METRIC && k == K_INSTANCES) || parent == R_VALUES || parent == R_INSTS || parent == R_INDOM)) {
+      p.fail(JE_TYPE);
+      return;
+    }
+    role[d] = rl;
+    if (rl == R_METRIC) metric = -1;
+    if (rl == R_INST || rl == R_INAME) { pendInst = PM_INST_NULL; pendHave = false; nameMatch = false; }
+    if (rl == R_TS) tsS = tsUs = false;
+    return;
+  }
+  if (ev == JV_OBJ_END) {
+    uint8_t rl = role[d];
+    if (rl == R_INST && pendHave && metric >= 0 && pendInst == q->inst[metric]) {
+      uint8_t m = metric;
+      if (m <= PM_OUT) {
+        if (!pend.isInt || pend.neg || pend.overflow) { p.fail(JE_TYPE); return; }
+        r.counter[m] = pend.whole;
+      } else if (m == PM_LAT) {
+        if (!pmMsToUs(pend, &r.latUs)) r.latFail = true;
+      } else if (!pend.isInt || pend.whole) {
+        r.latFail = true;  // shping.status: 0 is success
+      }
+      r.have |= PMH_IN << m;
+    } else if (rl == R_INAME && nameMatch) {
+      r.instId = pendInst;
+      r.have |= PMH_INDOM;
+    } else if (rl == R_TS && tsS && tsUs) {
+      r.have |= PMH_TS;
+    }
+    return;
+  }
+  if (ev == JV_ARR_END) return;
+  if (d == 0) { p.fail(JE_TYPE); return; }  // a bare scalar is no reply of ours
+  if (p.inObject(d)) scalar(p, ev, role[d]);
+  else if (role[d] != R_SKIP) p.fail(JE_TYPE);  // these arrays hold objects only
+}
+
+void PmParser::scalar(JsonStream &p, uint8_t ev, uint8_t rl) {
+  const JsonNumber &n = p.num;
+  bool isNum = ev == JV_NUM;
+  bool ok = true;
+  switch (rl) {
+    case R_ROOT:
+      if (key == K_CONTEXT) {
+        ok = isNum && toU32(n, &r.context);
+        r.have |= PMH_CONTEXT;
+      } else if (key == K_TIMESTAMP) {
+        // pmproxy prints the nanoseconds without zero padding: the digits are
+        // the count of ns ("…18.1013862" is 1,013,862 ns).
+        ok = isNum && !n.exp && n.fracDigits <= 9 && toU32(JsonNumber{n.whole, 0, 0, 0, false, false, true}, &r.tsSec) && !n.neg;
+        r.tsUs = n.frac / 1000;
+        r.have |= PMH_TS;
+      } else if (key == K_MESSAGE && ev == JV_STR && containsP(p.str, kCtxErr)) {
+        r.have |= PMH_CTXERR;
+      }
+      break;
+    case R_TS:
+      if (key == K_S) { ok = isNum && toU32(n, &r.tsSec); tsS = true; }
+      if (key == K_US) { ok = isNum && toU32(n, &r.tsUs) && r.tsUs < 1000000; tsUs = true; }
+      break;
+    case R_METRIC:
+      if (key == K_NAME && ev == JV_STR && !p.strLong) {
+        for (uint8_t m = 0; m < PM_METRICS; m++) {
+          if (q->names[m] && !strcmp(q->names[m], p.str)) metric = m;
+        }
+      }
+      break;
+    case R_INST:
+    case R_INAME:
+      if (key == K_INSTANCE) ok = ev == JV_NULL || (isNum && toInst(n, &pendInst));
+      else if (key == K_VALUE && rl == R_INST) {
+        if (isNum) { pend = n; pendHave = true; }
+        else ok = metric < 0;
+      } else if (key == K_NAME && rl == R_INAME && ev == JV_STR) {
+        nameMatch = q->instName && !p.strLong && !strcmp(q->instName, p.str);
+      }
+      break;
+  }
+  if (!ok) p.fail(JE_TYPE);
+}

@@ -1,0 +1,36 @@
+// The shared screen rules of docs/screens.md, in integer arithmetic only so the
+// AVR and the host bridge agree byte for byte. Free of Arduino.h: the tests
+// compile it natively (test/native/) and feed it test/vectors/screen-format.json.
+#pragma once
+#include <stdint.h>
+
+#define SCREEN_COLS 16
+#define FMT_RATE_LEN 5
+#define FMT_LAT_LEN 6
+#define FMT_BAR_CELLS 9
+#define FMT_AGE_LEN 3
+
+// Custom glyph codes of the "main" glyph set (docs/screens.md).
+#define GLYPH_DOWN 0
+#define GLYPH_UP 1
+#define GLYPH_BAR1 2
+#define GLYPH_FULL 0xFF
+
+// Writers fill exactly their width; none writes a terminating NUL.
+void fmtRate(char *out, uint32_t n);
+// ok == false (missing, negative or failed sample) gives "  NA  ".
+void fmtLatency(char *out, bool ok, uint32_t us);
+void fmtBar(char *out, uint32_t n, uint32_t cap);
+void fmtAge(char *out, uint32_t s);
+
+struct ScreenSample {
+  uint32_t down, up;   // per second, in the configured unit
+  uint32_t latUs;
+  bool latOk;
+  bool stale;          // older than 3 poll intervals
+  uint32_t ageSec;     // since the last good sample
+  uint32_t capDown;    // same unit as down
+  bool bytes;          // label "B/s" instead of "bps"
+};
+
+void fmtMainScreen(char *line1, char *line2, const ScreenSample &s);

@@ -1,0 +1,202 @@
+#include "w5100.h"
+#include <Arduino.h>
+#include "../board_pins.h"
+
+// SPI frame opcodes (datasheet 6.3.2)
+#define OP_WRITE 0xF0
+#define OP_READ 0x0F
+// Common registers
+#define REG_MR 0x0000
+#define REG_GAR 0x0001
+#define REG_SUBR 0x0005
+#define REG_SHAR 0x0009
+#define REG_SIPR 0x000F
+#define REG_RTR 0x0017
+#define REG_RCR 0x0019
+#define REG_RMSR 0x001A
+#define REG_TMSR 0x001B
+#define MR_RST 0x80
+#define MR_PB 0x10
+// Socket registers: base + n * 0x100
+#define SOCK_BASE 0x0400
+#define Sn_MR 0x00
+#define Sn_CR 0x01
+#define Sn_IR 0x02
+#define Sn_SR 0x03
+#define Sn_PORT 0x04
+#define Sn_DIPR 0x0C
+#define Sn_DPORT 0x10
+#define Sn_TX_FSR 0x20
+#define Sn_TX_WR 0x24
+#define Sn_RX_RSR 0x26
+#define Sn_RX_RD 0x28
+// Sn_CR commands
+#define CR_OPEN 0x01
+#define CR_CONNECT 0x04
+#define CR_DISCON 0x08
+#define CR_CLOSE 0x10
+#define CR_SEND 0x20
+#define CR_RECV 0x40
+// 2 KB per socket (RMSR = TMSR = 0x55)
+#define BUF_SIZE 0x0800
+#define BUF_MASK 0x07FF
+#define TX_BASE 0x4000
+#define RX_BASE 0x6000
+// W5500 probe: VERSIONR in the common block reads 4 (W5500 datasheet 4.1)
+#define W5500_VERSIONR 0x0039
+#define W5500_VERSION 4
+
+#define CS_BIT _BV(2)  // PB2 = D10, board_pins.h PMLCD_PIN_ETH_CS
+static_assert(PMLCD_PIN_ETH_CS == 10, "w5100.cpp drives the chip select as PB2");
+
+static uint16_t txOffset[2];  // bytes put since the last send, per socket we use
+
+static uint8_t spi(uint8_t b) {
+  SPDR = b;
+  while (!(SPSR & _BV(SPIF))) {}
+  return SPDR;
+}
+
+static uint8_t frame(uint8_t op, uint16_t addr, uint8_t data) {
+  PORTB &= ~CS_BIT;
+  spi(op);
+  spi(addr >> 8);
+  spi(addr & 0xFF);
+  uint8_t v = spi(data);
+  PORTB |= CS_BIT;
+  return v;
+}
+
+static uint8_t rd(uint16_t a) { return frame(OP_READ, a, 0); }
+static void wr(uint16_t a, uint8_t v) { frame(OP_WRITE, a, v); }
+static uint16_t sreg(uint8_t s, uint8_t off) { return SOCK_BASE + (uint16_t)s * 0x100 + off; }
+static uint16_t rd16(uint16_t a) { return (uint16_t)rd(a) << 8 | rd(a + 1); }
+static void wr16(uint16_t a, uint16_t v) { wr(a, v >> 8); wr(a + 1, v & 0xFF); }
+static void wrN(uint16_t a, const uint8_t *p, uint8_t n) { while (n--) wr(a++, *p++); }
+
+// The chip updates size registers while they are read byte by byte: read until stable.
+static uint16_t rdStable(uint16_t a) {
+  uint16_t v = rd16(a), w;
+  while ((w = rd16(a)) != v) v = w;
+  return v;
+}
+
+static void cmd(uint8_t s, uint8_t c) {
+  wr(sreg(s, Sn_CR), c);
+  for (uint8_t i = 0; i < 255 && rd(sreg(s, Sn_CR)); i++) {}
+}
+
+static uint8_t w5500Version() {
+  PORTB &= ~CS_BIT;
+  spi(W5500_VERSIONR >> 8);
+  spi(W5500_VERSIONR & 0xFF);
+  spi(0x00);  // common block, read, variable length
+  uint8_t v = spi(0);
+  PORTB |= CS_BIT;
+  return v;
+}
+
+uint8_t w5Begin(const uint8_t mac[6]) {
+  PORTB |= CS_BIT;
+  DDRB |= CS_BIT | _BV(3) | _BV(5);  // SS, MOSI, SCK
+  pinMode(PMLCD_PIN_SD_CS, OUTPUT);
+  digitalWrite(PMLCD_PIN_SD_CS, HIGH);
+  SPCR = _BV(SPE) | _BV(MSTR);  // mode 0, MSB first
+  SPSR = _BV(SPI2X);            // 8 MHz
+  wr(REG_MR, MR_RST);
+  for (uint8_t i = 0; i < 20 && rd(REG_MR); i++) delay(1);
+  wr(REG_MR, MR_PB);
+  bool w5100 = rd(REG_MR) == MR_PB;
+  wr(REG_MR, 0);
+  w5100 = w5100 && rd(REG_MR) == 0;
+  if (!w5100) return w5500Version() == W5500_VERSION ? W5_W5500 : W5_NONE;
+  wr(REG_RMSR, 0x55);
+  wr(REG_TMSR, 0x55);
+  wrN(REG_SHAR, mac, 6);
+  return W5_W5100;
+}
+
+void w5SetAddress(const uint8_t ip[4], const uint8_t mask[4], const uint8_t gw[4]) {
+  wrN(REG_SIPR, ip, 4);
+  wrN(REG_SUBR, mask, 4);
+  wrN(REG_GAR, gw, 4);
+}
+
+void w5SetRetry(uint16_t rtr, uint8_t count) {
+  wr16(REG_RTR, rtr);
+  wr(REG_RCR, count);
+}
+
+uint8_t w5Status(uint8_t s) { return rd(sreg(s, Sn_SR)); }
+
+uint8_t w5TakeIr(uint8_t s, uint8_t bits) {
+  uint8_t v = rd(sreg(s, Sn_IR)) & bits;
+  if (v) wr(sreg(s, Sn_IR), v);
+  return v;
+}
+
+bool w5Open(uint8_t s, uint8_t proto, uint16_t port) {
+  cmd(s, CR_CLOSE);
+  wr(sreg(s, Sn_MR), proto);
+  wr(sreg(s, Sn_IR), 0xFF);
+  wr16(sreg(s, Sn_PORT), port);
+  cmd(s, CR_OPEN);
+  txOffset[s & 1] = 0;
+  return w5Status(s) == (proto == W5_PROTO_TCP ? W5_SR_INIT : W5_SR_UDP);
+}
+
+void w5Close(uint8_t s) { cmd(s, CR_CLOSE); }
+void w5Disconnect(uint8_t s) { cmd(s, CR_DISCON); }
+
+void w5SetDest(uint8_t s, const uint8_t ip[4], uint16_t port) {
+  wrN(sreg(s, Sn_DIPR), ip, 4);
+  wr16(sreg(s, Sn_DPORT), port);
+}
+
+void w5Connect(uint8_t s, const uint8_t ip[4], uint16_t port) {
+  w5SetDest(s, ip, port);
+  cmd(s, CR_CONNECT);
+}
+
+uint16_t w5TxFree(uint8_t s) { return rdStable(sreg(s, Sn_TX_FSR)) - txOffset[s & 1]; }
+
+static void txByte(uint8_t s, uint8_t b) {
+  uint16_t ptr = rd16(sreg(s, Sn_TX_WR)) + txOffset[s & 1]++;
+  wr(TX_BASE + s * BUF_SIZE + (ptr & BUF_MASK), b);
+}
+
+void w5TxPut(uint8_t s, const uint8_t *data, uint16_t n) { while (n--) txByte(s, *data++); }
+void w5TxFill(uint8_t s, uint8_t value, uint16_t n) { while (n--) txByte(s, value); }
+void w5TxPutP(uint8_t s, const char *p) {
+  for (uint8_t c = pgm_read_byte(p); c; c = pgm_read_byte(++p)) txByte(s, c);
+}
+
+void w5TxSend(uint8_t s) {
+  uint16_t a = sreg(s, Sn_TX_WR);
+  wr16(a, rd16(a) + txOffset[s & 1]);
+  txOffset[s & 1] = 0;
+  cmd(s, CR_SEND);
+}
+
+uint16_t w5RxSize(uint8_t s) { return rdStable(sreg(s, Sn_RX_RSR)); }
+
+uint8_t w5RxPeek(uint8_t s, uint16_t offset) {
+  uint16_t ptr = rd16(sreg(s, Sn_RX_RD)) + offset;
+  return rd(RX_BASE + s * BUF_SIZE + (ptr & BUF_MASK));
+}
+
+void w5RxSkip(uint8_t s, uint16_t n) {
+  uint16_t a = sreg(s, Sn_RX_RD);
+  wr16(a, rd16(a) + n);
+  cmd(s, CR_RECV);
+}
+
+uint16_t w5RxRead(uint8_t s, uint8_t *buf, uint16_t n) {
+  uint16_t have = w5RxSize(s);
+  if (n > have) n = have;
+  if (!n) return 0;
+  uint16_t ptr = rd16(sreg(s, Sn_RX_RD));
+  for (uint16_t i = 0; i < n; i++) buf[i] = rd(RX_BASE + s * BUF_SIZE + ((ptr + i) & BUF_MASK));
+  w5RxSkip(s, n);
+  return n;
+}

@@ -1,0 +1,57 @@
+// WIZnet W5100 driver over the hardware SPI (Ethernet shield, CS on D10).
+// Register addresses and bits from the W5100 datasheet v1.2. Everything here
+// returns at once: the callers (DHCP, HTTP) poll socket status and time out.
+#pragma once
+#include <stdint.h>
+
+enum W5Chip : uint8_t { W5_NONE = 0, W5_W5100, W5_W5500 };
+
+// Socket status (Sn_SR)
+#define W5_SR_CLOSED 0x00
+#define W5_SR_INIT 0x13
+#define W5_SR_SYNSENT 0x15
+#define W5_SR_ESTABLISHED 0x17
+#define W5_SR_FIN_WAIT 0x18
+#define W5_SR_CLOSE_WAIT 0x1C
+#define W5_SR_UDP 0x22
+// Socket interrupt bits (Sn_IR), write 1 to clear
+#define W5_IR_SEND_OK 0x10
+#define W5_IR_TIMEOUT 0x08
+#define W5_IR_RECV 0x04
+#define W5_IR_DISCON 0x02
+#define W5_IR_CON 0x01
+// Sn_MR protocols
+#define W5_PROTO_TCP 0x01
+#define W5_PROTO_UDP 0x02
+
+#define W5_SOCK_TCP 0   // the HTTP connection
+#define W5_SOCK_UDP 1   // DHCP
+#define W5_UDP_HEADER 8 // source ip, port, length in front of each datagram
+
+// Resets the chip and finds out what answers on the bus.
+uint8_t w5Begin(const uint8_t mac[6]);
+void w5SetAddress(const uint8_t ip[4], const uint8_t mask[4], const uint8_t gw[4]);
+// TCP retransmission: timeout per try in 100 us units, and the number of tries.
+void w5SetRetry(uint16_t rtr100us, uint8_t count);
+
+uint8_t w5Status(uint8_t s);
+uint8_t w5TakeIr(uint8_t s, uint8_t bits);  // returns and clears those Sn_IR bits
+bool w5Open(uint8_t s, uint8_t proto, uint16_t port);
+void w5Close(uint8_t s);
+void w5Disconnect(uint8_t s);
+void w5Connect(uint8_t s, const uint8_t ip[4], uint16_t port);
+void w5SetDest(uint8_t s, const uint8_t ip[4], uint16_t port);  // UDP
+
+// Transmit: put() appends at the write pointer, send() hands it to the chip.
+// txFree is checked by the caller before a message larger than the buffer.
+uint16_t w5TxFree(uint8_t s);
+void w5TxPut(uint8_t s, const uint8_t *data, uint16_t n);
+void w5TxPutP(uint8_t s, const char *flash);  // NUL-terminated string in flash
+void w5TxFill(uint8_t s, uint8_t value, uint16_t n);
+void w5TxSend(uint8_t s);
+
+// Receive: peek at any offset of the unread data, then consume.
+uint16_t w5RxSize(uint8_t s);
+uint8_t w5RxPeek(uint8_t s, uint16_t offset);
+uint16_t w5RxRead(uint8_t s, uint8_t *buf, uint16_t n);
+void w5RxSkip(uint8_t s, uint16_t n);

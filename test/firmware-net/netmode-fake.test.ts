@@ -1,0 +1,139 @@
+// Network mode against the scripted PMWEBAPI server (test/support/pmwebapi-fake.ts):
+// the firmware's own DHCP, HTTP and JSON code through the W5100 model.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakePmwebapi, type Fault, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
+import { bootNet, rate5, type NetBoard } from './netsim.ts';
+
+let fake: FakePmwebapi;
+before(async () => { fake = await startFakePmwebapi(); });
+after(async () => { await fake.close(); });
+
+/** Drives the fake's sample clock and eth0 counters from simulated time, so rates are exact. */
+class Traffic {
+  rate = { in: 0n, out: 0n };
+  private last = 0;
+  constructor(private nb: NetBoard) { this.last = nb.board.millis; }
+  eth0() { return fake.state.interfaces.find((i) => i.name === 'eth0')!; }
+  tick = () => {
+    const now = this.nb.board.millis;
+    const ms = BigInt(Math.floor(now - this.last));
+    if (ms <= 0n) return;
+    this.last += Number(ms);
+    const e = fake.state.interfaces.find((i) => i.name === 'eth0');
+    const M = 2n ** 64n;
+    if (e) {
+      e.in = (e.in + this.rate.in * ms / 1000n) % M;
+      e.out = (e.out + this.rate.out * ms / 1000n) % M;
+    }
+    const ns = BigInt(fake.state.timestamp.sec) * 1_000_000_000n + BigInt(fake.state.timestamp.nsec) + ms * 1_000_000n;
+    fake.state.timestamp = { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+  };
+  /** Sets the byte rates and waits for the LCD's first line to show them. */
+  async show(inBps: bigint, outBps: bigint, line1: string, ms = 15000) {
+    this.rate = { in: inBps, out: outBps };
+    await this.nb.until(() => this.nb.lcd().startsWith(line1), ms, `"${line1}"`, this.tick);
+  }
+}
+
+function fetchesSince(n: number) { return fake.requests.slice(n).filter((r) => r.path.includes('fetch')); }
+
+describe('network mode against the scripted server', () => {
+  let nb: NetBoard;
+  let t: Traffic;
+  // Peak byte rates seen on the LCD across the whole run: a reset must never show as a spike.
+  const spikes: string[] = [];
+  before(async () => {
+    nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+    t = new Traffic(nb);
+  });
+  after(() => nb.dispose());
+
+  const watch = () => { t.tick(); const l = nb.lcd(); if (/[0-9.]+G/.test(l)) spikes.push(l); };
+
+  it('gets an address by DHCP, shows it, then rates and latency (modern API)', async () => {
+    await nb.until(() => nb.lcd().includes('192.168.7.'), 3000, 'IP on the LCD');
+    assert.equal(nb.chip.dhcp.stats.ack, 1);
+    await t.show(1_543_209n, 105_625n, '①12.3M ② 845kbps');
+    assert.match(nb.lcd(), /\| 6\.8ms /);
+    const r = fake.requests.find((x) => x.path.includes('fetch'))!;
+    assert.match(r.target, /^\/pmapi\/fetch\?context=\d+&names=network\.interface\.in\.bytes,network\.interface\.out\.bytes,shping\.time\.real,shping\.status$/);
+    assert.equal(r.version, '1.1');
+    assert.match(r.headers.host, /^192\.168\.7\.2:44322$/);
+    assert.ok(fake.requests.some((x) => /\/pmapi\/context\?hostspec=localhost&polltimeout=31/.test(x.target)));
+    const ctxConnects = nb.chip.stats[0].connects;
+    await t.show(125_000n, 1_000n, '①1.00M ②8.00kbps');
+    assert.equal(nb.chip.stats[0].connects, ctxConnects, 'keep-alive: the connection is reused');
+  });
+
+  const faults: [string, Fault, bigint][] = [
+    ['chunked body', { path: 'fetch', oversize: 5000 }, 250_000n],
+    ['body split at every byte', { path: 'fetch', segments: 'bytewise' }, 375_000n],
+    ['slow drip', { path: 'fetch', dripBytes: 3, everyMs: 2 }, 500_000n],
+    ['truncated body', { path: 'fetch', truncateAfter: 400 }, 625_000n],
+    ['oversize body', { path: 'fetch', oversize: 20000 }, 750_000n],
+    ['malformed JSON', { path: 'fetch', malformedJson: true }, 875_000n],
+    ['HTTP 500', { path: 'fetch', status: 500 }, 1_000_000n],
+    ['HTTP 404', { path: 'fetch', status: 404 }, 1_125_000n],
+    ['expired context', { path: 'fetch', expireContext: true }, 1_250_000n],
+    ['connection reset mid-body', { path: 'fetch', closeMidBody: true }, 1_375_000n],
+    ['reset instead of an answer', { path: 'fetch', reset: true }, 1_500_000n],
+    ['wrong Content-Length', { path: 'fetch', contentLength: 50 }, 1_625_000n],
+  ];
+  for (const [name, fault, rate] of faults) {
+    it(`recovers from: ${name}`, async () => {
+      const before = fake.requests.length;
+      const f: Fault & { used?: number } = { ...fault };
+      fake.state.faults.push(f);
+      await nb.until(() => (f.used ?? 0) > 0, 5000, 'the faulty request', t.tick);
+      const want = `①${rate5(Number(rate) * 8)}`;
+      await t.show(rate, 1_000n, want);
+      assert.ok(fetchesSince(before).length >= 2);
+      for (let i = 0; i < 5; i++) { watch(); await nb.board.run(200); }
+      assert.ok(nb.lcd().startsWith(want), nb.lcd());
+    });
+  }
+
+  it('re-resolves the interface when it disappears and comes back with a new id', async () => {
+    const eth0 = t.eth0();
+    fake.state.interfaces = fake.state.interfaces.filter((i) => i !== eth0);
+    await nb.until(() => nb.lcd().includes('NA'), 10000, 'stale display', watch);
+    eth0.instance = 7;
+    fake.state.interfaces.push(eth0);
+    await t.show(12_500n, 1_000n, '① 100k');
+    assert.ok(fake.requests.filter((r) => r.path.includes('indom')).length >= 2);
+  });
+
+  it('counts 32-bit and 64-bit counter wraps as traffic, and a reset as no spike', async () => {
+    const e = t.eth0();
+    e.in = 2n ** 32n - 300_000n;
+    await t.show(200_000n, 1_000n, '①1.60M');
+    e.in = 2n ** 64n - 500_000n;
+    await t.show(300_000n, 1_000n, '①2.40M');
+    e.in = 0n;
+    e.out = 0n;
+    await t.show(400_000n, 1_000n, '①3.20M');
+    assert.deepEqual(spikes, [], 'no implausible rate was shown');
+  });
+
+  it('stays on the legacy API form when configured', async () => {
+    await nb.command('C SET srv.api pmwebd');
+    await nb.command('M host');
+    await nb.command('M net');
+    const before = fake.requests.length;
+    await t.show(62_500n, 1_000n, '① 500k');
+    const mine = fake.requests.slice(before);
+    assert.ok(mine.some((r) => /^\/pmapi\/context\?hostname=localhost/.test(r.target)));
+    assert.ok(mine.some((r) => /^\/pmapi\/\d+\/_fetch\?names=/.test(r.target)));
+    assert.ok(!mine.some((r) => r.target.startsWith('/pmapi/fetch')));
+  });
+
+  it('marks values stale with their age when the server goes away, and recovers', async () => {
+    const down: Fault = { reset: true, times: 1e6 };
+    fake.state.faults.push(down);
+    await nb.until(() => /NA/.test(nb.lcd()), 10000, 'stale', watch);
+    assert.match(nb.lcd(), /^①  NA  ②  NA  \d+s\|  NA            $/);
+    fake.state.faults.splice(fake.state.faults.indexOf(down), 1);
+    await t.show(87_500n, 1_000n, '① 700k', 70000);
+  });
+});

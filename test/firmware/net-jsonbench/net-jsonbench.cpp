@@ -1,0 +1,33 @@
+// Benchmark firmware: how fast the network-mode JSON parser consumes a real
+// pmproxy fetch reply on the ATmega328P. Prints "JSONBENCH <bytes> <us> <err> <in>".
+#include <Arduino.h>
+#include "net/pmapi_parse.h"
+
+static const char kBody[] PROGMEM = "{\"context\":1508114417,\"timestamp\":1795811302.161206379,\"values\":[{\"pmid\":\"60.3.0\",\"name\":\"network.interface.in.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":247779774}]},{\"pmid\":\"60.3.8\",\"name\":\"network.interface.out.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":851767}]}]}";
+static const char kIn[] = "network.interface.in.bytes";
+static const char kOut[] = "network.interface.out.bytes";
+static PmParser parser;
+
+void setup() {
+  Serial.begin(115200);
+  PmQuery q = {{kIn, kOut, NULL, NULL}, {3, 3, -1, -1}, NULL};
+  const uint16_t len = sizeof kBody - 1;
+  const uint8_t rounds = 20;
+  uint32_t t0 = micros();
+  for (uint8_t r = 0; r < rounds; r++) {
+    parser.begin(&q);
+    for (uint16_t i = 0; i < len; i++) parser.feed(pgm_read_byte(kBody + i));
+    parser.end();
+  }
+  uint32_t us = micros() - t0;
+  Serial.print(F("JSONBENCH "));
+  Serial.print((uint32_t)len * rounds);
+  Serial.print(' ');
+  Serial.print(us);
+  Serial.print(' ');
+  Serial.print(parser.error());
+  Serial.print(' ');
+  Serial.println((uint32_t)parser.r.counter[0]);
+}
+
+void loop() {}

@@ -1,0 +1,52 @@
+// Native driver for the streaming JSON + PMWEBAPI extraction modules.
+// usage: pmapi_parse_cli [--prefixes] IN OUT LAT STATUS INST_IN INST_LAT INST_NAME
+// ("-" for a name not asked). stdin holds replies separated by NUL bytes; one
+// JSON result line per reply. --prefixes: for each reply, one line of error
+// codes, one per proper prefix length 0..n-1 (feeding stops at the prefix).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vector>
+#include "net/pmapi_parse.h"
+
+static const char *arg(const char *s) { return strcmp(s, "-") ? s : NULL; }
+
+int main(int argc, char **argv) {
+  bool prefixes = argc > 1 && !strcmp(argv[1], "--prefixes");
+  if (prefixes) { argv++; argc--; }
+  if (argc != 8) { fprintf(stderr, "bad args\n"); return 2; }
+  PmQuery q;
+  for (int i = 0; i < 4; i++) q.names[i] = arg(argv[1 + i]);
+  q.inst[PM_IN] = q.inst[PM_OUT] = atol(argv[5]);
+  q.inst[PM_LAT] = q.inst[PM_STATUS] = atol(argv[6]);
+  q.instName = arg(argv[7]);
+  std::vector<char> body;
+  static PmParser p;  // static like on the AVR
+  int c;
+  do {
+    c = getchar();
+    if (c != 0 && c != EOF) { body.push_back((char)c); continue; }
+    if (c == EOF && body.empty()) break;
+    if (prefixes) {
+      for (size_t n = 0; n < body.size(); n++) {
+        p.begin(&q);
+        for (size_t i = 0; i < n; i++) p.feed(body[i]);
+        p.end();
+        putchar('0' + p.error());
+      }
+      putchar('\n');
+    } else {
+      p.begin(&q);
+      for (char ch : body) p.feed(ch);
+      p.end();
+      const PmReply &r = p.r;
+      printf("{\"err\":%u,\"have\":%u,\"context\":%lu,\"tsSec\":%lu,\"tsUs\":%lu,\"in\":\"%llu\",\"out\":\"%llu\","
+             "\"latUs\":%lu,\"latFail\":%s,\"instId\":%ld}\n",
+             p.error(), r.have, (unsigned long)r.context, (unsigned long)r.tsSec, (unsigned long)r.tsUs,
+             (unsigned long long)r.counter[0], (unsigned long long)r.counter[1], (unsigned long)r.latUs,
+             r.latFail ? "true" : "false", (long)r.instId);
+    }
+    body.clear();
+  } while (c != EOF);
+  return 0;
+}
