@@ -46,9 +46,9 @@ async function pickInterface(url: string, hostspec: string): Promise<string> {
 
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (o.network) {
-    // TODO(issue 5): run the firmware's network mode against a simulated W5100 on loopback.
-    process.stderr.write('pmlcd demo --network: the firmware network mode demo is not wired up yet (issue 5)\n');
-    return 69;
+    const { runNetworkDemo } = await import('./demo-network.ts');
+    const iface = typeof o.values.iface === 'string' ? o.values.iface.split(',')[0] : undefined;
+    return runNetworkDemo({ seconds: Number(o.env.PMLCD_DEMO_SECONDS ?? 0), iface });
   }
   const out = (s: string) => process.stdout.write(s);
   const seconds = Number(o.env.PMLCD_DEMO_SECONDS ?? 0);
