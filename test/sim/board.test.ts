@@ -149,6 +149,22 @@ test('hold() pauses simulated time until released; an endless hold is a reported
   await assert.rejects(board.run(1), (e: Error) => e instanceof HoldTimeoutError && /stuck dns/.test(e.message));
 });
 
+test('hold() from a clock event mid-slice stops the CPU after that instruction', async () => {
+  const { board, send } = await bootLcdSerial();
+  send('crc 1000\n');
+  await board.run(2);
+  assert.equal(board.sleeping, false, 'busy in the CRC loop, not asleep');
+  let release = () => {};
+  let heldAt = 0;
+  board.cpu.addClockEvent(() => { heldAt = board.cycles; release = board.hold('mid-slice'); }, 5000);
+  const run = board.run(3);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(heldAt > 0, 'the clock event ran');
+  assert.ok(board.cycles - heldAt <= 4, `ran ${board.cycles - heldAt} cycles past the hold`);
+  release();
+  await run;
+});
+
 test('a pin map that puts the LCD on the Ethernet shield is refused', async () => {
   const pinMap = parsePinMap('#define PMLCD_PIN_LCD_RS 8\n#define PMLCD_PIN_LCD_E 9\n#define PMLCD_PIN_LCD_D4 4\n'
     + '#define PMLCD_PIN_LCD_D5 5\n#define PMLCD_PIN_LCD_D6 6\n#define PMLCD_PIN_LCD_D7 7');
