@@ -34,6 +34,7 @@ import {
 import { cpuInternals, timerInternals, watchdogInternals, type CpuInternals, type TimerInternals } from './avr-internals.ts';
 import { FileEEPROM } from './eeprom-file.ts';
 import { HD44780, type HD44780Config } from './hd44780.ts';
+import { saveLcdImage } from './lcd-render.ts';
 import { loadFirmware, type Firmware } from './hex.ts';
 import { timerWakeCycle } from './sleep-skip.ts';
 import { LCD_PINS, checkLcdPins, loadPinMap, type PinMap, type PortLetter } from './pins.ts';
@@ -301,12 +302,22 @@ export class Board extends EventEmitter<BoardEvents> {
       const target = this.cpu.cycles + Math.round(timeoutMs * CYCLES_PER_MS);
       while (!pred()) {
         if (this.cpu.cycles >= target) {
-          const detail = this.halted ? ` (the CPU halted at PC 0x${this.halted.pc.toString(16)})` : '';
-          throw new SimTimeoutError(what, timeoutMs, detail);
+          const halted = this.halted ? ` (the CPU halted at PC 0x${this.halted.pc.toString(16)})` : '';
+          throw new SimTimeoutError(what, timeoutMs, `${halted}${this.lcdEvidence(what)}`);
         }
         await this.step(target);
       }
     });
+  }
+
+  /** What the glass showed when a wait failed: the text, and an image a test run keeps. */
+  private lcdEvidence(what: string): string {
+    const text = this.lcd.text().map((l) => JSON.stringify(l)).join(' / ');
+    let image = '';
+    try {
+      image = `, image ${saveLcdImage(this.lcd, `timeout-${what.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${process.pid}-${Date.now()}`)}`;
+    } catch { /* evidence only: a read-only tree must not hide the real failure */ }
+    return `; LCD showed ${text}${image}`;
   }
 
   /** Free-running mode: `speed` 1 paces to real time (catching up at most 100 ms), 'max' runs flat out. */

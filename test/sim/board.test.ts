@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -180,4 +180,16 @@ test('free-running mode is paced to real time', async () => {
   await board.stop();
   const simMs = (board.cycles - c) / 16000;
   assert.ok(simMs > 100 && simMs < 420, `300 ms wall ran ${simMs.toFixed(0)} ms simulated`);
+});
+
+test('a failed wait names what the LCD showed and keeps an image of it', async () => {
+  const { board } = await bootLcdSerial();
+  const shown = board.lcd.text();
+  const err = await board.runUntil(() => false, 5, 'never true').then(() => null, (e: Error) => e);
+  assert.ok(err instanceof SimTimeoutError, String(err));
+  assert.ok(err.message.includes(JSON.stringify(shown[0])), err.message);
+  const image = /image (\S+\.svg)/.exec(err.message)?.[1];
+  assert.ok(image && existsSync(image), err.message);
+  assert.match(readFileSync(image, 'utf8'), /<svg[^]*data-row="1" data-col="15"/);
+  rmSync(image);
 });
