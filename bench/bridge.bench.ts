@@ -1,30 +1,30 @@
 // Bridge budgets:
 //   bridge.poll_to_lcd_ms   PMWEBAPI reply in hand -> the last LCD write in the simulated board
 //                           (real firmware in avr8js via the simulator's serial binding), median
-//   bridge.rss_mb           resident set after 10,000 back-to-back polls against the scripted
-//                           PMWEBAPI server and the scripted firmware (target <= 80 MB); also the
-//                           process's own baseline (node + tsx + modules, before any poll) and the
-//                           growth over the second half (target: none). Measured in a child run
-//                           with --max-semi-space-size=2 --max-old-space-size=64, as
-//                           deploy/pmlcd.service runs the daemon (V8 keeps committed heap pages,
-//                           so without a cap RSS reflects the peak allocation rate, not use).
-//   bridge.cpu_ms_per_poll  CPU per poll over those 10,000 (includes the in-process fake server
-//                           and fake board, so it is an upper bound for the bridge alone)
-import { buildMainFirmware } from '../scripts/avr-build.ts';
+//   bridge.rss_mb           resident set of the bridge as deployed after 10,000 back-to-back polls
+//                           (target <= 80 MB): the esbuild bundle (scripts/build-host.ts) of the
+//                           real Bridge + SerialLink + a scripted board over a serialport binding
+//                           (bench/support/bridge-polls.ts), in its own process with the node
+//                           flags of deploy/pmlcd.service (V8 keeps committed heap pages, so
+//                           without the caps RSS reflects the peak allocation rate, not use),
+//                           polling the scripted PMWEBAPI server, which runs in this process.
+//                           Also its baseline (node + bundle, before any poll) and the growth
+//                           over the second half (target: none).
+//   bridge.cpu_ms_per_poll  the bridge process's CPU per poll over those 10,000 (includes the
+//                           scripted board, not the server)
+import { ROOT, buildMainFirmware } from '../scripts/avr-build.ts';
 import { Board } from '../simulator/src/board.ts';
 import { SimSerialBinding } from '../simulator/src/serial-binding.ts';
 import { startFakePmwebapi, type FakePmwebapi } from '../test/support/pmwebapi-fake.ts';
-import { FakeBoard } from '../test/host/support/fake-board.ts';
 import { Bridge } from '../host/src/bridge.ts';
 import { resolveConfig } from '../host/src/config.ts';
 import { silentLogger } from '../host/src/log.ts';
 import { SerialLink } from '../host/src/serial-link.ts';
-import { spawnSync } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { bundleEntry } from '../scripts/build-host.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const POLLS = 10_000;
 const LATENCY_SAMPLES = 15;
@@ -77,47 +77,38 @@ async function pollToLcd(): Promise<void> {
   result('bridge.poll_to_lcd_ms', samples[samples.length >> 1], 'ms', { max: Number(samples.at(-1)!.toFixed(1)), samples: samples.length });
 }
 
-async function manyPolls(): Promise<void> {
-  const mb = (n: number) => n / 2 ** 20;
-  gc();
-  const baseline = process.memoryUsage().rss;
-  const fake = await startFakePmwebapi();
-  const board = new FakeBoard();
-  const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path });
-  const bridge = bridgeFor(fake, link);
-  link.start();
-  let rssHalf = 0;
-  const cpu0 = process.cpuUsage();
-  try {
-    for (let i = 0; i < POLLS; i++) {
-      advance(fake, i);
-      await bridge.pollOnce();
-      fake.requests.length = 0; // the fakes' own logs are not the bridge's memory
-      board.received.length = 0;
-      if (i === POLLS / 2 - 1) {
-        gc();
-        rssHalf = process.memoryUsage().rss;
-      }
-    }
-  } finally {
-    await bridge.stop();
-    await fake.close();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  gc();
-  const m = process.memoryUsage();
-  if (!bridge.sources[0].state().up) throw new Error(`source down at the end: ${bridge.sources[0].state().lastError}`);
-  result('bridge.rss_mb', mb(m.rss), 'MB', { target: 80, polls: POLLS, baseline_mb: Number(mb(baseline).toFixed(1)), heap_used_mb: Number(mb(m.heapUsed).toFixed(1)) });
-  result('bridge.rss_growth_mb', mb(m.rss - rssHalf), 'MB', { over: `polls ${POLLS / 2}..${POLLS}`, target: 0 });
-  result('bridge.cpu_ms_per_poll', (cpu.user + cpu.system) / 1000 / POLLS, 'ms');
+/** deploy/pmlcd.service's NODE_OPTIONS: the bench runs the bridge with the service's flags. */
+function serviceNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'deploy/pmlcd.service'), 'utf8');
+  const m = /^Environment=NODE_OPTIONS="([^"]*)"/m.exec(unit);
+  if (!m) throw new Error('deploy/pmlcd.service sets no NODE_OPTIONS');
+  return m[1].split(/\s+/).filter(Boolean);
 }
 
-if (process.argv[2] === '--polls') {
-  await manyPolls();
-} else {
-  const child = spawnSync(process.execPath, ['--max-semi-space-size=2', '--max-old-space-size=64', '--import', 'tsx', import.meta.filename, '--polls'],
-    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  process.stdout.write(child.stdout);
-  if (child.status !== 0) throw new Error(`poll child exited ${child.status}`);
-  await pollToLcd();
+/** The bundled bridge in its own process, polling the scripted server in this one. */
+async function manyPolls(): Promise<void> {
+  const entry = await bundleEntry('bench/support/bridge-polls.ts', 'build/bench/bridge-polls.mjs');
+  const fake = await startFakePmwebapi();
+  let fetches = 0;
+  // Each fetch sees the next sample (a new rate, so a new frame for the board); nothing is
+  // logged, so the server's memory stays flat too.
+  fake.requests.push = (r) => {
+    if (r.path.endsWith('/fetch')) advance(fake, fetches++);
+    return 0;
+  };
+  try {
+    const child = spawn(process.execPath, [...serviceNodeFlags(), '--expose-gc', entry, fake.url, String(POLLS)],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const [code] = await once(child, 'exit') as [number | null];
+    process.stdout.write(out);
+    if (code !== 0) throw new Error(`poll child exited ${code}`);
+    if (fetches < POLLS) throw new Error(`the server saw ${fetches} fetches for ${POLLS} polls`);
+  } finally {
+    await fake.close();
+  }
 }
+
+await manyPolls();
+await pollToLcd();

@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { findProjectRoot } from './project-root.ts';
 
 const run = promisify(execFile);
 
 export const ARDUINO_AVR = process.env.PMLCD_ARDUINO_AVR ?? '/usr/share/arduino/hardware/arduino/avr';
-export const ROOT = resolve(import.meta.dirname, '..');
+export const ROOT = findProjectRoot(import.meta.dirname);
 export const BUILD_DIR = join(ROOT, 'build');
 
 const MCU = 'atmega328p';

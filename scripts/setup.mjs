@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // One idempotent set-up step, run before `npm start` and `npm test`:
 // Debian packages when missing, npm dependencies when the lock file changed,
-// the firmware when its sources changed. Plain JS: it runs before tsx exists.
+// the firmware and the bundled bridge (build/host) when their sources changed.
+// Plain JS: it runs before tsx exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshBundle } from './host-bundle.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // avr toolchain + Arduino core for the firmware; pcp for pmcd/pmproxy in tests and
@@ -76,8 +78,18 @@ function buildFirmware() {
   }
 }
 
+function buildHost() {
+  if (freshBundle(ROOT).path) return; // checked here: spawning tsx costs more than the check
+  try {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build-host.ts')], { cwd: ROOT, stdio: 'inherit' });
+  } catch {
+    fail('host bundle build failed (npm run build:host)');
+  }
+}
+
 checkNode();
 const missing = missingPackages();
 if (missing.length) installPackages(missing);
 npmInstall();
 buildFirmware();
+buildHost();

@@ -14,8 +14,9 @@ import { listSettings, withBoardSession } from './board-session.ts';
 import { byIdCandidates, findBoard, isBoard } from './serial-find.ts';
 import { SerialLink } from './serial-link.ts';
 import { BoardError } from './protocol.ts';
+import { findProjectRoot } from '../../scripts/project-root.ts';
 
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ROOT = findProjectRoot(import.meta.dirname);
 const EXIT_UNAVAILABLE = 69;
 
 export interface Io {

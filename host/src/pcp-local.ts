@@ -31,7 +31,14 @@ export interface PrivatePcp {
   /** hostspec naming OUR pmcd explicitly (pmproxy's default "localhost" also reaches it). */
   hostspec: string;
   dir: string;
+  /** Current PIDs (pmproxy's changes when it is restarted). */
   pids: { pmcd: number; pmproxy: number };
+  /** Stops pmproxy alone (pmcd keeps running): the URL refuses connections until startPmproxy(). */
+  stopPmproxy(): Promise<void>;
+  /** Starts pmproxy again on the same port. Its contexts lived in memory: clients must make new ones. */
+  startPmproxy(): Promise<void>;
+  /** stopPmproxy() then startPmproxy(). */
+  restartPmproxy(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -96,9 +103,32 @@ export async function startPrivatePcp(opts: PrivatePcpOptions = {}): Promise<Pri
     const url = `http://127.0.0.1:${pmproxyPort}`;
     await waitForMetrics(url, dir, shping.length > 0);
     let stopping: Promise<void> | undefined;
+    const pids = { pmcd: pmcd.pid!, pmproxy: pmproxy.pid! };
+    const stopPmproxy = async () => {
+      await stopChild(children[1]!);
+      rmSync(join(dir, 'pmproxy.pid'), { force: true });
+    };
+    const startPmproxy = async () => {
+      if (stopping) throw new Error('private PCP is stopped');
+      const old = children[1]!;
+      if (old.exitCode === null && old.signalCode === null) throw new Error('pmproxy is still running (stopPmproxy first)');
+      const env = pcpEnv(dir, pmcdPort);
+      for (let attempt = 1; ; attempt++) {
+        const p = launchPmproxy(dir, pmproxyPort, env);
+        children[1] = p;
+        if (await waitForPortLine(p, join(dir, 'log/pmproxy.log'), pmproxyPort, 'pmproxy')) break;
+        await stopChild(p);
+        // the port is ours only while nothing else took it in the gap: a few tries, then give up
+        if (attempt >= PORT_ATTEMPTS) throw new Error(`pmproxy could not bind port ${pmproxyPort} again\n${logTail(dir)}`);
+        await sleep(250);
+      }
+      pids.pmproxy = children[1].pid!;
+      await waitForMetrics(url, dir, shping.length > 0);
+    };
     return {
-      url, pmcdPort, pmproxyPort, dir, hostspec: `127.0.0.1:${pmcdPort}`,
-      pids: { pmcd: pmcd.pid!, pmproxy: pmproxy.pid! },
+      url, pmcdPort, pmproxyPort, dir, hostspec: `127.0.0.1:${pmcdPort}`, pids,
+      stopPmproxy, startPmproxy,
+      restartPmproxy: async () => { await stopPmproxy(); await startPmproxy(); },
       stop: () => (stopping ??= (async () => {
         await killAll(dir, children);
         live.delete(dir);
@@ -197,20 +227,26 @@ async function startDaemons(dir: string, pmcdPort: number, pmproxyPort: number, 
   const pmcdLog = join(logDir, 'pmcd/pmcd.log');
   const pmproxyLog = join(logDir, 'pmproxy.log');
   rmSync(pmcdLog, { force: true });
-  rmSync(pmproxyLog, { force: true });
   const pmcd = launch(dir, 'pmcd', ['-f', '-A', '-i', '127.0.0.1', '-p', String(pmcdPort), '-s', join(dir, 'run/pmcd.socket'),
     '-c', join(dir, 'pmcd.conf'), '-n', join(dir, 'pmns/root'), '-l', pmcdLog, '-x', join(logDir, 'pmcd/fatal.log')],
   join(logDir, 'pmcd'), env);
   children.push(pmcd);
   if (!await waitForPortLine(pmcd, pmcdLog, pmcdPort, 'pmcd')) return false;
-  const pmproxy = launch(dir, 'pmproxy', ['-f', '-A', '-i', '127.0.0.1', '-p', String(pmproxyPort),
-    '-s', join(dir, 'run/pmproxy.socket'), '-c', join(dir, 'pmproxy.conf'), '-l', pmproxyLog,
-    '-x', join(logDir, 'pmproxy.fatal')], logDir, env);
+  const pmproxy = launchPmproxy(dir, pmproxyPort, env);
   children.push(pmproxy);
   if (!await waitForPortLine(pmproxy, pmproxyLog, pmproxyPort, 'pmproxy')) return false;
   writeFileSync(join(dir, 'pmcd.port'), String(pmcdPort));
   writeFileSync(join(dir, 'pmproxy.port'), String(pmproxyPort));
   return true;
+}
+
+/** pmproxy with a fresh log (its port line is the readiness signal). */
+function launchPmproxy(dir: string, port: number, env: NodeJS.ProcessEnv): ChildProcess {
+  const logDir = join(dir, 'log');
+  const log = join(logDir, 'pmproxy.log');
+  rmSync(log, { force: true });
+  return launch(dir, 'pmproxy', ['-f', '-A', '-i', '127.0.0.1', '-p', String(port), '-s', join(dir, 'run/pmproxy.socket'),
+    '-c', join(dir, 'pmproxy.conf'), '-l', log, '-x', join(logDir, 'pmproxy.fatal')], logDir, env);
 }
 
 function launch(dir: string, name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -291,17 +327,20 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
+/** SIGTERM one of our daemons (by its ChildProcess, so by PID), SIGKILL after a timeout. */
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  c.kill('SIGTERM');
+  const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
+  if (await Promise.race([exited(c).then(() => 'exited'), timer]) === 'timeout') {
+    c.kill('SIGKILL');
+    await exited(c);
+  }
+}
+
 /** SIGTERM our daemons, SIGKILL after a timeout, then reap any PMDA/command left with our marker. */
 async function killAll(dir: string, children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map(async (c) => {
-    if (c.exitCode !== null || c.signalCode !== null) return;
-    c.kill('SIGTERM');
-    const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-    if (await Promise.race([exited(c).then(() => 'exited'), timer]) === 'timeout') {
-      c.kill('SIGKILL');
-      await exited(c);
-    }
-  }));
+  await Promise.all(children.map(stopChild));
   // PMDAs exit once pmcd closes their pipes; give them a moment, then kill stragglers by PID
   for (let i = 0; i < 50 && instancePids(dir).length > 0; i++) await sleep(20);
   for (const pid of instancePids(dir)) tryKill(pid, 'SIGKILL');
