@@ -9,6 +9,7 @@ import { Board } from '../../simulator/src/board.ts';
 import { W5100 } from '../../simulator/src/w5100.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
 import { lcdPreview } from './terminal-view.ts';
+import { untilStopped } from './until-stopped.ts';
 
 const SIM_SERVER = '192.168.7.2';
 const SIM_PORT = 44322;
@@ -79,16 +80,7 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
       last = frame.split('\n').slice(1, 5).join();
     };
     view = setInterval(draw, 250);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off('SIGINT', done);
-        process.off('SIGTERM', done);
-        resolve();
-      };
-      process.on('SIGINT', done);
-      process.on('SIGTERM', done);
-      if (o.seconds && o.seconds > 0) setTimeout(done, o.seconds * 1000).unref();
-    });
+    await untilStopped(o.seconds ?? 0);
     draw();
     await cleanup();
     out('demo stopped\n');

@@ -12,6 +12,7 @@ import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.
 import { PmwebapiClient } from './pmwebapi.ts';
 import { SerialLink } from './serial-link.ts';
 import { lcdPreview } from './terminal-view.ts';
+import { untilStopped } from './until-stopped.ts';
 
 const SIM_PATH = '/dev/pmlcd-sim0';
 const TRAFFIC_LINES = 10;
@@ -116,16 +117,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       last = frame;
     };
     view = setInterval(draw, 250);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off('SIGINT', done);
-        process.off('SIGTERM', done);
-        resolve();
-      };
-      process.on('SIGINT', done);
-      process.on('SIGTERM', done);
-      if (seconds > 0) setTimeout(done, seconds * 1000).unref();
-    });
+    await untilStopped(seconds);
     if (view) clearInterval(view);
     await bridge.stop(); // the LCD now says "bridge stopped"
     bridge = null;

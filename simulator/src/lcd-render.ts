@@ -9,6 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { romGlyph } from './font-a00.ts';
 import { cgramGlyph, HD44780 } from './hd44780.ts';
 import { FakeClock, LcdBus } from './hd44780-bus.ts';
+// The sample is the product's main screen, so it uses the product's glyph set.
+import { MAIN_GLYPHS } from '../../host/src/glyphs.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACT_DIR = join(ROOT, 'build', 'test-artifacts');
@@ -129,17 +131,6 @@ export function saveLcdImage(lcd: HD44780, name: string, opts?: Partial<RenderOp
   return file;
 }
 
-/** Glyph set "main" from docs/screens.md (down/up arrows, bars, heart, degree). */
-const MAIN_GLYPHS: readonly (readonly number[])[] = [
-  [0x04, 0x04, 0x04, 0x04, 0x15, 0x0e, 0x04, 0x00],
-  [0x04, 0x0e, 0x15, 0x04, 0x04, 0x04, 0x04, 0x00],
-  [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x00],
-  [0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x00],
-  [0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x00],
-  [0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x00],
-  [0x00, 0x0a, 0x1f, 0x1f, 0x0e, 0x04, 0x00, 0x00],
-  [0x0c, 0x12, 0x12, 0x0c, 0x00, 0x00, 0x00, 0x00],
-];
 
 /** The docs sample: the main screen of docs/screens.md, written through the bus like firmware would. */
 export function sampleLcd(): HD44780 {
@@ -147,7 +138,7 @@ export function sampleLcd(): HD44780 {
   const lcd = new HD44780(clock);
   const bus = new LcdBus(lcd, clock);
   bus.init();
-  MAIN_GLYPHS.forEach((rows, n) => bus.defineGlyph(n, rows));
+  MAIN_GLYPHS.rows.forEach((rows, n) => bus.defineGlyph(n, rows));
   bus.command(0x80);
   bus.print([0, ...codesOf('12.3M '), 1, ...codesOf(' 845kbps')]);
   bus.command(0xc0);
