@@ -99,6 +99,25 @@ test('every proper prefix of a real reply is rejected, never taken as complete',
   }
 });
 
+test('blocks of any size parse exactly like single bytes', async () => {
+  let seed = 11;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 16) % n; };
+  const bodies = ['fetch-ctx.body', 'legacy-fetch.body', 'shping-fetch.body', 'indom.body', 'err-unknown-ctx.body'].map(fx);
+  bodies.push('{"values":[{"name":"network.interface.in.bytes","instances":[{"instance":3,"value":18446744073709551615}]}],"x":"' +
+    'y'.repeat(100) + '\\u00e9\\n","t":[true,false,null,-12.5e-3]}');
+  for (let i = 0; i < 200; i++) {  // corrupted ones too: errors must match as well
+    const b = bodies[i % 5].split('');
+    b[rnd(b.length)] = '{}[]":,0-.e\\x '[rnd(14)];
+    bodies.push(b.join(''));
+  }
+  const args = netArgs(3).map(String);
+  const one = await runNative(exe, bodies.join('\0'), args);
+  for (const k of ['2', '7', '64', '300']) {
+    assert.deepEqual(await runNative(exe, bodies.join('\0'), ['--chunks', k, ...args]), one, `blocks of up to ${k} bytes`);
+  }
+  assert.ok(one.some((l) => JSON.parse(l).err !== 0) && one.some((l) => JSON.parse(l).in === '247779774'), 'both outcomes are covered');
+});
+
 test('random corruption of real replies never crashes (ASan/UBSan) and is mostly rejected', async () => {
   let seed = 7;
   const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };

@@ -1,8 +1,10 @@
 // Native driver for the streaming JSON + PMWEBAPI extraction modules.
-// usage: pmapi_parse_cli [--prefixes] IN OUT LAT STATUS INST_IN INST_LAT INST_NAME
+// usage: pmapi_parse_cli [--prefixes | --chunks K] IN OUT LAT STATUS INST_IN INST_LAT INST_NAME
 // ("-" for a name not asked). stdin holds replies separated by NUL bytes; one
 // JSON result line per reply. --prefixes: for each reply, one line of error
 // codes, one per proper prefix length 0..n-1 (feeding stops at the prefix).
+// --chunks K: feed each reply in blocks of 1..K bytes (pseudo-random sizes)
+// instead of byte by byte.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,9 @@ static const char *arg(const char *s) { return strcmp(s, "-") ? s : NULL; }
 int main(int argc, char **argv) {
   bool prefixes = argc > 1 && !strcmp(argv[1], "--prefixes");
   if (prefixes) { argv++; argc--; }
+  unsigned chunks = 0;
+  if (argc > 2 && !strcmp(argv[1], "--chunks")) { chunks = atoi(argv[2]); argv += 2; argc -= 2; }
+  unsigned seed = 1;
   if (argc != 8) { fprintf(stderr, "bad args\n"); return 2; }
   PmQuery q;
   for (int i = 0; i < 4; i++) q.names[i] = arg(argv[1 + i]);
@@ -37,7 +42,17 @@ int main(int argc, char **argv) {
       putchar('\n');
     } else {
       p.begin(&q);
-      for (char ch : body) p.feed(ch);
+      if (chunks) {
+        for (size_t i = 0; i < body.size();) {
+          seed = seed * 1103515245u + 12345u;
+          size_t n = 1 + (seed >> 16) % chunks;
+          if (n > body.size() - i) n = body.size() - i;
+          p.feed((const uint8_t *)&body[i], (uint16_t)n);
+          i += n;
+        }
+      } else {
+        for (char ch : body) p.feed(ch);
+      }
       p.end();
       const PmReply &r = p.r;
       printf("{\"err\":%u,\"have\":%u,\"context\":%lu,\"tsSec\":%lu,\"tsUs\":%lu,\"in\":\"%llu\",\"out\":\"%llu\","

@@ -4,6 +4,9 @@
 #ifdef __AVR__
 #include <avr/pgmspace.h>
 #else
+#include <string.h>
 #define PROGMEM
+#define PSTR(s) (s)
 #define pgm_read_byte(p) (*(const uint8_t *)(p))
+#define strcmp_P strcmp
 #endif

@@ -134,13 +134,20 @@ static int8_t hexVal(char c) {
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-bool HttpClient::body(char c) {
-  if (!chunked) {
-    if (++bodyBytes > HTTP_BODY_MAX) { fail(HE_OVERSIZE); return false; }
-    if (!sink(c)) { fail(HE_BODY); return false; }
-    if (lengthKnown && --remaining == 0) return finish();
-    return true;
-  }
+// Hands the body on in blocks, as far as the framing allows; returns the
+// bytes used (the rest of the block is framing or after the body).
+uint16_t HttpClient::body(const uint8_t *p, uint16_t n) {
+  if (chunked && chunkState != CK_DATA) { chunkFraming(*p); return 1; }
+  if ((chunked || lengthKnown) && remaining < n) n = remaining;
+  if (bodyBytes + n > HTTP_BODY_MAX) { fail(HE_OVERSIZE); return n; }
+  bodyBytes += n;
+  if (!sink(p, n)) { fail(HE_BODY); return n; }
+  if (chunked) { if (!(remaining -= n)) chunkState = CK_DATA_CR; }
+  else if (lengthKnown && !(remaining -= n)) finish();
+  return n;
+}
+
+bool HttpClient::chunkFraming(char c) {
   int8_t h;
   switch (chunkState) {
     case CK_SIZE:
@@ -160,11 +167,6 @@ bool HttpClient::body(char c) {
       if (c != '\n') break;
       chunkState = remaining ? CK_DATA : CK_TRAILER;
       if (bodyBytes + remaining > HTTP_BODY_MAX) { fail(HE_OVERSIZE); return false; }
-      return true;
-    case CK_DATA:
-      bodyBytes++;
-      if (!sink(c)) { fail(HE_BODY); return false; }
-      if (--remaining == 0) chunkState = CK_DATA_CR;
       return true;
     case CK_DATA_CR:
       if (c != '\r') break;
@@ -203,15 +205,15 @@ uint8_t HttpClient::poll() {
   uint8_t sr = w5Status(W5_SOCK_TCP);
   if (phase == HP_CONNECTING) {
     if (sr == W5_SR_ESTABLISHED) { sendRequest(); return phase; }
-    if (sr == W5_SR_CLOSED || w5TakeIr(W5_SOCK_TCP, W5_IR_TIMEOUT)) fail(HE_CONNECT);
+    if (sr == W5_SR_CLOSED || w5TakeIr(W5_SOCK_TCP, W5_IR_TIMEOUT)) fail(now - since < HTTP_REFUSED_MS ? HE_REFUSED : HE_CONNECT);
     else if (now - since > HTTP_CONNECT_MS) fail(HE_CONNECT);
     return phase;
   }
   uint8_t buf[RX_CHUNK];
   uint16_t n = w5RxRead(W5_SOCK_TCP, buf, sizeof buf);
-  for (uint16_t i = 0; i < n && phase >= HP_STATUS && phase <= HP_BODY; i++) {
-    if (phase == HP_BODY) body(buf[i]);
-    else header(buf[i]);
+  for (uint16_t i = 0; i < n && phase >= HP_STATUS && phase <= HP_BODY;) {
+    if (phase == HP_BODY) i += body(buf + i, n - i);
+    else header(buf[i++]);
   }
   if (n) return phase;
   if (sr != W5_SR_ESTABLISHED) {

@@ -10,6 +10,9 @@
 #define HTTP_HEADERS_MAX 2048     // bytes of status line + headers
 #define HTTP_BODY_MAX 16384UL     // longer bodies are rejected as oversize
 #define HTTP_CONNECT_MS 4000UL
+// A connect that fails sooner was refused (a RST arrives within a LAN round
+// trip); one that times out takes at least the chip's first retry, 200 ms.
+#define HTTP_REFUSED_MS 100UL
 #define HTTP_HEADERS_MS 5000UL
 #define HTTP_BODY_MS 8000UL
 
@@ -21,14 +24,15 @@ enum HttpErr : uint8_t {
   HE_PROTOCOL,   // not an HTTP response / bad chunk framing
   HE_OVERSIZE,   // headers or body over the limits
   HE_BODY,       // the body consumer rejected the data
+  HE_REFUSED,    // the connect failed at once: the host answered with a reset
 };
 
 enum HttpPhase : uint8_t { HP_IDLE, HP_CONNECTING, HP_STATUS, HP_HEADERS, HP_BODY, HP_DONE, HP_FAILED };
 
 // Writes the request target ("/pmapi/...") with w5TxPut*/w5TxPutP on the socket.
 typedef void (*HttpPathWriter)(uint8_t sock);
-// Consumes one body byte; false rejects the body.
-typedef bool (*HttpBodySink)(uint8_t c);
+// Consumes a block of body bytes; false rejects the body.
+typedef bool (*HttpBodySink)(const uint8_t *data, uint16_t n);
 
 struct HttpClient {
   void start(const uint8_t ip[4], uint16_t port, HttpPathWriter path, HttpBodySink sink);
@@ -43,7 +47,8 @@ struct HttpClient {
  private:
   void sendRequest();
   bool header(char c);
-  bool body(char c);
+  uint16_t body(const uint8_t *p, uint16_t n);
+  bool chunkFraming(char c);
   bool finish();
   void fail(uint8_t e);
   bool lineChar(char c);

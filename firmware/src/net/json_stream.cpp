@@ -1,17 +1,27 @@
 #include "json_stream.h"
 #include "flash_str.h"
 
+// Up to S_DONE the states sit between tokens, where whitespace is skipped.
 enum : uint8_t {
-  S_VALUE, S_ARR_FIRST, S_OBJ_FIRST, S_KEY, S_COLON, S_AFTER,
-  S_STRING, S_ESC, S_UHEX, S_NUMBER, S_LITERAL, S_DONE,
+  S_VALUE, S_ARR_FIRST, S_OBJ_FIRST, S_KEY, S_COLON, S_AFTER, S_DONE,
+  S_STRING, S_ESC, S_UHEX, S_NUMBER, S_LITERAL,
 };
 // Number grammar phases (RFC 8259): sign, int digits, dot, frac, e, e-sign, exp.
 enum : uint8_t { N_SIGN, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 
+// Past this the next digit may not fit in 32 bits.
+#define ACC_LIMIT 429496729UL
+
+// v * 10 + d by shifts: the AVR has no 32-bit multiply and the library call costs more.
+static uint32_t times10(uint32_t v, uint8_t d) {
+  uint32_t x4 = v << 2;
+  asm("" : "+r"(x4));  // stops gcc folding the shifts back into that call
+  return ((v + x4) << 1) + d;
+}
+
 static const char kLiterals[] PROGMEM = "true\0false\0null";
 
-static bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+static bool isSpace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 void JsonStream::begin(JsonSink *s) {
   sink = s;
@@ -21,64 +31,71 @@ void JsonStream::begin(JsonSink *s) {
   objBits = 0;
 }
 
-bool JsonStream::push(bool obj) {
-  if (depth >= JSON_MAX_DEPTH) { fail(JE_DEPTH); return false; }
+void JsonStream::push(bool obj) {
+  if (depth >= JSON_MAX_DEPTH) { fail(JE_DEPTH); return; }
   depth++;
   if (obj) objBits |= 1 << (depth - 1); else objBits &= ~(1 << (depth - 1));
+  inObj = obj;
   emit(obj ? JV_OBJ : JV_ARR);
   state = obj ? S_OBJ_FIRST : S_ARR_FIRST;
-  return true;
 }
 
-bool JsonStream::value(char c) {
-  if (c == '{') return push(true);
-  if (c == '[') return push(false);
-  if (c == '"') { state = S_STRING; isKey = false; strLen = 0; strLong = false; return true; }
-  if (c == '-' || isDigit(c)) {
-    num = JsonNumber();
+// false: c starts no value (the caller decides if that is an error).
+bool JsonStream::value(uint8_t c) {
+  if (c == '{') { push(true); return true; }
+  if (c == '[') { push(false); return true; }
+  if (c == '-' || (uint8_t)(c - '0') < 10) {
+    // num.whole is set when the number ends (from acc unless wide).
+    num.frac = 0;
+    num.fracDigits = 0;
+    num.exp = 0;
+    num.overflow = false;
     num.isInt = true;
     num.neg = c == '-';
+    wide = false;
     state = S_NUMBER;
-    sub = N_SIGN;
-    tokLen = 0;
-    return c == '-' ? (tokLen = 1, true) : numberChar(c);
+    tokLen = 1;
+    acc = num.neg ? 0 : c - '0';
+    sub = num.neg ? N_SIGN : acc ? N_INT : N_ZERO;
+    return true;
   }
   for (uint8_t i = 0, n = 0; n < 3; n++) {  // the literal's first letter picks it
     if (pgm_read_byte(kLiterals + i) == c) { state = S_LITERAL; sub = i + 1; return true; }
     while (pgm_read_byte(kLiterals + i)) i++;
     i++;
   }
-  fail(JE_SYNTAX);
   return false;
 }
 
-bool JsonStream::numberChar(char c) {
-  if (++tokLen > JSON_NUM_MAX) { fail(JE_NUMBER); return false; }
+void JsonStream::wideDigit(uint8_t d) {
+  if (!wide) { num.whole = acc; wide = true; }
+  // 18446744073709551615 = 2^64-1: past it the value no longer fits.
+  if (num.whole > 1844674407370955161ULL || (num.whole == 1844674407370955161ULL && d > 5)) num.overflow = true;
+  num.whole = num.whole * 10 + d;
+}
+
+void JsonStream::numberChar(uint8_t c) {
+  if (++tokLen > JSON_NUM_MAX) { fail(JE_NUMBER); return; }
   uint8_t d = c - '0';
-  bool digit = isDigit(c);
+  bool digit = d < 10;
   switch (sub) {
     case N_SIGN:
     case N_INT:
       if (!digit) break;
-      if ((uint32_t)(num.whole >> 32) == 0 && (uint32_t)num.whole < 429496729UL) {
-        num.whole = (uint32_t)num.whole * 10UL + d;  // 32-bit maths while it fits: much cheaper on the AVR
-      } else {
-        // 18446744073709551615 = 2^64-1: past it the value no longer fits.
-        if (num.whole > 1844674407370955161ULL || (num.whole == 1844674407370955161ULL && d > 5)) num.overflow = true;
-        num.whole = num.whole * 10 + d;
-      }
+      if (!wide && acc < ACC_LIMIT) acc = times10(acc, d);
+      else wideDigit(d);
       sub = (sub == N_SIGN && d == 0) ? N_ZERO : N_INT;
-      return true;
+      return;
     case N_DOT:
     case N_FRAC:
       if (!digit) break;
       if (num.fracDigits < 9) num.frac = num.frac * 10 + d;
       if (num.fracDigits < 255) num.fracDigits++;
       sub = N_FRAC;
-      return true;
+      return;
     case N_E:
       expNeg = c == '-';
-      if (c == '+' || c == '-') { sub = N_ESIGN; return true; }
+      if (c == '+' || c == '-') { sub = N_ESIGN; return; }
       /* fall through */
     case N_ESIGN:
     case N_EXP:
@@ -89,110 +106,153 @@ bool JsonStream::numberChar(char c) {
         num.exp = expNeg ? -mag : mag;
       }
       sub = N_EXP;
-      return true;
+      return;
   }
-  if (c == '.' && (sub == N_ZERO || sub == N_INT)) { sub = N_DOT; num.isInt = false; return true; }
+  if (c == '.' && (sub == N_ZERO || sub == N_INT)) { sub = N_DOT; num.isInt = false; return; }
   if ((c == 'e' || c == 'E') && (sub == N_ZERO || sub == N_INT || sub == N_FRAC)) {
-    sub = N_E; num.isInt = false; return true;
+    sub = N_E; num.isInt = false; return;
   }
   fail(JE_SYNTAX);
-  return false;
 }
 
-bool JsonStream::after(char c) {
-  if (depth == 0) { state = S_DONE; return isSpace(c) ? true : (fail(JE_SYNTAX), false); }
-  bool obj = inObject(depth);
-  if (c == ',') { state = obj ? S_KEY : S_VALUE; return true; }
-  if (c == (obj ? '}' : ']')) {
-    emit(obj ? JV_OBJ_END : JV_ARR_END);
-    depth--;
-    state = depth ? S_AFTER : S_DONE;
-    return true;
-  }
-  fail(JE_SYNTAX);
-  return false;
-}
-
-bool JsonStream::feed(char c) {
-  if (error) return false;
-  switch (state) {
-    case S_STRING:
-      if (c == '"') {
-        str[strLen] = 0;
-        if (isKey) { state = S_COLON; emit(JV_KEY); }
-        else { state = S_AFTER; emit(JV_STR); }
-        return !error;
-      }
-      if ((uint8_t)c < 0x20) break;
-      if (c == '\\') { state = S_ESC; return true; }
-      goto store;
-    case S_ESC:
-      state = S_STRING;
-      switch (c) {
-        case '"': case '\\': case '/': goto store;
-        case 'b': c = '\b'; goto store;
-        case 'f': c = '\f'; goto store;
-        case 'n': c = '\n'; goto store;
-        case 'r': c = '\r'; goto store;
-        case 't': c = '\t'; goto store;
-        case 'u': state = S_UHEX; sub = 0; return true;
-      }
-      break;
-    case S_UHEX:
-      if (!(isDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))) break;
-      if (++sub < 4) return true;
-      state = S_STRING;
-      c = '?';  // no name we match contains non-ASCII; keep the length honest
-      goto store;
-    case S_NUMBER:
-      if (isDigit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') return numberChar(c);
-      if (sub == N_SIGN || sub == N_DOT || sub == N_E || sub == N_ESIGN) break;
-      state = S_AFTER;
-      emit(JV_NUM);
-      if (error) return false;
-      return isSpace(c) ? true : after(c);
-    case S_LITERAL: {
-      char want = pgm_read_byte(kLiterals + sub);
-      if (want) {
-        if (c != want) break;
-        sub++;
-        return true;
-      }
-      state = S_AFTER;
-      boolean = sub < 5;
-      emit(sub > 10 ? JV_NULL : JV_BOOL);
-      if (error) return false;
-      return isSpace(c) ? true : after(c);
-    }
-    default:
-      if (isSpace(c)) return true;
-      switch (state) {
-        case S_VALUE: return value(c);
-        case S_ARR_FIRST:
-          if (c == ']') { state = S_VALUE; return after(c); }
-          return value(c);
-        case S_OBJ_FIRST:
-          if (c == '}') { state = S_KEY; return after(c); }
-          /* fall through */
-        case S_KEY:
-          if (c != '"') break;
-          state = S_STRING; isKey = true; strLen = 0; strLong = false;
-          return true;
-        case S_COLON:
-          if (c != ':') break;
-          state = S_VALUE;
-          return true;
-        case S_AFTER: return after(c);
-      }
-      break;
-  }
-  fail(JE_SYNTAX);
-  return false;
-
-store:
-  if (strLen < JSON_STR_MAX) str[strLen++] = c;
-  else strLong = true;
+// The end of the container, or false.
+bool JsonStream::after(uint8_t c) {
+  if (depth == 0) { state = S_DONE; return false; }
+  if (c != (inObj ? '}' : ']')) return false;
+  emit(inObj ? JV_OBJ_END : JV_ARR_END);
+  depth--;
+  inObj = depth && inObject(depth);
+  state = depth ? S_AFTER : S_DONE;
   return true;
+}
+
+static bool endsRun(uint8_t c) { return c == '"' || c == '\\' || c < 0x20; }
+
+// Plain string bytes: copied while str has room, then only scanned.
+const uint8_t *JsonStream::stringRun(const uint8_t *p, const uint8_t *end) {
+  char *w = str + strLen;
+  uint8_t room = JSON_STR_MAX - strLen;
+  const uint8_t *stop = end - p > room ? p + room : end;
+  for (; p != stop && !endsRun(*p); p++) *w++ = *p;
+  strLen = w - str;
+  if (p == stop) {
+    for (; p != end && !endsRun(*p); p++) strLong = true;
+  }
+  return p;
+}
+
+// Integer digits while the value fits in acc; numberChar() takes the rest.
+const uint8_t *JsonStream::digitRun(const uint8_t *p, const uint8_t *end) {
+  uint32_t v = acc;
+  uint8_t len = tokLen;
+  for (; p != end && len < JSON_NUM_MAX && v < ACC_LIMIT; p++, len++) {
+    uint8_t d = *p - '0';
+    if (d > 9) break;
+    v = times10(v, d);
+  }
+  acc = v;
+  tokLen = len;
+  return p;
+}
+
+bool JsonStream::feed(const uint8_t *p, uint16_t n) {
+  const uint8_t *end = p + n;
+  while (p != end && !error) {
+    // The bulk of a reply: string bytes and integer digits, each in a tight loop.
+    if (state == S_STRING) p = stringRun(p, end);
+    else if (state == S_NUMBER && sub == N_INT && !wide) p = digitRun(p, end);
+    if (p == end) break;
+    uint8_t c = *p++;
+    switch (state) {
+      case S_STRING:  // stringRun() stopped at c: a quote, a backslash or a control character
+        if (c == '\\') { state = S_ESC; continue; }
+        if (c != '"') break;
+        str[strLen] = 0;
+        if (isKey) {
+          state = S_COLON;
+          emit(JV_KEY);
+          if (p != end && *p == ':') { p++; state = S_VALUE; }  // the usual "key":, without a dispatch
+        } else {
+          state = S_AFTER;
+          emit(JV_STR);
+        }
+        continue;
+      case S_ESC:
+        state = S_STRING;
+        switch (c) {
+          case '"': case '\\': case '/': goto store;
+          case 'b': c = '\b'; goto store;
+          case 'f': c = '\f'; goto store;
+          case 'n': c = '\n'; goto store;
+          case 'r': c = '\r'; goto store;
+          case 't': c = '\t'; goto store;
+          case 'u': state = S_UHEX; sub = 0; continue;
+        }
+        break;
+      case S_UHEX:
+        if (!((uint8_t)(c - '0') < 10 || (uint8_t)((c | 0x20) - 'a') < 6)) break;
+        if (++sub < 4) continue;
+        state = S_STRING;
+        c = '?';  // no name we match contains non-ASCII; keep the length honest
+        goto store;
+      case S_NUMBER: {
+        if ((uint8_t)(c - '0') < 10 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { numberChar(c); continue; }
+        if (sub == N_SIGN || sub == N_DOT || sub == N_E || sub == N_ESIGN) break;
+        if (!wide) num.whole = acc;
+        state = S_AFTER;
+        emit(JV_NUM);
+        if (c == ',' && depth) { state = inObj ? S_KEY : S_VALUE; continue; }  // the usual case
+        p--;  // c ends the number and is punctuation itself: read it again
+        continue;
+      }
+      case S_LITERAL: {
+        char want = pgm_read_byte(kLiterals + sub);
+        if (want) {
+          if (c != (uint8_t)want) break;
+          sub++;
+          continue;
+        }
+        state = S_AFTER;
+        boolean = sub < 5;
+        emit(sub > 10 ? JV_NULL : JV_BOOL);
+        p--;
+        continue;
+      }
+      case S_VALUE:
+      value:
+        if (c == '"') { state = S_STRING; isKey = false; strLen = 0; strLong = false; continue; }
+        if (value(c)) continue;
+        break;
+      case S_ARR_FIRST:
+        if (c != ']') goto value;
+        after(c);
+        continue;
+      case S_OBJ_FIRST:
+        if (c == '}') { after(c); continue; }
+        /* fall through */
+      case S_KEY:
+        if (c != '"') break;
+        state = S_STRING; isKey = true; strLen = 0; strLong = false;
+        continue;
+      case S_COLON:
+        if (c != ':') break;
+        state = S_VALUE;
+        continue;
+      case S_AFTER:
+        if (c == ',' && depth) { state = inObj ? S_KEY : S_VALUE; continue; }
+        if (after(c)) continue;
+        break;
+    }
+    // Whitespace is rare in replies: it is only looked for when nothing else fits.
+    if (state <= S_DONE && isSpace(c)) continue;
+    fail(JE_SYNTAX);
+    break;
+
+  store:
+    if (strLen < JSON_STR_MAX) str[strLen++] = c;
+    else strLong = true;
+  }
+  return !error;
 }
 
 bool JsonStream::end() {

@@ -1,4 +1,4 @@
-// Streaming JSON tokenizer: one byte at a time, constant RAM, no recursion.
+// Streaming JSON tokenizer: blocks of any size, constant RAM, no recursion.
 // It checks the grammar and hands each token to a JsonSink; strings longer than
 // JSON_STR_MAX keep their first JSON_STR_MAX bytes (strLong is set), numbers
 // are decoded into JsonNumber as they stream. Errors are sticky reason codes.
@@ -41,8 +41,10 @@ class JsonSink {
 class JsonStream {
  public:
   void begin(JsonSink *sink);
-  // Returns false once an error is set; later bytes are ignored.
-  bool feed(char c);
+  // Returns false once an error is set; later bytes are ignored. A document
+  // may be split anywhere: feeding it whole or byte by byte gives the same.
+  bool feed(const uint8_t *p, uint16_t n);
+  bool feed(char c) { uint8_t b = c; return feed(&b, 1); }
   // The input is complete: true if it held exactly one whole document.
   bool end();
   void fail(uint8_t e) { if (!error) error = e; }
@@ -57,13 +59,19 @@ class JsonStream {
   uint8_t depth;
 
  private:
-  bool value(char c);
-  bool after(char c);
+  bool value(uint8_t c);
+  bool after(uint8_t c);
   void emit(uint8_t ev) { sink->json(*this, ev, depth); }
-  bool push(bool obj);
-  bool numberChar(char c);
+  void push(bool obj);
+  void numberChar(uint8_t c);
+  void wideDigit(uint8_t d);
+  const uint8_t *stringRun(const uint8_t *p, const uint8_t *end);
+  const uint8_t *digitRun(const uint8_t *p, const uint8_t *end);
   JsonSink *sink;
   uint8_t state, sub, tokLen;
   uint8_t objBits;  // bit d-1 set: level d is an object
+  bool inObj;       // the current level is an object (objBits cached)
   bool isKey, expNeg;
+  bool wide;        // the integer part outgrew acc: it lives in num.whole
+  uint32_t acc;     // integer part while it fits: 32-bit maths is much cheaper on the AVR
 };

@@ -1,7 +1,8 @@
 // Network mode: the board polls PMWEBAPI itself (issue 5). A step-wise state
 // machine driven by netmodeLoop(): chip check, DHCP or static address,
 // context, instance ids by name, then a fetch every poll interval. Errors keep
-// the last values on screen (stale after 3 intervals) and retry with back-off.
+// the last values on screen (stale after 3 intervals; then line 2 takes turns
+// with the reason) and retry with back-off.
 #include <Arduino.h>
 #include <string.h>
 #include "../config.h"
@@ -26,11 +27,17 @@ enum : uint8_t {
   NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_BACKOFF, NS_NOCHIP,
 };
 // What the last failure was, for the error screen.
-enum : uint8_t { NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_LATINST, NE_DHCP, NE_DHCP_NAK };
+enum : uint8_t {
+  NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_LATINST, NE_DHCP, NE_DHCP_NAK,
+  NE_REFUSED,
+};
+#define REASON_EVERY_MS 2000UL  // stale values and the reason take turns on line 2
 
 static const char kShpingStatus[] = "shping.status";
+// In NE_ order; a connect that times out is most often a cable or switch problem.
 static const char kErrText[] PROGMEM =
-    "\0no connect\0timeout\0conn reset\0bad HTTP\0too large\0bad JSON\0HTTP\0no iface\0no lat inst\0DHCP no answer\0DHCP refused\0";
+    "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0no lat inst\0"
+    "no DHCP lease\0DHCP refused\0PCP down\0";
 
 static HttpClient http;
 static PmParser parser;
@@ -98,7 +105,7 @@ static void pathFetch(uint8_t s) {
   }
 }
 
-static bool sinkJson(uint8_t c) { return parser.feed(c); }
+static bool sinkJson(const uint8_t *data, uint16_t n) { return parser.feed(data, n); }
 
 // --- drawing ----------------------------------------------------------------
 
@@ -114,6 +121,18 @@ static uint8_t putU(uint8_t *f, uint8_t at, uint32_t v) { char b[11]; ultoa(v, b
 static uint8_t putIp(uint8_t *f, uint8_t at, const uint8_t *a) {
   for (uint8_t i = 0; i < 4; i++) { if (i) f[at++] = '.'; at = putU(f, at, a[i]); }
   return at;
+}
+
+// The last failure in at most 16 characters, from f[at] on.
+static void putReason(uint8_t *f, uint8_t at) {
+  const char *t = kErrText;
+  for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
+  uint8_t end = at + DISPLAY_COLS;
+  at = putP(f, at, t);
+  if (err == NE_HTTP) { f[at++] = ' '; at = putU(f, at, errStatus); }
+  if (err == NE_JSON) { f[at++] = ' '; at = putU(f, at, errDetail); }
+  if (err == NE_IFACE) { f[at++] = ' '; at = putS(f, at, cfg.iface); }
+  if (at > end) memset(f + end, ' ', at - end);  // a long interface name must not spill into line 2
 }
 
 static void draw() {
@@ -132,18 +151,17 @@ static void draw() {
     s.bytes = cfg.unitsBytes;
     s.capDown = cfg.unitsBytes ? cfg.capDown / 8 : cfg.capDown;
     fmtMainScreen((char *)f, (char *)f + DISPLAY_COLS, s);
+    // Stale values alone do not say why: every other turn line 2 does.
+    if (s.stale && err && (now / REASON_EVERY_MS) & 1) {
+      memset(f + DISPLAY_COLS, ' ', DISPLAY_COLS);
+      putReason(f, DISPLAY_COLS);
+    }
   } else if (state == NS_NOCHIP) {
     putP(f, 0, chip == W5_W5500 ? PSTR("W5500: no driver") : PSTR("No W5100 found"));
     putP(f, DISPLAY_COLS, PSTR("check the shield"));
   } else if (err) {
-    uint8_t at = err < NE_DHCP ? putP(f, 0, PSTR("PCP: ")) : 0;
-    const char *t = kErrText;
-    for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
-    at = putP(f, at, t);
-    if (err == NE_HTTP) { f[at++] = ' '; putU(f, at, errStatus); }
-    if (err == NE_JSON) { f[at++] = ' '; putU(f, at, errDetail); }
-    if (err == NE_IFACE) { f[at++] = ' '; putS(f, at, cfg.iface); }
-    at = putIp(f, DISPLAY_COLS, ip);
+    putReason(f, 0);
+    uint8_t at = putIp(f, DISPLAY_COLS, ip);
     if (state == NS_WAIT && at < DISPLAY_CELLS - 3) {
       uint32_t left = (waitMs - (now - stateAt) + 999) / 1000;
       f[at++] = ' ';
@@ -170,7 +188,8 @@ static void startRequest(HttpPathWriter path) {
 // Common failure handling; returns true if the reply is a usable 200 JSON body.
 static bool replyOk() {
   if (http.phase == HP_FAILED && http.err != HE_BODY) {
-    static const uint8_t map[] PROGMEM = {NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE};
+    // In HttpErr order (HE_BODY is handled below).
+    static const uint8_t map[] PROGMEM = {NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_REFUSED};
     failWith(pgm_read_byte(map + http.err), 0, NS_CONTEXT);
     return false;
   }

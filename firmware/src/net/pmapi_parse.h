@@ -35,6 +35,7 @@ class PmParser : public JsonSink {
  public:
   void begin(const PmQuery *q);
   bool feed(char c) { return js.feed(c); }
+  bool feed(const uint8_t *p, uint16_t n) { return js.feed(p, n); }
   bool end() { return js.end(); }
   uint8_t error() const { return js.error; }
   void json(JsonStream &p, uint8_t ev, uint8_t depth) override;
@@ -42,7 +43,13 @@ class PmParser : public JsonSink {
   PmReply r;
 
  private:
-  void scalar(JsonStream &p, uint8_t ev, uint8_t role);
+  void instScalar(JsonStream &p, uint8_t ev);
+  // Out of line on purpose: json(), called per token, stays cheap to enter.
+  __attribute__((noinline)) void open(JsonStream &p, bool obj, uint8_t depth);
+  __attribute__((noinline)) void close(JsonStream &p, uint8_t role);
+  __attribute__((noinline)) void scalar(JsonStream &p, uint8_t ev, uint8_t role);
+  __attribute__((noinline)) bool rootScalar(JsonStream &p, uint8_t ev);
+  __attribute__((noinline)) void take(JsonStream &p);
   JsonStream js;
   const PmQuery *q;
   uint8_t role[JSON_MAX_DEPTH + 1];

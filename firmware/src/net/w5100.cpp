@@ -195,8 +195,26 @@ uint16_t w5RxRead(uint8_t s, uint8_t *buf, uint16_t n) {
   uint16_t have = w5RxSize(s);
   if (n > have) n = have;
   if (!n) return 0;
-  uint16_t ptr = rd16(sreg(s, Sn_RX_RD));
-  for (uint16_t i = 0; i < n; i++) buf[i] = rd(RX_BASE + s * BUF_SIZE + ((ptr + i) & BUF_MASK));
-  w5RxSkip(s, n);
+  uint16_t rdPtr = rd16(sreg(s, Sn_RX_RD));
+  uint16_t base = RX_BASE + s * BUF_SIZE, off = rdPtr & BUF_MASK;
+  // One read frame per byte (the W5100 has no burst mode), back to back:
+  // each next SPI byte is loaded as soon as the last one is out.
+  for (uint16_t i = 0; i < n; i++) {
+    uint16_t a = base + off;
+    PORTB &= ~CS_BIT;
+    SPDR = OP_READ;
+    while (!(SPSR & _BV(SPIF))) {}
+    SPDR = a >> 8;
+    while (!(SPSR & _BV(SPIF))) {}
+    SPDR = a & 0xFF;
+    while (!(SPSR & _BV(SPIF))) {}
+    SPDR = 0;
+    off = (off + 1) & BUF_MASK;
+    while (!(SPSR & _BV(SPIF))) {}
+    buf[i] = SPDR;
+    PORTB |= CS_BIT;
+  }
+  wr16(sreg(s, Sn_RX_RD), rdPtr + n);
+  cmd(s, CR_RECV);
   return n;
 }
