@@ -133,7 +133,8 @@ static void checkHostLost(uint32_t now) {
   hostDrew = false;
   noDataSecond = 0xFFFFFFFF;
   uartPrint(F("# host lost\n"));
-  if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable()) startNet();
+  // Without a shield the fallback would only trade NO DATA for "No W5100 found".
+  if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable() && netmodeHardwarePresent()) startNet();
 }
 
 static void idle() {

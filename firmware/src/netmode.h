@@ -1,6 +1,6 @@
 // The seam between host mode (this directory) and network mode (firmware/src/net/).
 // netmode_stub.cpp holds weak defaults; network mode provides strong definitions
-// of all five functions without touching any other file.
+// of all six functions without touching any other file.
 //
 // Calls made by the main loop:
 // - netmodeBegin(): each time network mode is entered (boot with mode=net, `M net`,
@@ -12,6 +12,8 @@
 //   read between calls, and the watchdog (2 s) is fed by the main loop.
 // - netmodeEnd(): when the host takes the display back or the mode changes.
 // - netmodeAvailable(): false makes `M net` fail and disables the fallback.
+// - netmodeHardwarePresent(): whether an Ethernet chip answers (probed once); the
+//   host-lost fallback only hands over to network mode on a board with a shield.
 // - netmodeBannerFields(out): appends " key=value" fields (e.g. " eth=w5100") to
 //   the banner and the V reply.
 // Drawing: display.h (displayLoadGlyphs + displayFrame). Settings: cfg (config.h);
@@ -27,4 +29,5 @@ void netmodeBegin();
 void netmodeLoop();
 void netmodeEnd();
 bool netmodeAvailable();
+bool netmodeHardwarePresent();
 void netmodeBannerFields(Print &out);

@@ -10,4 +10,5 @@ __attribute__((weak)) void netmodeBegin() { displayFrameP(NA_LINE1, NA_LINE2); }
 __attribute__((weak)) void netmodeLoop() {}
 __attribute__((weak)) void netmodeEnd() {}
 __attribute__((weak)) bool netmodeAvailable() { return false; }
+__attribute__((weak)) bool netmodeHardwarePresent() { return false; }
 __attribute__((weak)) void netmodeBannerFields(Print &) {}

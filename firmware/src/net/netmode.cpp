@@ -300,6 +300,11 @@ void netmodeEnd() {
 
 bool netmodeAvailable() { return true; }
 
+bool netmodeHardwarePresent() {
+  if (chip != W5_W5100) chip = w5Begin(cfg.mac);  // a soft reset: only while network mode is idle
+  return chip == W5_W5100;
+}
+
 void netmodeBannerFields(Print &out) {
   out.print(F(" eth="));
   out.print(chip == W5_W5100 ? F("w5100") : chip == W5_W5500 ? F("w5500-unsupported") : F("none"));
