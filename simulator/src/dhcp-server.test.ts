@@ -57,6 +57,25 @@ describe('DHCP server', () => {
     assert.equal(s.handle(dhcpRequest(REQUEST, MAC, 1, { requested: [192, 168, 7, 100], serverId: [10, 0, 0, 1] })), null);
   });
 
+  it('sends the configured lease, T1 and T2 (default 1/2 and 7/8), and reports each request', () => {
+    const s = server();
+    const seen: unknown[] = [];
+    s.onRequest = (r) => seen.push(r);
+    s.lease = { seconds: 60 };
+    const o = dhcpOptions(s.handle(dhcpRequest(DISCOVER, MAC, 1))!);
+    assert.deepEqual([o.get(51), o.get(58), o.get(59)], [[0, 0, 0, 60], [0, 0, 0, 30], [0, 0, 0, 52]]);
+    s.lease = { seconds: 600, t1: 100, t2: 200 };
+    const renew = dhcpRequest(REQUEST, MAC, 2);
+    renew.set([192, 168, 7, 100], 12);  // ciaddr, no options 50/54: RENEWING
+    const ack = dhcpOptions(s.handle(renew, true)!);
+    assert.deepEqual(ack.get(53), [DHCPACK]);
+    assert.deepEqual([ack.get(51), ack.get(58), ack.get(59)], [[0, 0, 2, 0x58], [0, 0, 0, 100], [0, 0, 0, 200]]);
+    assert.deepEqual(seen, [
+      { type: DISCOVER, ciaddr: 0, unicast: false },
+      { type: REQUEST, ciaddr: 0xc0a80764, unicast: true },
+    ]);
+  });
+
   it('ignores malformed packets without throwing', () => {
     const s = server();
     const good = dhcpRequest(DISCOVER, MAC, 1);

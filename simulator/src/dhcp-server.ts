@@ -18,6 +18,16 @@ export interface DhcpStats { discover: number; request: number; offer: number; a
 
 export interface DhcpOptions { type?: number; requested?: number; serverId?: number }
 
+/** One request as the server saw it, for tests that check what a client sent when. */
+export interface DhcpRequestSeen extends DhcpOptions {
+  ciaddr: number;
+  /** Sent to the server's own address (RENEWING) rather than broadcast. */
+  unicast: boolean;
+}
+
+/** Lease times in seconds (RFC 2131 4.4.5 defaults: T1 = lease/2, T2 = lease*7/8). */
+export interface LeaseTimes { seconds: number; t1?: number; t2?: number }
+
 /** Parses the options after the magic cookie; undefined if the packet is not a well-formed DHCP request. */
 export function parseRequest(p: Uint8Array): DhcpOptions | undefined {
   if (p.length < OPTIONS_AT + 1 || p[0] !== BOOTREQUEST || p[1] !== 1 || p[2] !== 6) return undefined;
@@ -44,15 +54,22 @@ export class DhcpServer {
   readonly stats: DhcpStats = { discover: 0, request: 0, offer: 0, ack: 0, nak: 0, ignored: 0 };
   /** MAC (hex) -> leased address. */
   readonly leases = new Map<string, number>();
+  /** Options 51, 58 and 59 of every OFFER and ACK; change at any time. */
+  lease: LeaseTimes;
+  /** Called with each well-formed request before it is answered. */
+  onRequest?: (req: DhcpRequestSeen) => void;
 
-  constructor(private readonly lan: Lan) {}
+  constructor(private readonly lan: Lan) {
+    this.lease = { seconds: lan.leaseSeconds };
+  }
 
   get serverIp(): number { return this.lan.gateway; }
 
   /** The reply to one request, or null when the server stays quiet. */
-  handle(p: Uint8Array): Uint8Array | null {
+  handle(p: Uint8Array, unicast = false): Uint8Array | null {
     const opts = parseRequest(p);
     if (!opts || opts.type === undefined) { this.stats.ignored++; return null; }
+    this.onRequest?.({ ...opts, ciaddr: new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(12), unicast });
     const mac = Buffer.from(p.subarray(28, 34)).toString('hex');
     if (opts.type === DHCPDISCOVER) this.stats.discover++;
     if (opts.type === DHCPREQUEST) this.stats.request++;
@@ -103,10 +120,10 @@ export class DhcpServer {
     opt(OPT_MSG_TYPE, type);
     opt(OPT_SERVER_ID, ...ip4(this.serverIp));
     if (type !== DHCPNAK) {
-      const lease = this.lan.leaseSeconds;
-      opt(OPT_LEASE, ...ip4(lease));
-      opt(OPT_T1, ...ip4(Math.floor(lease / 2)));
-      opt(OPT_T2, ...ip4(Math.floor((lease * 7) / 8)));
+      const { seconds, t1 = Math.floor(seconds / 2), t2 = Math.floor((seconds * 7) / 8) } = this.lease;
+      opt(OPT_LEASE, ...ip4(seconds));
+      opt(OPT_T1, ...ip4(t1));
+      opt(OPT_T2, ...ip4(t2));
       opt(OPT_SUBNET, ...ip4(this.lan.mask));
       opt(OPT_ROUTER, ...ip4(this.lan.gateway));
       opt(OPT_DNS, ...ip4(this.lan.dns));

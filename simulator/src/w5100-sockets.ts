@@ -331,8 +331,8 @@ export class SocketBridge {
     const reply = (from: number, fromPort: number, to: number, r: Uint8Array | null) => {
       if (r) chip.after(n, chip.config.serverLatencyUs, () => chip.deliverUdp(to, from, fromPort, r));
     };
-    if (broadcast && port === DHCP_SERVER_PORT) {
-      reply(chip.dhcp.serverIp, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, chip.dhcp.handle(data));
+    if (port === DHCP_SERVER_PORT && (broadcast || ip === chip.dhcp.serverIp)) {  // unicast: a renewal
+      reply(chip.dhcp.serverIp, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, chip.dhcp.handle(data, !broadcast));
     } else if (ip === lan.dns && port === DNS_PORT) {
       reply(lan.dns, DNS_PORT, myPort, chip.dns.handle(data));
     } else {

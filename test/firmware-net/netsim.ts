@@ -31,11 +31,14 @@ export interface BootOptions {
   noChip?: boolean;
   /** Adjusts the chip (DHCP mode, link) before network mode starts. */
   setup?: (chip: W5100) => void;
+  /** Wires another part to the board before it boots (e.g. a scripted SPI device in place of the W5100). */
+  attach?: (board: Board) => void;
 }
 
 export async function bootNet(opts: BootOptions = {}): Promise<NetBoard> {
   const fw = await netFirmware();
   const board = new Board({ firmware: fw.hex });
+  opts.attach?.(board);
   const chip = opts.noChip ? undefined as unknown as W5100 : new W5100(board);
   if (chip) opts.setup?.(chip);
   if (chip && opts.map !== false && opts.port) chip.map(SRV_IP, SRV_PORT, '127.0.0.1', opts.port, opts.faults);

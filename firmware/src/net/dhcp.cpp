@@ -20,6 +20,8 @@
 #define OPT_MSG_TYPE 53
 #define OPT_SERVER_ID 54
 #define OPT_PARAMS 55
+#define OPT_T1 58
+#define OPT_T2 59
 #define OPT_END 255
 #define OFF_XID 4
 #define OFF_CIADDR 12
@@ -32,16 +34,16 @@
 DhcpLease dhcpLease;
 
 static const uint8_t *mac;
-static uint32_t xid, sentAt, boundAt;
+static uint32_t xid, sentAt, boundAt, nextTry;  // nextTry: seconds after boundAt
 static uint8_t phase, tries;
-static bool renewing;
 static const uint8_t kBroadcast[4] = {255, 255, 255, 255};
 static const uint8_t kMagic[4] = {99, 130, 83, 99};
 
 static void send(uint8_t type) {
   const uint8_t s = W5_SOCK_UDP;
+  const bool renewing = phase == DP_RENEWING || phase == DP_REBINDING;
   // Renewal goes to the server that gave the lease, the rest is broadcast.
-  w5SetDest(s, renewing ? dhcpLease.server : kBroadcast, DHCP_SERVER_PORT);
+  w5SetDest(s, phase == DP_RENEWING ? dhcpLease.server : kBroadcast, DHCP_SERVER_PORT);
   uint8_t head[OFF_CHADDR] = {BOOTREQUEST, 1, 6, 0};
   head[OFF_XID] = xid >> 24; head[OFF_XID + 1] = xid >> 16; head[OFF_XID + 2] = xid >> 8; head[OFF_XID + 3] = xid;
   head[10] = renewing ? 0 : 0x80;  // ask for a broadcast reply while we have no address
@@ -53,7 +55,7 @@ static void send(uint8_t type) {
   uint8_t opt[] = {OPT_MSG_TYPE, 1, type, OPT_PARAMS, 4, OPT_SUBNET, OPT_ROUTER, OPT_DNS, OPT_LEASE};
   w5TxPut(s, opt, sizeof opt);
   uint16_t len = OFF_OPTIONS + sizeof opt;
-  if (type == MSG_REQUEST && !renewing) {
+  if (phase == DP_REQUESTING) {  // RFC 2131 table 5: only while selecting
     uint8_t req[] = {OPT_REQUESTED_IP, 4, 0, 0, 0, 0, OPT_SERVER_ID, 4, 0, 0, 0, 0};
     memcpy(req + 2, dhcpLease.ip, 4);
     memcpy(req + 8, dhcpLease.server, 4);
@@ -66,15 +68,16 @@ static void send(uint8_t type) {
   sentAt = millis();
 }
 
-void dhcpStart(const uint8_t *macAddr, bool renew) {
+void dhcpStart(const uint8_t *macAddr) {
   mac = macAddr;
-  renewing = renew;
   xid = ((uint32_t)mac[4] << 24 | (uint32_t)mac[5] << 16) ^ micros();
   tries = 1;
   w5Open(W5_SOCK_UDP, W5_PROTO_UDP, DHCP_CLIENT_PORT);
-  phase = renew ? DP_REQUESTING : DP_SELECTING;
-  send(renew ? MSG_REQUEST : MSG_DISCOVER);
+  phase = DP_SELECTING;
+  send(MSG_DISCOVER);
 }
+
+bool dhcpHeld() { return phase >= DP_BOUND && phase <= DP_REBINDING; }
 
 static uint32_t peek32(uint16_t off) {
   uint32_t v = 0;
@@ -100,6 +103,7 @@ static uint8_t receive() {
   if (mine) {
     uint8_t yi[4];
     peekN(p + OFF_YIADDR, yi, 4);
+    dhcpLease.t1 = dhcpLease.t2 = 0;
     for (uint16_t o = OFF_OPTIONS; o + 1 < len;) {
       uint8_t code = w5RxPeek(s, p + o);
       if (code == OPT_END) break;
@@ -114,6 +118,8 @@ static uint8_t receive() {
         else if (code == OPT_DNS) peekN(v, dhcpLease.dns, 4);
         else if (code == OPT_SERVER_ID) peekN(v, dhcpLease.server, 4);
         else if (code == OPT_LEASE) dhcpLease.seconds = peek32(v);
+        else if (code == OPT_T1) dhcpLease.t1 = peek32(v);
+        else if (code == OPT_T2) dhcpLease.t2 = peek32(v);
       }
       o += 2 + n;
     }
@@ -123,20 +129,61 @@ static uint8_t receive() {
   return type;
 }
 
-uint8_t dhcpPoll() {
-  if (phase != DP_SELECTING && phase != DP_REQUESTING) return phase;
-  uint8_t type = receive();
-  if (phase == DP_SELECTING && type == MSG_OFFER) {
-    phase = DP_REQUESTING;
-    send(MSG_REQUEST);
-  } else if (phase == DP_REQUESTING && type == MSG_ACK) {
-    phase = DP_BOUND;
-    boundAt = millis();
+// T1 and T2 default to 1/2 and 7/8 of the lease (RFC 2131 4.4.5). Odd values
+// from the server need no checks: renewTimers() goes by whichever comes first.
+static void bind() {
+  DhcpLease &l = dhcpLease;
+  if (!l.t1) l.t1 = l.seconds / 2;
+  if (!l.t2) l.t2 = l.seconds - l.seconds / 8;
+  nextTry = l.t1;
+  phase = DP_BOUND;
+  boundAt = millis();
+  w5Close(W5_SOCK_UDP);
+}
+
+// From T1 a unicast REQUEST to the server, from T2 a broadcast one, each
+// repeated halfway to the next step (at least DHCP_RETRY_MIN_S apart); the
+// lease is gone at its end. Times are seconds after the ACK, so leases beyond
+// millis()'s 49 days (and infinite ones) are never renewed nor lost.
+static void renewTimers() {
+  uint32_t held = (millis() - boundAt) / 1000;
+  const DhcpLease &l = dhcpLease;
+  if (held < nextTry) return;
+  if (held >= l.seconds) {
+    phase = DP_EXPIRED;
     w5Close(W5_SOCK_UDP);
-  } else if (phase == DP_REQUESTING && type == MSG_NAK) {
+    return;
+  }
+  if (phase == DP_BOUND) w5Open(W5_SOCK_UDP, W5_PROTO_UDP, DHCP_CLIENT_PORT);
+  phase = held >= l.t2 ? DP_REBINDING : DP_RENEWING;
+  uint32_t end = phase == DP_RENEWING ? l.t2 : l.seconds;
+  uint32_t wait = (end - held) / 2;
+  nextTry = held + (wait > DHCP_RETRY_MIN_S ? wait : DHCP_RETRY_MIN_S);
+  if (nextTry > end) nextTry = end;
+  xid++;
+  send(MSG_REQUEST);
+}
+
+uint8_t dhcpPoll() {
+  if (dhcpHeld()) renewTimers();
+  if (phase == DP_BOUND || phase > DP_REBINDING || phase == DP_IDLE) return phase;
+  uint8_t type = receive();
+  if (phase == DP_SELECTING) {
+    if (type == MSG_OFFER) {
+      phase = DP_REQUESTING;
+      send(MSG_REQUEST);
+      return phase;
+    }
+  } else if (type == MSG_ACK) {
+    bind();
+    return phase;
+  } else if (type == MSG_NAK) {
     phase = DP_REFUSED;
     w5Close(W5_SOCK_UDP);
-  } else if (millis() - sentAt > DHCP_REPLY_MS) {
+    return phase;
+  }
+  // Renewing and rebinding retransmit on their own clock (renewTimers).
+  if (phase <= DP_REQUESTING && millis() - sentAt > DHCP_REPLY_MS) {
     if (++tries > DHCP_TRIES) {
       phase = DP_FAILED;
       w5Close(W5_SOCK_UDP);
@@ -146,10 +193,4 @@ uint8_t dhcpPoll() {
     }
   }
   return phase;
-}
-
-bool dhcpRenewDue() {
-  uint32_t t1 = dhcpLease.seconds / 2;
-  if (t1 > 86400UL * 24) t1 = 86400UL * 24;  // millis() arithmetic stays in range
-  return phase == DP_BOUND && dhcpLease.seconds != 0xFFFFFFFFUL && millis() - boundAt > t1 * 1000;
 }

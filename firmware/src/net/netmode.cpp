@@ -29,7 +29,7 @@ enum : uint8_t {
 // What the last failure was, for the error screen.
 enum : uint8_t {
   NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_LATINST, NE_DHCP, NE_DHCP_NAK,
-  NE_REFUSED,
+  NE_REFUSED, NE_LEASE,
 };
 #define REASON_EVERY_MS 2000UL  // stale values and the reason take turns on line 2
 
@@ -37,7 +37,7 @@ static const char kShpingStatus[] = "shping.status";
 // In NE_ order; a connect that times out is most often a cable or switch problem.
 static const char kErrText[] PROGMEM =
     "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0no lat inst\0"
-    "no DHCP lease\0DHCP refused\0PCP down\0";
+    "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0";
 
 static HttpClient http;
 static PmParser parser;
@@ -323,14 +323,30 @@ static void stepRequest(HttpPathWriter path, void (*done)()) {
   if (p == HP_DONE || p == HP_FAILED) { request = false; done(); }
 }
 
+// The lease ran out or the server refused to extend it: stop using the
+// address at once, say so, and start over after the back-off.
+static void leaseLost(uint8_t d) {
+  http.drop();
+  memset(ip, 0, 4);
+  w5SetAddress(ip, ip, ip);
+  haveSample = false;
+  failWith(d == DP_REFUSED ? NE_DHCP_NAK : NE_LEASE, 0, NS_CHIP);
+  draw();
+}
+
 void netmodeLoop() {
   uint32_t now = millis();
+  // Renewal runs alongside the polling (DHCP has its own socket).
+  if (cfg.dhcp && state > NS_DHCP && state < NS_NOCHIP && dhcpHeld()) {
+    uint8_t d = dhcpPoll();
+    if (d > DP_REBINDING) { leaseLost(d); return; }
+  }
   switch (state) {
     case NS_CHIP:
       chip = w5Begin(cfg.mac);
       if (chip != W5_W5100) { enter(NS_NOCHIP); draw(); return; }
       w5SetRetry(2000, 3);  // 200 ms x 3: a dead link shows within a second
-      if (cfg.dhcp) { dhcpStart(cfg.mac, false); enter(NS_DHCP); }
+      if (cfg.dhcp) { dhcpStart(cfg.mac); enter(NS_DHCP); }
       else {
         memcpy(ip, cfg.ip, 4); memcpy(mask, cfg.mask, 4); memcpy(gw, cfg.gw, 4);
         w5SetAddress(ip, mask, gw);
@@ -365,9 +381,7 @@ void netmodeLoop() {
     case NS_FETCH: stepRequest(pathFetch, onFetch); break;
     case NS_WAIT:
       if (now - stateAt >= waitMs) {
-        if (afterWait == NS_CHIP) enter(NS_CHIP);
-        else if (cfg.dhcp && dhcpRenewDue()) { dhcpStart(cfg.mac, true); enter(NS_DHCP); }
-        else enter(afterWait);
+        enter(afterWait);
       }
       break;
   }

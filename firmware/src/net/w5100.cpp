@@ -1,6 +1,7 @@
 #include "w5100.h"
 #include <Arduino.h>
 #include "../board_pins.h"
+#include "../pin_io.h"
 
 // SPI frame opcodes (datasheet 6.3.2)
 #define OP_WRITE 0xF0
@@ -99,8 +100,8 @@ static uint8_t w5500Version() {
 uint8_t w5Begin(const uint8_t mac[6]) {
   PORTB |= CS_BIT;
   DDRB |= CS_BIT | _BV(3) | _BV(5);  // SS, MOSI, SCK
-  pinMode(PMLCD_PIN_SD_CS, OUTPUT);
-  digitalWrite(PMLCD_PIN_SD_CS, HIGH);
+  pinWrite(PMLCD_PIN_SD_CS, true);  // the SD card keeps off the bus
+  pinOutput(PMLCD_PIN_SD_CS);
   SPCR = _BV(SPE) | _BV(MSTR);  // mode 0, MSB first
   SPSR = _BV(SPI2X);            // 8 MHz
   wr(REG_MR, MR_RST);
