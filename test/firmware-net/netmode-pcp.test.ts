@@ -1,14 +1,27 @@
-// Network mode against a real private pmcd + pmproxy (host/src/pcp-local.ts):
-// the rates on the LCD match what the test measures from the same pmproxy, in
-// both API forms, and latency comes from the real shping PMDA.
+// Network mode against a real private pmcd + pmproxy (host/src/pcp-local.ts),
+// through a recording proxy: after each fetch reply the board received, the
+// LCD's rates are exactly what that reply and the one before give with the
+// firmware's integer arithmetic, and within rounding of pmval's exact rate.
+// Both API forms; latency comes from the real shping PMDA.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { getJson, pcpUnavailable, usePrivatePcp, valueOf, type FetchValues } from '../support/pcp.ts';
+import { formatRate } from '../../host/src/format.ts';
+import { pcpUnavailable, usePrivatePcp } from '../support/pcp.ts';
+import {
+  LEGACY_FETCH_PATH, fetchReplies, instanceId, startRecordingProxy, type FetchSample, type RecordingProxy,
+} from '../support/recording-proxy.ts';
 import { bootNet, type NetBoard } from './netsim.ts';
 
 const skip = pcpUnavailable() ?? false;
 const pcp = usePrivatePcp({ shping: [{ tag: 'lo', command: 'true' }] });
+
+const IN = 'network.interface.in.bytes';
+const OUT = 'network.interface.out.bytes';
+const POLLS = 4;
+/** Reply to LCD takes ~20 simulated ms; the next poll is 1 s away. */
+const SETTLE_MS = 300;
+const U32_MAX = 0xFFFFFFFFn;
 
 /** A steady loopback byte stream (bounded: it stops when the test ends). */
 async function loopbackStream(bytesPerTick: number, tickMs: number) {
@@ -21,60 +34,82 @@ async function loopbackStream(bytesPerTick: number, tickMs: number) {
   return () => { clearInterval(timer); client.destroy(); for (const s of sinks) s.destroy(); server.close(); };
 }
 
-/** A sampler of lo's receive counter from the same pmproxy, with the server's timestamps. */
-async function loSampler() {
-  const names = 'network.interface.in.bytes';
-  const { url, hostspec } = pcp.get();
-  const ctx = (await getJson<{ context: number }>(`${url}/pmapi/context?hostspec=${encodeURIComponent(hostspec)}&polltimeout=60`)).body.context;
-  const indom = (await getJson<{ instances: { instance: number; name: string }[] }>(`${url}/pmapi/indom?context=${ctx}&name=${names}`)).body;
-  const lo = indom.instances.find((i) => i.name === 'lo')!.instance;
-  return async () => {
-    const r = (await getJson<FetchValues & { timestamp: number }>(`${url}/pmapi/fetch?context=${ctx}&names=${names}`)).body;
-    return { v: valueOf(r, names, lo)!, t: r.timestamp };
-  };
+/**
+ * firmware/src/net/rate_calc.cpp in BigInt: microsecond timestamps (the
+ * nanoseconds truncated), whole-millisecond interval, floor(delta * 1000 / ms)
+ * bytes/s, then x8 for bits; saturating at 2^32-1 like the firmware.
+ */
+function firmwareRate(a: FetchSample, b: FetchSample, dv: bigint): bigint {
+  const msA = (a.ns / 1000n) / 1000n, msB = (b.ns / 1000n) / 1000n;
+  let dtMs = (b.sec - a.sec) * 1000n + msB - msA;
+  if (dtMs === 0n) dtMs = 1n;
+  let perSec = dv * 1000n / dtMs;
+  if (perSec > U32_MAX) perSec = U32_MAX;
+  return perSec > 0x1FFFFFFFn ? U32_MAX : perSec * 8n;
 }
 
-function parseRate(s: string): number {
-  const m = /^\s*([0-9.]+)([kMG]?)$/.exec(s);
-  assert.ok(m, `rate "${s}"`);
-  return Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]];
+/** pmval's rate: (v2 - v1) / (t2 - t1) over the server's timestamps, in bit/s. */
+function exactRate(a: FetchSample, b: FetchSample, dv: bigint): number {
+  const dtNs = (b.sec - a.sec) * 1_000_000_000n + (b.ns - a.ns);
+  return Number(dv * 8n * 1_000_000_000n) / Number(dtNs);
 }
 
 describe('network mode against a real pmcd + pmproxy', { skip }, () => {
   let nb: NetBoard;
+  let proxy: RecordingProxy | undefined;
   let stop = () => {};
-  after(() => { stop(); nb?.dispose(); });
+  after(async () => { stop(); nb?.dispose(); await proxy?.close(); });
 
-  async function checkRates(api: string) {
+  async function checkRates(api: 'pmproxy' | 'pmwebd') {
     const hostspec = pcp.get().hostspec;
     if (!nb) {
-      nb = await bootNet({ port: pcp.get().pmproxyPort, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': api, 'srv.hostspec': hostspec, 'cap.down': '100000000' } });
+      proxy = await startRecordingProxy(pcp.get().pmproxyPort);
+      nb = await bootNet({ port: proxy.port, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': api, 'srv.hostspec': hostspec, 'cap.down': '100000000' } });
     } else {
       await nb.command(`C SET srv.api ${api}`);
       await nb.command('M host');
       await nb.command('M net');
       await nb.board.run(100);
     }
+    const rec = proxy!;
     // Both lines show values, latency from shping (a number of ms, not NA).
     await nb.until(() => /^①.{5} ②.{5}bps\|[ 0-9.]{4}ms /.test(nb.lcd()) && !nb.lcd().includes('NA'), 30000, 'rates and latency');
-    // The LCD's rates over a stretch of polls against the test's own rate over the same
-    // stretch: both are counter deltas over pmproxy's timestamps, so they must agree up to
-    // how the poll windows fall (the stream is steady, not exact, on a loaded machine).
-    const sample = await loSampler();
-    await nb.board.run(1100);  // the next LCD value starts after A
-    const a = await sample();
-    const shown: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      await nb.board.run(1000);
-      shown.push(parseRate(nb.lcd().slice(1, 6)));
+    const lo = instanceId(rec, 'lo');
+    for (let poll = 0; poll < POLLS; poll++) {
+      const seen = fetchReplies(rec).length;
+      await nb.until(() => fetchReplies(rec).length > seen, 5000, 'the next fetch reply', undefined, 10);
+      await nb.board.run(SETTLE_MS);
+      const replies = fetchReplies(rec);
+      assert.equal(replies.length, seen + 1, 'one fetch per poll');
+      const [a, b] = replies.slice(-2);
+      for (const r of [a, b]) assert.equal(LEGACY_FETCH_PATH.test(r.path), api === 'pmwebd', `${api} form: ${r.path}`);
+      const rates = [IN, OUT].map((name) => {
+        const v1 = a.sample.values.get(name)?.get(lo), v2 = b.sample.values.get(name)?.get(lo);
+        assert.ok(v1 !== undefined && v2 !== undefined && v2 >= v1, `${name}[lo] in both replies: ${v1} -> ${v2}`);
+        const fw = firmwareRate(a.sample, b.sample, v2 - v1), exact = exactRate(a.sample, b.sample, v2 - v1);
+        // The firmware's integer steps can cost this much and no more: whole-ms
+        // timestamps move the interval by under 1 ms, the floor under 1 B/s. (The
+        // simulation outruns the wall clock, so the interval is often ~100 ms.)
+        const dtMs = Number((b.sample.sec - a.sample.sec) * 1_000_000_000n + b.sample.ns - a.sample.ns) / 1e6;
+        assert.ok(Math.abs(Number(fw) - exact) <= exact / (dtMs - 1) + 8, `${name}: firmware arithmetic ${fw} vs pmval ${exact.toFixed(1)} bit/s (${a.sample.sec}.${a.sample.ns} -> ${b.sample.sec}.${b.sample.ns}, ${v2 - v1} B)`);
+        return fw;
+      });
+      const line1 = nb.lcd().split('|')[0];
+      assert.equal(line1, `①${formatRate(rates[0])} ②${formatRate(rates[1])}bps`,
+        `poll ${poll} (${api}): down ${rates[0]} up ${rates[1]} bit/s from samples ${a.sample.sec}.${a.sample.ns} -> ${b.sample.sec}.${b.sample.ns}`);
     }
-    const b = await sample();
-    const measured = (b.v - a.v) * 8 / (b.t - a.t);
-    const mean = shown.reduce((x, y) => x + y, 0) / shown.length;
-    assert.ok(Math.abs(mean - measured) / measured < 0.35, `LCD ${shown.join(',')} bit/s (mean ${mean.toFixed(0)}) vs measured ${measured.toFixed(0)} bit/s (${api})`);
+    assert.ok(countersMoved(rec), 'the traffic moved the counters');
+    assert.deepEqual(rec.errors, []);
   }
 
-  it('modern API: LCD rates match the test\'s own measurement; latency from shping', async () => {
+  /** The last pair of replies showed traffic (so the checks above compared real movement). */
+  function countersMoved(rec: RecordingProxy): boolean {
+    const [a, b] = fetchReplies(rec).slice(-2);
+    const lo = instanceId(rec, 'lo');
+    return (b.sample.values.get(IN)!.get(lo)! - a.sample.values.get(IN)!.get(lo)!) > 10_000n;
+  }
+
+  it('modern API: LCD rates equal the recorded fetch replies\' rates; latency from shping', async () => {
     stop = await loopbackStream(64 * 1024, 50);  // about 10 Mbit/s on lo
     await checkRates('pmproxy');
   });

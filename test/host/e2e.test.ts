@@ -1,7 +1,9 @@
 // End to end: a real private pmcd + pmproxy -> the bridge -> the real firmware in
-// the simulated Uno (through the simulator's serial binding) -> LCD text. The
-// test computes the loopback rate itself from the same pmproxy and checks the
-// LCD against it, for both API forms; then unplug/replug and a board reset.
+// the simulated Uno (through the simulator's serial binding) -> LCD text. A
+// recording proxy sits between the bridge and pmproxy: after each fetch reply,
+// the LCD's main line 1 must be exactly what that reply and the one before give
+// (rates worked out here, formatted by the shared rules), for both API forms;
+// then unplug/replug and a board reset.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -11,32 +13,34 @@ import { Board } from '../../simulator/src/board.ts';
 import { SimSerialBinding } from '../../simulator/src/serial-binding.ts';
 import { Bridge } from '../../host/src/bridge.ts';
 import { resolveConfig } from '../../host/src/config.ts';
+import { formatMainScreen, type Units } from '../../host/src/format.ts';
 import { silentLogger } from '../../host/src/log.ts';
 import { SerialLink } from '../../host/src/serial-link.ts';
 import { pcpUnavailable, usePrivatePcp } from '../support/pcp.ts';
+import {
+  LEGACY_FETCH_PATH, fetchReplies, instanceId, startRecordingProxy, type FetchSample, type RecordingProxy,
+} from '../support/recording-proxy.ts';
 
 const PATH = '/dev/pmlcd-e2e0';
-const SI: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9 };
+const IN = 'network.interface.in.bytes';
+const OUT = 'network.interface.out.bytes';
+const POLLS = 4;
+const NS_PER_S = 1_000_000_000n;
 
+/** LCD row as text; CGRAM codes 8..15 are the same glyphs as 0..7. */
 function lcdLine(board: Board, row: number): string {
-  return board.lcd.codes(row).map((c) => String.fromCharCode(c)).join('');
+  return board.lcd.codes(row).map((c) => String.fromCharCode(c < 16 ? c & 7 : c)).join('');
 }
 
-/** "1.31M" -> 1310000; null for NA. */
-function parseRate(s: string): number | null {
-  const m = /^\s*([\d.]+)([kMG]?)$/.exec(s);
-  return m ? Number(m[1]) * (SI[m[2]] ?? 1) : null;
-}
-
-async function until(cond: () => boolean, what: string, ms: number): Promise<void> {
+async function until(cond: () => boolean, what: () => string, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
+    await sleep(5);
   }
 }
 
-/** Steady loopback traffic, so the rate the LCD shows is predictable. */
+/** Steady loopback traffic, so the rates move. */
 async function loopbackTraffic(bytesPerTick: number, tickMs: number): Promise<{ stop(): Promise<void> }> {
   const sockets: Socket[] = [];
   const server: Server = createServer((s) => { sockets.push(s); s.resume(); });
@@ -54,12 +58,26 @@ async function loopbackTraffic(bytesPerTick: number, tickMs: number): Promise<{ 
   };
 }
 
-/** lo's receive counter from the compat fetch ({s,us} timestamps), parsed without the bridge's code. */
-async function loSample(url: string, ctx: number, loId: number): Promise<{ t: number; v: number }> {
-  const body = await (await fetch(`${url}/pmapi/${ctx}/_fetch?names=network.interface.in.bytes`)).json() as {
-    timestamp: { s: number; us: number }; values: { instances: { instance: number; value: number }[] }[];
-  };
-  return { t: body.timestamp.s + body.timestamp.us / 1e6, v: body.values[0].instances.find((i) => i.instance === loId)!.value };
+/**
+ * Bytes per second the way pmval and the bridge's rules define it, written out
+ * here rather than taken from host/src/rates.ts: (v2 - v1) / (t2 - t1) over the
+ * server's nanosecond timestamps, rounded half up.
+ */
+function bytesPerSecond(a: FetchSample, b: FetchSample, dv: bigint): bigint {
+  const dt = (b.sec - a.sec) * NS_PER_S + (b.ns - a.ns);
+  assert.ok(dt > 0n, `timestamps move forward: ${a.sec}.${a.ns} -> ${b.sec}.${b.ns}`);
+  return (dv * NS_PER_S + dt / 2n) / dt;
+}
+
+/** Main screen line 1 from two recorded fetch replies of lo. */
+function expectedLine1(a: FetchSample, b: FetchSample, lo: number, units: Units): string {
+  const [down, up] = [IN, OUT].map((name) => {
+    const v1 = a.values.get(name)?.get(lo), v2 = b.values.get(name)?.get(lo);
+    assert.ok(v1 !== undefined && v2 !== undefined && v2 >= v1, `${name}[lo] in both replies: ${v1} -> ${v2}`);
+    const perSec = bytesPerSecond(a, b, v2 - v1);
+    return units === 'bits' ? perSec * 8n : perSec;
+  });
+  return formatMainScreen({ down, up, capDown: 0, units, latencyUs: null, ageSec: 0, pollSec: 1 })[0];
 }
 
 describe('bridge -> simulated firmware, real pmcd + pmproxy', { skip: pcpUnavailable() ?? false }, () => {
@@ -67,13 +85,17 @@ describe('bridge -> simulated firmware, real pmcd + pmproxy', { skip: pcpUnavail
   let hex = '';
   before(async () => { hex = (await buildMainFirmware(true)).hex; });
 
-  async function withRig(api: string, fn: (r: { board: Board; binding: SimSerialBinding; link: SerialLink }) => Promise<void>) {
+  async function withRig(opts: { api: string; units?: Units; url?: string },
+    fn: (r: { board: Board; binding: SimSerialBinding; link: SerialLink }) => Promise<void>) {
     const board = new Board({ firmware: hex });
     const binding = new SimSerialBinding();
     binding.attach(PATH, board);
     board.start();
     const link = new SerialLink({ binding, findPath: async () => PATH, backoffMinMs: 100, backoffMaxMs: 500 });
-    const cfg = resolveConfig({ flags: { url: pcp.get().url, hostspec: pcp.get().hostspec, api, iface: 'lo', units: 'bytes', poll: '1', 'latency-instance': 'ping' } });
+    const cfg = resolveConfig({ flags: {
+      url: opts.url ?? pcp.get().url, hostspec: pcp.get().hostspec, api: opts.api, iface: 'lo',
+      units: opts.units ?? 'bytes', poll: '1', 'latency-instance': 'ping',
+    } });
     const bridge = new Bridge({ cfg, link, log: silentLogger });
     bridge.start();
     try {
@@ -86,44 +108,49 @@ describe('bridge -> simulated firmware, real pmcd + pmproxy', { skip: pcpUnavail
     }
   }
 
-  for (const api of ['pmproxy', 'pmwebd']) {
-    test(`LCD shows the loopback rate the test measures itself (${api} form)`, async () => {
-      const { url } = pcp.get();
-      const ctx = ((await (await fetch(`${url}/pmapi/context?polltimeout=60`)).json()) as { context: number }).context;
-      const indom = await (await fetch(`${url}/pmapi/${ctx}/_indom?name=network.interface.in.bytes`)).json() as { instances: { instance: number; name: string }[] };
-      const loId = indom.instances.find((i) => i.name === 'lo')!.instance;
+  // Both display units, one per API form.
+  for (const [api, units] of [['pmproxy', 'bits'], ['pmwebd', 'bytes']] as const) {
+    test(`LCD line 1 equals the rates of the recorded fetch replies (${api} form, ${units})`, async () => {
+      const proxy: RecordingProxy = await startRecordingProxy(pcp.get().pmproxyPort);
       const traffic = await loopbackTraffic(32 * 1024, 25); // ~1.3 MB/s
       try {
-        await withRig(api, async ({ board }) => {
-          await until(() => parseRate(lcdLine(board, 0).slice(1, 6)) !== null, `a rate on the LCD (${JSON.stringify(lcdLine(board, 0))})`, 15_000);
-          const a = await loSample(url, ctx, loId);
-          await sleep(3000);
-          const shown = parseRate(lcdLine(board, 0).slice(1, 6))!;
-          const b = await loSample(url, ctx, loId);
-          const measured = (b.v - a.v) / (b.t - a.t);
-          assert.ok(Math.abs(shown - measured) / measured < 0.25, `LCD ${shown} B/s vs measured ${measured.toFixed(0)} B/s`);
-          assert.equal(lcdLine(board, 0).slice(13), 'B/s');
-          assert.match(lcdLine(board, 1).slice(0, 6), /^( ?\d\.\dms|\s*\d+ms|  NA  )$/);
+        await withRig({ api, units, url: `http://127.0.0.1:${proxy.port}` }, async ({ board }) => {
+          const shown = () => JSON.stringify(lcdLine(board, 0));
+          await until(() => fetchReplies(proxy).length >= 2 && /^\x00[ \d.]{4}[\dkMG] \x01/.test(lcdLine(board, 0)),
+            () => `a rate on the LCD (${shown()})`, 15_000);
+          const lo = instanceId(proxy, 'lo');
+          for (let poll = 0; poll < POLLS; poll++) {
+            const seen = fetchReplies(proxy).length;
+            await until(() => fetchReplies(proxy).length > seen, () => 'the next fetch reply', 5000);
+            const [a, b] = fetchReplies(proxy).slice(-2);
+            for (const r of [a, b]) assert.equal(LEGACY_FETCH_PATH.test(r.path), api === 'pmwebd', `${api} form: ${r.path}`);
+            const want = expectedLine1(a.sample, b.sample, lo, units);
+            // The bridge draws within milliseconds; the next poll is a second away.
+            await until(() => lcdLine(board, 0) === want || fetchReplies(proxy).length > seen + 1, () => '', 3000).catch(() => {});
+            assert.equal(lcdLine(board, 0), want,
+              `poll ${poll}: samples ${a.sample.sec}.${a.sample.ns} -> ${b.sample.sec}.${b.sample.ns}`);
+          }
+          assert.deepEqual(proxy.errors, []);
         });
       } finally {
         await traffic.stop();
+        await proxy.close();
       }
     });
   }
 
   test('unplug/replug and a board reset: the screen comes back', async () => {
-    await withRig('auto', async ({ board, binding, link }) => {
-      await until(() => link.synced && lcdLine(board, 0).endsWith('B/s'), 'first screen', 15_000);
+    await withRig({ api: 'auto' }, async ({ board, binding, link }) => {
+      await until(() => link.synced && lcdLine(board, 0).endsWith('B/s'), () => 'first screen', 15_000);
       binding.unplug(PATH);
-      await until(() => link.state !== 'ready', 'link down', 5000);
+      await until(() => link.state !== 'ready', () => 'link down', 5000);
       await sleep(300);
       binding.replug(PATH);
-      await until(() => link.state === 'ready' && link.synced && lcdLine(board, 0).endsWith('B/s'), 'screen after replug', 15_000);
+      await until(() => link.state === 'ready' && link.synced && lcdLine(board, 0).endsWith('B/s'), () => 'screen after replug', 15_000);
       const resets = link.counters.resets;
       board.resetExternal();
-      await until(() => link.counters.resets > resets, 'banner after reset', 10_000);
-      await until(() => link.synced && lcdLine(board, 0).endsWith('B/s'), 'screen after reset', 10_000);
+      await until(() => link.counters.resets > resets, () => 'banner after reset', 10_000);
+      await until(() => link.synced && lcdLine(board, 0).endsWith('B/s'), () => 'screen after reset', 10_000);
     });
   });
 });
-
