@@ -1,7 +1,8 @@
 // One PCP source: polls its PMWEBAPI, resolves instances by name (interfaces come
 // and go), and keeps rates, latency and history. poll() never throws; failures
 // become the source's state so the LCD can say what is wrong.
-import { PmwebapiClient, type ApiForm } from './pmwebapi.ts';
+import type { Config, SourceConfig } from './config.ts';
+import { PmwebapiClient } from './pmwebapi.ts';
 import { CounterRate, History } from './rates.ts';
 import type { PcpValue } from './pmwebapi-json.ts';
 
@@ -10,20 +11,9 @@ export const HISTORY_LENGTH = 16;
 const LATENCY_RETRY_POLLS = 30;
 const NS_PER_S = 1_000_000_000n;
 
-export interface SourceSettings {
-  name: string;
-  url: string;
-  hostspec: string;
-  api: ApiForm;
-  iface: string[];
-  metricIn: string;
-  metricOut: string;
-  latencyMetric: string;
-  latencyInstance: string;
-  pollSec: number;
-  timeoutMs: number;
-  counters32: boolean;
-}
+/** One source's address plus the metric settings every source shares. */
+export type SourceSettings = SourceConfig & Pick<Config,
+  'iface' | 'metricIn' | 'metricOut' | 'latencyMetric' | 'latencyInstance' | 'pollSec' | 'timeoutMs' | 'counters32'>;
 
 export interface IfaceState {
   name: string;

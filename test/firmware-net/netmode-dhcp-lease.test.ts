@@ -8,7 +8,7 @@ import { startFakePmwebapi, type FakePmwebapi } from '../support/pmwebapi-fake.t
 import { DHCPDISCOVER, DHCPREQUEST, type DhcpRequestSeen } from '../../simulator/src/dhcp-server.ts';
 import { formatIp } from '../../simulator/src/netmap.ts';
 import { SIPR } from '../../simulator/src/w5100.ts';
-import { bootNet, type NetBoard } from './netsim.ts';
+import { bootNet, type NetBoard, followSimClock } from './netsim.ts';
 
 const LEASE = 60, T1 = 30, T2 = 52;
 const FIRST_IP = '192.168.7.100';
@@ -41,15 +41,7 @@ async function bootLease(): Promise<LeaseBoard> {
       c.dhcp.onRequest = (r) => seen.push({ ...r, ms: c.host.cpu.cycles / 16000 });
     },
   });
-  // The fake's sample clock follows simulated time (a frozen clock gives no rates).
-  let last = nb.board.millis;
-  const tick = () => {
-    const ms = Math.floor(nb.board.millis - last);
-    if (ms <= 0) return;
-    last += ms;
-    const ns = fake.state.timestamp.nsec + ms * 1e6;
-    fake.state.timestamp = { sec: fake.state.timestamp.sec + Math.floor(ns / 1e9), nsec: ns % 1e9 };
-  };
+  const tick = followSimClock(fake, nb.board);
   await nb.until(() => nb.lcd().includes('bps'), 20000, 'rates', tick);
   const acked = seen.filter((r) => r.type === DHCPREQUEST);
   assert.equal(acked.length, 1, 'one REQUEST to get the first lease');

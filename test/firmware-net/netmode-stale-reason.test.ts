@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Mapping } from '../../simulator/src/netmap.ts';
 import { startFakePmwebapi, type Fault, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
-import { SRV_IP, SRV_PORT, bootNet, type NetBoard } from './netsim.ts';
+import { SRV_IP, SRV_PORT, bootNet, type NetBoard, followSimClock } from './netsim.ts';
 
 const STALE_LINE2 = '  NA            ';
 const pad = (s: string) => s.padEnd(16);
@@ -12,16 +12,7 @@ const pad = (s: string) => s.padEnd(16);
 let fake: FakePmwebapi;
 let nb: NetBoard;
 let mapping: Mapping;
-let last = 0;
-
-/** Moves the fake's sample clock with simulated time (a frozen clock gives no rates). */
-const tick = () => {
-  const ms = Math.floor(nb.board.millis - last);
-  if (ms <= 0) return;
-  last += ms;
-  const ns = fake.state.timestamp.nsec + ms * 1e6;
-  fake.state.timestamp = { sec: fake.state.timestamp.sec + Math.floor(ns / 1e9), nsec: ns % 1e9 };
-};
+let tick = () => {};
 const line = (n: 1 | 2) => nb.lcd().split('|')[n - 1];
 const live = () => nb.until(() => /\dbps\|/.test(nb.lcd()), 70000, 'live rates', tick);
 
@@ -44,7 +35,7 @@ describe('stale values show the reason', () => {
     fake = await startFakePmwebapi();
     nb = await bootNet({ port: fake.port, map: false, settings: { poll: '1' } });
     mapping = nb.chip.map(SRV_IP, SRV_PORT, '127.0.0.1', fake.port);
-    last = nb.board.millis;
+    tick = followSimClock(fake, nb.board);
     await live();
   });
   after(async () => { nb.dispose(); await fake.close(); });

@@ -81,3 +81,16 @@ export function rate5(n: number): string {
   }
   throw new Error(`rate ${n} out of range`);
 }
+
+/** A fake PMWEBAPI server whose sample clock follows the board's simulated time
+ * (a frozen clock gives no rates): call the returned tick() between runs. */
+export function followSimClock(fake: { state: { timestamp: { sec: number; nsec: number } } }, board: { millis: number }): () => void {
+  let last = board.millis;
+  return () => {
+    const ms = Math.floor(board.millis - last);
+    if (ms <= 0) return;
+    last += ms;
+    const ns = fake.state.timestamp.nsec + ms * 1e6;
+    fake.state.timestamp = { sec: fake.state.timestamp.sec + Math.floor(ns / 1e9), nsec: ns % 1e9 };
+  };
+}
