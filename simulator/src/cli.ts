@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { Board } from './board.ts';
 import { LiveLcd } from './terminal.ts';
+import { W5100 } from './w5100.ts';
 
 const USAGE = `usage: pmlcd-sim [options] <firmware.hex|firmware.elf>
 
@@ -14,6 +15,12 @@ below it and each line typed on stdin is sent to the board.
 
 options:
   --eeprom FILE   keep the EEPROM contents in FILE (created when missing)
+  --net           fit the Ethernet shield: a simulated W5100 on the LAN
+                  192.168.7.0/24 with its own DHCP server; socket statistics
+                  are printed on exit
+  --map A=B       with --net: LAN address A (ip:port) reaches loopback B
+                  (ip:port or port), e.g. 192.168.7.2:44322=127.0.0.1:44322;
+                  may be repeated; nothing else is reachable
   --speed 1|max   1 = real time (default), max = as fast as possible
   --help          show this help
 `;
@@ -23,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: {
       eeprom: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean' },
+      net: { type: 'boolean' }, map: { type: 'string', multiple: true },
     } });
   } catch (e) {
     process.stderr.write(`pmlcd-sim: ${(e as Error).message}\n${USAGE}`);
@@ -36,9 +44,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const maps = (args.values.map ?? []).map(parseMap);
+  const badMap = maps.find((m) => typeof m === 'string');
+  if (badMap) { process.stderr.write(`pmlcd-sim: ${badMap}\n`); return 2; }
+  if (maps.length && !args.values.net) { process.stderr.write('pmlcd-sim: --map needs --net\n'); return 2; }
+
   let board: Board;
+  let chip: W5100 | undefined;
   try {
     board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom });
+    if (args.values.net) {
+      chip = new W5100(board);
+      for (const m of maps as Mapping[]) chip.map(m.ip, m.port, m.host, m.hostPort);
+    }
   } catch (e) {
     process.stderr.write(`pmlcd-sim: ${(e as Error).message}\n`);
     return 1;
@@ -64,7 +82,31 @@ export async function main(argv: string[]): Promise<number> {
   await board.stop();
   board.saveEeprom();
   live.end();
+  if (chip) {
+    out(`${socketStats(chip)}\n`);
+    chip.dispose();
+  }
   return code;
+}
+
+interface Mapping { ip: string; port: number; host: string; hostPort: number }
+
+/** "192.168.7.2:44322=127.0.0.1:44322" or "...=44322" (loopback implied). */
+function parseMap(spec: string): Mapping | string {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)=(?:([\d.]+):)?(\d+)$/.exec(spec);
+  if (!m) return `--map "${spec}": expected LANIP:PORT=[127.x.x.x:]PORT`;
+  const host = m[3] ?? '127.0.0.1';
+  if (!host.startsWith('127.')) return `--map "${spec}": the simulated shield only reaches loopback (127.0.0.0/8)`;
+  return { ip: m[1], port: Number(m[2]), host, hostPort: Number(m[4]) };
+}
+
+/** One line per socket that did anything: bytes, connects and the commands it was given. */
+export function socketStats(chip: W5100): string {
+  const lines = chip.stats.map((s, n) => {
+    const cmds = Object.entries(s.commands).map(([k, v]) => `${k}=${v}`).join(' ');
+    return cmds ? `[sim] W5100 socket ${n}: in ${s.bytesIn} B, out ${s.bytesOut} B, connects ${s.connects}, ${cmds}` : '';
+  }).filter(Boolean);
+  return lines.length ? lines.join('\n') : '[sim] W5100: no socket was used';
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -137,3 +137,26 @@ describe('network mode against the scripted server', () => {
     await t.show(87_500n, 1_000n, '① 700k', 70000);
   });
 });
+
+describe('network mode on a PCP without the latency agent', () => {
+  let nb: NetBoard;
+  let t: Traffic;
+  before(async () => {
+    fake.state.faults = [];
+    // pmproxy answers /indom for an unknown metric with HTTP 400 and leaves it out of fetches.
+    fake.state.missingMetrics = new Set(['shping.time.real', 'shping.status']);
+    nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+    t = new Traffic(nb);
+  });
+  after(() => { nb.dispose(); fake.state.missingMetrics = new Set(); });
+
+  it('shows the rates with latency NA, and the latency once the agent appears', async () => {
+    await t.show(1_543_209n, 105_625n, '①12.3M ② 845kbps', 20000);
+    assert.match(nb.lcd(), /\|  NA   /, 'latency NA while the rates are live');
+    const fetch = fake.requests.filter((r) => r.path.includes('fetch')).at(-1)!;
+    assert.doesNotMatch(fetch.target, /shping/, 'fetches leave the missing metric out');
+    fake.state.missingMetrics = new Set();
+    await nb.until(() => /\|[ 0-9.]{4}ms /.test(nb.lcd()), 60000, 'latency once shping is there', t.tick);
+    assert.match(nb.lcd(), /^①12\.3M ② 845kbps/, 'rates stayed on');
+  });
+});

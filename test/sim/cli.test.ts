@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, buildMainFirmware } from '../../scripts/avr-build.ts';
+import { startFakePmwebapi } from '../support/pmwebapi-fake.ts';
 
 test('pmlcd-sim draws what the firmware shows and exits cleanly on SIGINT', async () => {
   const { hex } = await buildMainFirmware(true);
@@ -27,4 +28,47 @@ test('pmlcd-sim draws what the firmware shows and exits cleanly on SIGINT', asyn
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('pmlcd-sim --net: the firmware reaches a mapped loopback server and the socket statistics are printed', async () => {
+  const { hex } = await buildMainFirmware(true);
+  const fake = await startFakePmwebapi();
+  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--speed', 'max', '--net',
+    '--map', `192.168.7.2:44322=127.0.0.1:${fake.port}`, hex], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let wake = () => {};
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); wake(); });
+  const seen = (re: RegExp, what: string) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} in:\n${out.slice(-3000)}`)), 30_000);
+    wake = () => { if (re.test(out)) { clearTimeout(timer); resolve(); } };
+    wake();
+  });
+  try {
+    await seen(/PMLCD 1 fw=/, 'banner');
+    child.stdin.write('C SET srv.ip 192.168.7.2\nC SET iface eth0\nM net\n');
+    // The firmware's own DHCP, context and fetch requests reach the loopback server.
+    for (let waited = 0; !fake.requests.some((r) => r.path.includes('fetch')); waited += 100) {
+      assert.ok(waited < 30_000, `no fetch reached the server; it saw ${fake.requests.map((r) => r.target).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const exit = new Promise<number | null>((r) => child.on('exit', r));
+    child.kill('SIGINT');
+    assert.equal(await exit, 0);
+    const stats = /\[sim\] W5100 socket \d: in (\d+) B, out (\d+) B, connects (\d+), .*CONNECT=\d+/.exec(out);
+    assert.ok(stats, `no socket statistics in:\n${out.slice(-2000)}`);
+    assert.ok(Number(stats[1]) > 0 && Number(stats[2]) > 0 && Number(stats[3]) > 0, stats[0]);
+  } finally {
+    child.kill('SIGKILL');
+    await fake.close();
+  }
+});
+
+test('pmlcd-sim refuses a mapping off loopback', async () => {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--net', '--map', '192.168.7.2:80=10.0.0.1:80', 'x.hex'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.equal(code, 2);
+  assert.match(err, /only reaches loopback/);
 });

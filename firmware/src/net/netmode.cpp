@@ -28,7 +28,7 @@ enum : uint8_t {
 };
 // What the last failure was, for the error screen.
 enum : uint8_t {
-  NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_LATINST, NE_DHCP, NE_DHCP_NAK,
+  NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_DHCP, NE_DHCP_NAK,
   NE_REFUSED, NE_LEASE,
 };
 #define REASON_EVERY_MS 2000UL  // stale values and the reason take turns on line 2
@@ -36,7 +36,7 @@ enum : uint8_t {
 static const char kShpingStatus[] = "shping.status";
 // In NE_ order; a connect that times out is most often a cable or switch problem.
 static const char kErrText[] PROGMEM =
-    "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0no lat inst\0"
+    "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0"
     "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0";
 
 static HttpClient http;
@@ -217,11 +217,36 @@ static void onContext() {
   enter(NS_INDOM_IF);
 }
 
+// Latency is optional: a PCP without the shping agent, or a wrong instance
+// name, must not keep the rates off the glass. Latency shows NA and its
+// instance is looked up again every LAT_RETRY_POLLS polls.
+static const uint8_t LAT_RETRY_POLLS = 30;
+static uint8_t latRetry;
+
+static void latencyOff() {
+  query.names[PM_LAT] = query.names[PM_STATUS] = nullptr;
+  latRetry = LAT_RETRY_POLLS;
+}
+
+static void latencyOn() {
+  query.names[PM_LAT] = cfg.mLat;
+  if (!strncmp_P(cfg.mLat, PSTR("shping."), 7)) query.names[PM_STATUS] = kShpingStatus;
+  query.inst[PM_LAT] = query.inst[PM_STATUS] = PM_INST_NULL;
+}
+
 static void onIndom() {
+  bool lat = state == NS_INDOM_LAT;
+  // pmproxy answers an unknown metric with 400 (no context error in the body).
+  if (lat && http.phase == HP_DONE && http.status == 400 && parser.end() && !(parser.r.have & PMH_CTXERR)) {
+    latencyOff();
+    enter(NS_FETCH);
+    return;
+  }
   if (!replyOk()) return;
   ctxTries = 0;
   if (!(parser.r.have & PMH_INDOM)) {
-    failWith(state == NS_INDOM_IF ? NE_IFACE : NE_LATINST, 0, NS_INDOM_IF);
+    if (lat) { latencyOff(); enter(NS_FETCH); return; }
+    failWith(NE_IFACE, 0, NS_INDOM_IF);
     return;
   }
   if (state == NS_INDOM_IF) {
@@ -240,10 +265,8 @@ static void onFetch() {
   if (!(r.have & PMH_TS)) { failWith(NE_JSON, JE_MISSING, NS_FETCH); return; }
   // The interface is gone (re-created on reconnect): look its id up again.
   if ((r.have & (PMH_IN | PMH_OUT)) != (PMH_IN | PMH_OUT)) { failWith(NE_IFACE, 0, NS_INDOM_IF); return; }
-  if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) {
-    failWith(NE_LATINST, 0, NS_INDOM_IF);
-    return;
-  }
+  // The latency instance went away (the agent restarted, the config changed).
+  if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) latencyOff();
   backoffMs = BACKOFF_MIN_MS;
   err = NE_NONE;
   latOk = (r.have & PMH_LAT) && !r.latFail;
@@ -259,7 +282,9 @@ static void onFetch() {
   }
   uint32_t poll = (uint32_t)cfg.pollSec * 1000;
   uint32_t spent = millis() - lastPollAt;
-  waitThen(NS_FETCH, spent < poll ? poll - spent : 0);
+  bool retryLat = cfg.mLat[0] && cfg.latInst[0] && !query.names[PM_LAT] && --latRetry == 0;
+  if (retryLat) latencyOn();
+  waitThen(retryLat ? NS_INDOM_LAT : NS_FETCH, spent < poll ? poll - spent : 0);
   draw();
 }
 
