@@ -12,8 +12,9 @@ import { freshBundle } from './host-bundle.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // avr toolchain + Arduino core for the firmware; pcp for pmcd/pmproxy in tests and
-// the demo; iputils-ping for the shping PMDA's loopback probe; avrdude for `pmlcd flash`.
-const DEBIAN_PACKAGES = ['gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude'];
+// the demo; iputils-ping for the shping PMDA's loopback probe; avrdude for `pmlcd flash`;
+// g++ for the native unit tests of the firmware's portable modules.
+const DEBIAN_PACKAGES = ['gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++'];
 
 const say = (m) => console.error(`setup: ${m}`);
 const fail = (m) => { console.error(`setup: ERROR: ${m}`); process.exit(1); };
@@ -45,10 +46,10 @@ function installPackages(pkgs) {
   const aptRun = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), 'env', 'DEBIAN_FRONTEND=noninteractive', 'SYSTEMD_OFFLINE=1', ...args] : args.slice(1),
     { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (aptRun(['apt-get', 'update', '-q']).status !== 0) say('apt-get update failed; trying the install anyway');
-  let r = aptRun(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...pkgs]);
+  let r = aptRun(['apt-get', 'install', '-y', '-q', ...pkgs]);
   if (r.status !== 0) {
     aptRun(['dpkg', '--configure', '-a']);
-    r = aptRun(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...pkgs]);
+    r = aptRun(['apt-get', 'install', '-y', '-q', ...pkgs]);
   }
   const still = missingPackages();
   if (still.length) fail(`could not install: ${still.join(' ')}`);
