@@ -2,7 +2,7 @@
 // arduino-core-avr. Used for the product firmware and for the test firmwares.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { findProjectRoot } from './project-root.ts';
@@ -89,7 +89,9 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       // A builder killed mid-build leaves its lock behind; builds take seconds, not minutes.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      // (The holder may have just removed it: then there is nothing to age.)
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - since > 180_000) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -124,18 +126,18 @@ async function buildCore(): Promise<string> {
   const archive = join(out, 'core.a');
   if (existsSync(archive)) return archive;
   return withLock(out, async () => {
-  if (existsSync(archive)) return archive;
-  mkdirSync(out, { recursive: true });
-  const includes = [coreDir, join(ARDUINO_AVR, 'variants/standard'), ...libDirs];
-  const objs: string[] = [];
-  await parallel(srcs, 4, async (src) => {
-    const obj = join(out, `${basename(src)}.o`);
-    objs.push(obj);
-    await compile(src, obj, includes, false, []);
-  });
-  await run('avr-gcc-ar', ['rcs', `${archive}.tmp`, ...objs.sort()]);
-  await run('mv', [`${archive}.tmp`, archive]);
-  return archive;
+    if (existsSync(archive)) return archive;
+    mkdirSync(out, { recursive: true });
+    const includes = [coreDir, join(ARDUINO_AVR, 'variants/standard'), ...libDirs];
+    const objs: string[] = [];
+    await parallel(srcs, 4, async (src) => {
+      const obj = join(out, `${basename(src)}.o`);
+      objs.push(obj);
+      await compile(src, obj, includes, false, []);
+    });
+    await run('avr-gcc-ar', ['rcs', `${archive}.tmp`, ...objs.sort()]);
+    renameSync(`${archive}.tmp`, archive);
+    return archive;
   });
 }
 
@@ -154,29 +156,29 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const upToDate = () => existsSync(hex) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key;
   if (upToDate()) return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
   return withLock(out, async () => {
-  if (upToDate()) return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
-  rmSync(stamp, { force: true });
-  mkdirSync(join(out, 'obj'), { recursive: true });
-  const coreDir = join(ARDUINO_AVR, 'cores/arduino');
-  const includes = [srcDir, ...incDirs, coreDir, join(ARDUINO_AVR, 'variants/standard'),
-    ...LIBRARIES.map((l) => join(ARDUINO_AVR, 'libraries', l, 'src'))];
-  const srcs = [...sourcesIn(srcDir), ...extra];
-  if (srcs.length === 0) throw new Error(`no sources in ${srcDir}`);
-  const objs = srcs.map((s) => join(out, 'obj', relative(ROOT, s).replace(/[/\\]/g, '_') + '.o'));
-  await parallel(srcs.map((s, i) => [s, objs[i]] as const), 2,
-    ([s, o]) => compile(s, o, includes, true, defines));
-  await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', ...LINK_SIZE, `-mmcu=${MCU}`,
-    '-o', elf, ...objs, coreArchive, '-lm'], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
-    throw new Error(`link of ${opts.name} failed:\n${e.stderr ?? e.message}`);
-  });
-  await run('avr-objcopy', ['-O', 'ihex', '-R', '.eeprom', elf, hex]);
-  const size = await sizeOf(elf);
-  writeFileSync(join(out, 'size.json'), JSON.stringify(size, null, 2) + '\n');
-  writeFileSync(stamp, key);
-  if (!opts.quiet) {
-    console.log(`${opts.name}: flash ${size.flash} B of 32256, static RAM ${size.ram} B of 2048 -> ${relative(ROOT, hex)}`);
-  }
-  return { name: opts.name, hex, elf, size, cached: false };
+    if (upToDate()) return { name: opts.name, hex, elf, size: await sizeOf(elf), cached: true };
+    rmSync(stamp, { force: true });
+    mkdirSync(join(out, 'obj'), { recursive: true });
+    const coreDir = join(ARDUINO_AVR, 'cores/arduino');
+    const includes = [srcDir, ...incDirs, coreDir, join(ARDUINO_AVR, 'variants/standard'),
+      ...LIBRARIES.map((l) => join(ARDUINO_AVR, 'libraries', l, 'src'))];
+    const srcs = [...sourcesIn(srcDir), ...extra];
+    if (srcs.length === 0) throw new Error(`no sources in ${srcDir}`);
+    const objs = srcs.map((s) => join(out, 'obj', relative(ROOT, s).replace(/[/\\]/g, '_') + '.o'));
+    await parallel(srcs.map((s, i) => [s, objs[i]] as const), 2,
+      ([s, o]) => compile(s, o, includes, true, defines));
+    await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', ...LINK_SIZE, `-mmcu=${MCU}`,
+      '-o', elf, ...objs, coreArchive, '-lm'], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`link of ${opts.name} failed:\n${e.stderr ?? e.message}`);
+    });
+    await run('avr-objcopy', ['-O', 'ihex', '-R', '.eeprom', elf, hex]);
+    const size = await sizeOf(elf);
+    writeFileSync(join(out, 'size.json'), JSON.stringify(size, null, 2) + '\n');
+    writeFileSync(stamp, key);
+    if (!opts.quiet) {
+      console.log(`${opts.name}: flash ${size.flash} B of 32256, static RAM ${size.ram} B of 2048 -> ${relative(ROOT, hex)}`);
+    }
+    return { name: opts.name, hex, elf, size, cached: false };
   });
 }
 

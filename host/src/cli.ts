@@ -39,14 +39,14 @@ Usage:
   pmlcd config list              the board's stored settings
   pmlcd config get <key>
   pmlcd config set <key> <value>
-  pmlcd flash [--hex F] [--dry-run]   write firmware with avrdude
+  pmlcd flash [--port P] [--hex F] [--dry-run]   write firmware with avrdude
   pmlcd --help | --version
 
 Options (also PMLCD_* environment variables and the JSON config file):
   --config <file>          JSON settings (default ${DEFAULT_CONFIG_FILE} if present; env PMLCD_CONFIG)
   --check-config           validate the merged configuration and exit (0, or 78 naming the setting)
   --print-config           print the merged configuration as JSON and exit
-${SETTINGS.map((s) => `  --${`${s.flag} <v>`.padEnd(23)} ${s.help} (${s.env})`).join('\n')}
+${SETTINGS.map((s) => `  --${`${s.flag} <v>`.padEnd(22)} ${s.help} (${s.env})`).join('\n')}
   --debug                  verbose logs
 `;
 
@@ -151,6 +151,7 @@ async function portsCommand(binding: BindingInterface, io: Io): Promise<number> 
     }
   } catch (e) {
     io.err(`pmlcd: cannot list ports: ${(e as Error).message}\n`);
+    return EXIT_UNAVAILABLE;
   }
   return 0;
 }

@@ -142,4 +142,8 @@ test('ports lists devices and marks the board', async () => {
   const io = captureIo();
   assert.equal(await main(['ports'], {}, io, { binding: new FakeBoard().binding() }), 0);
   assert.match(io.stdout, /^\* \/dev\/ttyFAKE0 2341:0043 Arduino$/m);
+  const failing = { ...new FakeBoard().binding(), list: async () => { throw new Error('spawn udevadm ENOENT'); } };
+  const bad = captureIo();
+  assert.equal(await main(['ports'], {}, bad, { binding: failing }), 69, 'a failed listing is not a success');
+  assert.match(bad.stderr, /cannot list ports: spawn udevadm ENOENT/);
 });
