@@ -56,5 +56,5 @@ struct ConfigHeader {
   uint16_t magic;
   uint8_t layout;
   uint16_t length;               // sizeof(Config)
-  uint16_t crc;                  // CRC-16/CCITT (0xFFFF start) over the Config bytes
+  uint16_t crc;                  // CRC-16/MCRF4XX (avr-libc _crc_ccitt_update) over the Config bytes
 };

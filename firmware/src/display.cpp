@@ -104,6 +104,7 @@ void displayTransient(const uint8_t codes[DISPLAY_CELLS]) {
 }
 
 void displayHeartbeat(bool on) {
+  if (on == heartbeatOn) return;
   heartbeatOn = on;
   if (heartbeatMask) displayFlush();
 }

@@ -29,7 +29,7 @@ void displayCells(uint8_t first, const uint8_t *codes, uint8_t n, uint32_t heart
 void displayDefineGlyph(uint8_t n, const uint8_t rows[8]);
 void displayFlush();
 void displayTransient(const uint8_t codes[DISPLAY_CELLS]);
-// The heartbeat cells alternate between GLYPH_HEART and a blank.
+// The heartbeat cells alternate between GLYPH_HEART and a blank; cheap when unchanged.
 void displayHeartbeat(bool on);
 // After raw access to the LCD (LCDproc mode): initialise it again and redraw.
 void displayReinit();

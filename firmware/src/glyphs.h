@@ -9,7 +9,6 @@
 #define GLYPH_BAR1 2  // bar cells of 1-4 columns are GLYPH_BAR1 + columns - 1
 #define GLYPH_HEART 6
 #define GLYPH_DEGREE 7
-#define LCD_FULL_BLOCK 0xFF
 
 // The "main" set of docs/screens.md, loaded at boot.
 extern const uint8_t GLYPHS_MAIN[GLYPH_SET_BYTES] PROGMEM;

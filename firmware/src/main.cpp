@@ -36,7 +36,6 @@ static uint32_t lastCommandMs;
 static bool hostLost;      // no accepted command for host.timeout seconds
 static bool hostDrew;      // network mode: the host's frame owns the display
 static bool netRunning;    // netmodeBegin() called, netmodeEnd() not yet
-static bool heartbeatOn;
 static uint32_t noDataSecond;
 
 static void startNet() {
@@ -185,8 +184,7 @@ void loop() {
   } else if (activeMode == MODE_HOST && hostLost) {
     showNoData(now);
   } else if (hostOwns) {
-    bool on = (now / HEARTBEAT_HALF_PERIOD_MS) & 1;
-    if (on != heartbeatOn) displayHeartbeat(heartbeatOn = on);
+    displayHeartbeat((now / HEARTBEAT_HALF_PERIOD_MS) & 1);
   }
   backlightUpdate(activeMode == MODE_HOST && hostLost && !netRunning);
   idle();

@@ -12,7 +12,7 @@
 //   read between calls, and the watchdog (2 s) is fed by the main loop.
 // - netmodeEnd(): when the host takes the display back or the mode changes.
 // - netmodeAvailable(): false makes `M net` fail and disables the fallback.
-// - netmodeHardwarePresent(): whether an Ethernet chip answers (probed once); the
+// - netmodeHardwarePresent(): whether a W5100 answers (probed again until one does); the
 //   host-lost fallback only hands over to network mode on a board with a shield.
 // - netmodeBannerFields(out): appends " key=value" fields (e.g. " eth=w5100") to
 //   the banner and the V reply.

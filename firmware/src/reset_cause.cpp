@@ -21,18 +21,14 @@ void captureResetCause() {
 }
 
 ResetCause resetCause() {
-  static ResetCause cause = RESET_UNKNOWN;
-  static bool known = false;
-  if (!known) {
-    uint8_t f = mcusrAtBoot;
-    if (f & _BV(WDRF)) cause = rebootMarker == REBOOT_MARKER ? RESET_COMMAND : RESET_WATCHDOG;
-    else if (f & _BV(PORF)) cause = RESET_POWER;
-    else if (f & _BV(BORF)) cause = RESET_BROWNOUT;
-    else if (f & _BV(EXTRF)) cause = RESET_EXTERNAL;
-    rebootMarker = 0;
-    known = true;
-  }
-  return cause;
+  uint8_t f = mcusrAtBoot;
+  bool command = rebootMarker == REBOOT_MARKER;
+  rebootMarker = 0;
+  if (f & _BV(WDRF)) return command ? RESET_COMMAND : RESET_WATCHDOG;
+  if (f & _BV(PORF)) return RESET_POWER;
+  if (f & _BV(BORF)) return RESET_BROWNOUT;
+  if (f & _BV(EXTRF)) return RESET_EXTERNAL;
+  return RESET_UNKNOWN;
 }
 
 // In ResetCause order.

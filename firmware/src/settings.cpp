@@ -97,10 +97,6 @@ uint8_t settingCount() { return COUNT; }
 
 uint8_t settingModeIndex() { return 0; }
 
-const __FlashStringHelper *settingName(uint8_t idx) {
-  return reinterpret_cast<const __FlashStringHelper *>(get(idx).name);
-}
-
 uint8_t settingFind(const char *key) {
   for (uint8_t i = 0; i < COUNT; i++) {
     if (strcmp_P(key, get(i).name) == 0) return i;

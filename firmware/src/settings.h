@@ -8,7 +8,6 @@
 
 uint8_t settingCount();
 uint8_t settingFind(const char *key);  // SETTING_NONE if unknown
-const __FlashStringHelper *settingName(uint8_t idx);
 // Writes "key=value" (canonical form) to the serial port.
 void settingPrint(uint8_t idx);
 // Parses value into cfg; false (cfg untouched) if it is not valid for the key.
