@@ -1,6 +1,6 @@
 // Simulator speed. sim.cpu_mhz: simulated MHz of the full board (LCD, serial,
-// stack guard, SLEEP handling, 1 ms slices yielding to the event loop, W5100
-// when the model exists) on a CPU-bound CRC loop. sim.model_overhead_ratio: that speed
+// stack guard, SLEEP handling, 1 ms slices yielding to the event loop, W5100)
+// on a CPU-bound CRC loop. sim.model_overhead_ratio: that speed
 // over a bare avr8js loop (avrInstruction + tick, same peripherals avr8js needs)
 // on the same firmware; target >= 0.9. sim.idle_x_realtime: an idle firmware
 // sleeping between timer ticks, simulated time over wall time; target >= 50.
@@ -18,6 +18,7 @@ import {
 import { buildTestFirmware } from '../scripts/avr-build.ts';
 import { Board, CPU_HZ } from '../simulator/src/board.ts';
 import { loadFirmware } from '../simulator/src/hex.ts';
+import { W5100 } from '../simulator/src/w5100.ts';
 
 const CRC_CMD = 'crc 1000000\n';
 const CHUNK_MS = 20;
@@ -44,16 +45,9 @@ const image = loadFirmware(fw.hex);
 /** Runs one chunk of CHUNK_MS simulated time; returns the CPU ms it took. */
 type Chunk = () => Promise<number>;
 
-async function boardRunner(): Promise<{ chunk: Chunk; w5100: boolean; done: () => void }> {
+async function boardRunner(): Promise<{ chunk: Chunk; done: () => void }> {
   const board = new Board({ firmware: image });
-  let w5100 = false;
-  const mod = await import('../simulator/src/w5100.ts').catch(() => null);
-  let dispose = () => {};
-  if (mod) {
-    const chip = new mod.W5100(board);
-    dispose = () => chip.dispose();
-    w5100 = true;
-  }
+  const chip = new W5100(board);
   await board.run(100);
   board.serial.write(Buffer.from(CRC_CMD));
   await board.run(10);
@@ -64,7 +58,7 @@ async function boardRunner(): Promise<{ chunk: Chunk; w5100: boolean; done: () =
     if (board.sleeping) throw new Error('the CRC loop ended during the measurement');
     return ms;
   };
-  return { chunk, w5100, done: dispose };
+  return { chunk, done: () => chip.dispose() };
 }
 
 function bareRunner(): Chunk {
@@ -117,7 +111,7 @@ for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
 }
 full.done();
 const spread = { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) };
-emit('sim.cpu_mhz', median(fullMhz), 'MHz', { w5100: full.w5100, clock: 'process cpu time' });
+emit('sim.cpu_mhz', median(fullMhz), 'MHz', { w5100: true, clock: 'process cpu time' });
 emit('sim.bare_avr8js_mhz', median(bareMhz), 'MHz', { clock: 'process cpu time' });
 emit('sim.model_overhead_ratio', median(ratios), 'ratio', { target: '>= 0.9', rounds: ROUNDS, ...spread });
 emit('sim.idle_x_realtime', await idleRatio(), 'x', { target: '>= 50' });

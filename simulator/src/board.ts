@@ -35,13 +35,12 @@ import { cpuInternals, timerInternals, watchdogInternals, type CpuInternals, typ
 import { FileEEPROM } from './eeprom-file.ts';
 import { HD44780, type HD44780Config } from './hd44780.ts';
 import { saveLcdImage } from './lcd-render.ts';
-import { loadFirmware, type Firmware } from './hex.ts';
+import { FLASH_BYTES, loadFirmware, type Firmware } from './hex.ts';
 import { timerWakeCycle } from './sleep-skip.ts';
 import { LCD_PINS, checkLcdPins, loadPinMap, type PinMap, type PortLetter } from './pins.ts';
 import { UsartWire } from './usart-wire.ts';
 
 export const CPU_HZ = 16_000_000;
-export const FLASH_WORDS = 0x4000;
 export const SRAM_BYTES = 0x800;
 export const RAMEND = 0x8ff;
 export const EEPROM_BYTES = 1024;
@@ -200,7 +199,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.holdTimeoutMs = (opts.holdTimeoutSec ?? 10) * 1000;
     this.sliceCycles = opts.sliceCycles ?? CYCLES_PER_MS;
 
-    const cpu = new CPU(new Uint16Array(FLASH_WORDS), SRAM_BYTES);
+    const cpu = new CPU(new Uint16Array(FLASH_BYTES / 2), SRAM_BYTES);
     this.cpu = cpu;
     cpu.progBytes.set(this.firmware.flash.subarray(0, cpu.progBytes.length));
     this.internals = cpuInternals(cpu);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { Board } from './board.ts';
 import { LiveLcd } from './terminal.ts';
+import { isLoopback } from './netmap.ts';
 import { W5100 } from './w5100.ts';
 
 const USAGE = `usage: pmlcd-sim [options] <firmware.hex|firmware.elf>
@@ -96,7 +97,7 @@ function parseMap(spec: string): Mapping | string {
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)=(?:([\d.]+):)?(\d+)$/.exec(spec);
   if (!m) return `--map "${spec}": expected LANIP:PORT=[127.x.x.x:]PORT`;
   const host = m[3] ?? '127.0.0.1';
-  if (!host.startsWith('127.')) return `--map "${spec}": the simulated shield only reaches loopback (127.0.0.0/8)`;
+  if (!isLoopback(host)) return `--map "${spec}": the simulated shield only reaches loopback (127.0.0.0/8)`;
   return { ip: m[1], port: Number(m[2]), host, hostPort: Number(m[4]) };
 }
 

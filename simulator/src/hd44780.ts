@@ -431,7 +431,7 @@ export class HD44780 {
     if (this.addressingCgram) {
       this.stats.cgramWrites++;
       this.cgram[this.ac & 0x3f] = b;
-      this.ac = (this.ac + (this.entryIncrement ? 1 : -1)) & 0x3f;
+      this.moveAc(this.entryIncrement);
       return;
     }
     this.stats.ddramWrites++;
@@ -441,13 +441,10 @@ export class HD44780 {
     if (this.entryShift) this.shiftDisplay(this.entryIncrement);
   }
 
-  /** Reading data returns the RAM byte at AC; a completed read moves AC like a write. */
+  /** Reading data returns the RAM byte at AC; a completed read moves AC like a write (without display shift). */
   private readData(advance: boolean): number {
     const v = this.addressingCgram ? this.cgram[this.ac & 0x3f]! : (this.ddram[this.ddramIndex(this.ac)] ?? SPACE);
-    if (advance) {
-      if (this.addressingCgram) this.ac = (this.ac + (this.entryIncrement ? 1 : -1)) & 0x3f;
-      else this.moveAc(this.entryIncrement);
-    }
+    if (advance) this.moveAc(this.entryIncrement);
     return v;
   }
 

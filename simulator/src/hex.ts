@@ -69,8 +69,8 @@ export function parseIntelHex(text: string, source = '', flashBytes = FLASH_BYTE
 
 function hex2(b: number) { return b.toString(16).padStart(2, '0'); }
 
-/** Symbols of the linked image that bound static RAM (data addresses, 0x800000 offset removed). */
-export interface RamSymbols { dataStart: number; bssEnd: number; heapStart: number }
+/** Where static RAM (.data + .bss) ends in the linked image (data address, 0x800000 offset removed). */
+export interface RamSymbols { heapStart: number }
 
 export interface Firmware {
   path: string;
@@ -84,7 +84,7 @@ function ramSymbols(elf: ElfImage): RamSymbols | null {
   const s = elf.symbols;
   const heap = s.get('__heap_start') ?? s.get('_end') ?? s.get('__bss_end');
   if (heap === undefined) return null;
-  return { dataStart: (s.get('__data_start') ?? 0x800100) & 0xffff, bssEnd: (s.get('__bss_end') ?? heap) & 0xffff, heapStart: heap & 0xffff };
+  return { heapStart: heap & 0xffff };
 }
 
 /** Loads a .hex (plus a sibling .elf for symbols, if present) or an .elf file. */

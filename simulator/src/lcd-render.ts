@@ -158,8 +158,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     console.error('usage: tsx simulator/src/lcd-render.ts --sample <out.svg>');
     process.exit(2);
   }
-  const file = resolve(args[at + 1]!);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderSvg(sampleLcd()));
-  console.log(`wrote ${file}`);
+  console.log(`wrote ${saveLcdImage(sampleLcd(), resolve(args[at + 1]!))}`);
 }
