@@ -4,22 +4,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakePmwebapi, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
-import { bootNet, type NetBoard } from './netsim.ts';
+import { bootNet, followSimClock } from './netsim.ts';
 
 let fake: FakePmwebapi;
 before(async () => { fake = await startFakePmwebapi(); });
 
-/** Moves the fake's sample clock with simulated time (a frozen clock gives no rates). */
-function clock(nb: NetBoard) {
-  let last = nb.board.millis;
-  return () => {
-    const ms = Math.floor(nb.board.millis - last);
-    if (ms <= 0) return;
-    last += ms;
-    const ns = fake.state.timestamp.nsec + ms * 1e6;
-    fake.state.timestamp = { sec: fake.state.timestamp.sec + Math.floor(ns / 1e9), nsec: ns % 1e9 };
-  };
-}
 after(async () => { await fake.close(); });
 
 describe('network mode on a bad LAN', () => {
@@ -45,7 +34,7 @@ describe('network mode on a bad LAN', () => {
         assert.ok(nb.chip.dhcp.stats.discover > tries, 'retried');
         assert.ok(nb.chip.dhcp.stats.discover < tries + 12, 'with back-off, not a flood');
         nb.chip.dhcp.mode = 'serve';
-        await nb.until(() => nb.lcd().includes('bps'), 90000, 'rates after DHCP works', clock(nb));
+        await nb.until(() => nb.lcd().includes('bps'), 90000, 'rates after DHCP works', followSimClock(fake, nb.board));
         assert.equal(nb.board.resets.watchdog, 0);
       } finally { nb.dispose(); }
     }
@@ -55,7 +44,7 @@ describe('network mode on a bad LAN', () => {
     const nb = await bootNet({ port: fake.port, settings: { 'net.dhcp': '0', 'net.ip': '192.168.7.50', 'net.mask': '255.255.255.0', 'net.gw': '192.168.7.1' } });
     try {
       await nb.until(() => nb.lcd().includes('192.168.7.50'), 3000, 'static IP on the LCD');
-      await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', clock(nb));
+      await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', followSimClock(fake, nb.board));
       assert.equal(nb.chip.dhcp.stats.discover, 0);
     } finally { nb.dispose(); }
   });
@@ -63,7 +52,7 @@ describe('network mode on a bad LAN', () => {
   it('link down: connect failures are shown, retried, and the display recovers with the link', async () => {
     const nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
     try {
-      const tick = clock(nb);
+      const tick = followSimClock(fake, nb.board);
       await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', tick);
       nb.chip.link = false;
       fake.state.faults.push({ reset: true });  // drop the kept-alive connection so a new connect is needed
@@ -78,7 +67,7 @@ describe('network mode on a bad LAN', () => {
   it('a host frame takes the display over; network mode resumes when the host goes quiet', async () => {
     const nb = await bootNet({ port: fake.port, settings: { poll: '1', 'host.timeout': '3' } });
     try {
-      const tick = clock(nb);
+      const tick = followSimClock(fake, nb.board);
       await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', tick);
       await nb.command('F hello from|the host');
       await nb.until(() => nb.lcd().startsWith('hello from'), 500, 'host frame', tick);

@@ -67,21 +67,6 @@ export async function bootNet(opts: BootOptions = {}): Promise<NetBoard> {
   return { board, chip, out: () => out, lcd, until, command, dispose: () => chip?.dispose() };
 }
 
-/** docs/screens.md's 5-character rate, for expected LCD text. */
-export function rate5(n: number): string {
-  if (n < 1000) return String(n).padStart(5);
-  for (const [u, unit] of [[1e3, 'k'], [1e6, 'M'], [1e9, 'G']] as const) {
-    for (const prec of [2, 1, 0]) {
-      const div = u / 10 ** prec;
-      if (Math.floor(n / div) >= 1000) continue;
-      const q = Math.floor(n / div) + ((n % div) >= div / 2 ? 1 : 0);
-      if (q >= 1000) continue;
-      return (prec ? (q / 10 ** prec).toFixed(prec) : String(q).padStart(4)) + unit;
-    }
-  }
-  throw new Error(`rate ${n} out of range`);
-}
-
 /** A fake PMWEBAPI server whose sample clock follows the board's simulated time
  * (a frozen clock gives no rates): call the returned tick() between runs. */
 export function followSimClock(fake: { state: { timestamp: { sec: number; nsec: number } } }, board: { millis: number }): () => void {

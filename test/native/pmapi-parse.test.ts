@@ -28,6 +28,8 @@ test('modern fetch: context, ns-unpadded timestamp, counters of the wanted insta
   assert.equal(r.err, E.none);
   assert.equal(r.have, H.context | H.ts | H.in | H.out);
   assert.deepEqual([r.context, r.tsSec, r.tsUs, r.in, r.out], [1508114417, 1795811302, 161206, '247779774', '851767']);
+  const [first] = await parse([fx('fetch-ctx.body')], netArgs(0));
+  assert.deepEqual([first.in, first.out], ['29026', '29026'], 'not simply the last instance');
   const [pad] = await parse(['{"timestamp":1795811918.1013862,"values":[]}'], netArgs(3));
   assert.deepEqual([pad.err, pad.tsSec, pad.tsUs], [E.none, 1795811918, 1013], 'fraction digits are a count of ns');
 });

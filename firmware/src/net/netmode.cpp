@@ -24,7 +24,7 @@
 #define MAX_LINK_FACTOR 4       // rates above 4x the link capacity are counter resets
 
 enum : uint8_t {
-  NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_BACKOFF, NS_NOCHIP,
+  NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_NOCHIP,
 };
 // What the last failure was, for the error screen.
 enum : uint8_t {
@@ -294,12 +294,7 @@ static void setupQuery() {
   memset(&query, 0, sizeof query);
   query.names[PM_IN] = cfg.mIn;
   query.names[PM_OUT] = cfg.mOut;
-  if (cfg.mLat[0]) {
-    query.names[PM_LAT] = cfg.mLat;
-    if (!strncmp_P(cfg.mLat, PSTR("shping."), 7)) query.names[PM_STATUS] = kShpingStatus;
-  }
-  query.inst[PM_LAT] = query.inst[PM_STATUS] = PM_INST_NULL;
-  query.instName = cfg.iface;
+  if (cfg.mLat[0]) latencyOn();  // instName is set before each indom request
 }
 
 void netmodeBegin() {
