@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { buildTestFirmware } from '../scripts/avr-build.ts';
 import { Board } from '../simulator/src/board.ts';
 import { OP_READ, W5100 } from '../simulator/src/w5100.ts';
-import { SpiMaster } from '../test/net-sim/spi-master.ts';
+import { SpiMaster } from '../simulator/src/spi-master.ts';
 
 const BODY_BYTES = 256 * 1024;
 const FRAMES = 2_000_000;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { findProjectRoot } from './project-root.ts';
+import { findProjectRoot } from '../host/src/project-root.ts';
 
 const run = promisify(execFile);
 

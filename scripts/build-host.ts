@@ -1,8 +1,8 @@
 // npm run build:host [-- --force]: bundles the bridge (host/src/cli.ts) into plain JavaScript at
 // build/host/pmlcd.mjs, so the daemon runs without tsx (about 30 MB of loader and compiler).
-// Code only reached through dynamic import() (the demo with the simulator and avr8js) goes to
-// separate chunks that the daemon never loads. Packages with native parts or run-time
-// require()s stay external and load from node_modules.
+// Code only reached through dynamic import() goes to separate chunks that load on demand (the
+// demo is not part of the daemon: bin/pmlcd.mjs runs demo/ through tsx). Packages with native
+// parts or run-time require()s stay external and load from node_modules.
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

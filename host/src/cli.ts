@@ -14,7 +14,7 @@ import { listSettings, withBoardSession } from './board-session.ts';
 import { byIdCandidates, findBoard, isBoard } from './serial-find.ts';
 import { SerialLink } from './serial-link.ts';
 import { BoardError } from './protocol.ts';
-import { findProjectRoot } from '../../scripts/project-root.ts';
+import { findProjectRoot } from './project-root.ts';
 
 export const ROOT = findProjectRoot(import.meta.dirname);
 const EXIT_UNAVAILABLE = 69;
@@ -54,7 +54,8 @@ function version(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-const OPTIONS: ParseArgsConfig['options'] = {
+/** Every flag of the pmlcd command line; the demo (demo/main.ts) accepts these too. */
+export const CLI_OPTIONS: ParseArgsConfig['options'] = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   config: { type: 'string' },
@@ -62,14 +63,13 @@ const OPTIONS: ParseArgsConfig['options'] = {
   'print-config': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   hex: { type: 'string' },
-  network: { type: 'boolean' },
   debug: { type: 'boolean' },
   ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? 'boolean' : 'string' } as const])),
 };
 
 function parse(argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const r = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const r = parseArgs({ args: argv, options: CLI_OPTIONS, allowPositionals: true, strict: true });
     return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -191,10 +191,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return 0;
     }
     const [command = 'run', ...args] = positionals;
-    if (command === 'demo') {
-      const { runDemo } = await import('./demo.ts');
-      return await runDemo({ network: Boolean(values.network), values, env });
-    }
+    if (command === 'demo') throw new UsageError('the demo runs from a checkout: npm start, or bin/pmlcd.mjs demo');
     const cfg = loadConfig(values, env);
     if (values['check-config']) {
       io.out('configuration ok\n');

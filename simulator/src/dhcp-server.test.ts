@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DhcpServer, DHCPACK, DHCPNAK, DHCPOFFER, parseRequest } from './dhcp-server.ts';
 import { NetMap } from './netmap.ts';
-import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest } from '../../test/net-sim/dhcp-packets.ts';
+import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest } from './dhcp-packets.ts';
 
 const MAC = [2, 0, 0, 0, 0, 1];
 const server = () => new DhcpServer(new NetMap().lan);

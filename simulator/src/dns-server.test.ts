@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DnsServer, RCODE_FORMERR, RCODE_NXDOMAIN } from './dns-server.ts';
-import { dnsQuery } from '../../test/net-sim/dhcp-packets.ts';
+import { dnsQuery } from './dhcp-packets.ts';
 
 describe('DNS server', () => {
   it('answers A queries from its own table, case-insensitively', () => {

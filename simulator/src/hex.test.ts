@@ -1,10 +1,7 @@
+// Intel HEX parsing: records, addresses, checksums and the errors a bad file gets.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildTestFirmware } from '../../scripts/avr-build.ts';
-import { HexFormatError, loadFirmware, parseIntelHex } from './hex.ts';
+import { HexFormatError, parseIntelHex } from './hex.ts';
 
 // Two data records (one at 0x0010), an extended-linear record and EOF; checksums by hand.
 const GOOD = [
@@ -52,17 +49,3 @@ test('data beyond the 32 KB flash is an error', () => {
   assert.throws(() => parseIntelHex(hex), /outside the 32768-byte flash/);
 });
 
-test('a built .hex and its .elf load the same flash; symbols come from the ELF', async () => {
-  const fw = await buildTestFirmware('lcd-serial');
-  const fromHex = loadFirmware(fw.hex);
-  const fromElf = loadFirmware(fw.elf);
-  assert.equal(fromHex.size, fw.size.flash);
-  assert.deepEqual(fromElf.flash, fromHex.flash);
-  assert.ok(fromElf.ram && fromHex.ram, 'RAM symbols found');
-  assert.equal(fromElf.ram.heapStart, 0x100 + fw.size.ram, '__heap_start = end of .data+.bss');
-
-  const dir = mkdtempSync(join(tmpdir(), 'pmlcd-hex-'));
-  const lone = join(dir, 'lone.hex');
-  writeFileSync(lone, readFileSync(fw.hex));
-  assert.equal(loadFirmware(lone).ram, null, 'no sibling .elf, no symbols');
-});

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { HD44780 } from './hd44780.ts';
 import { FakeClock, LcdBus } from './hd44780-bus.ts';
 import { A00_FONT, romGlyph } from './font-a00.ts';
-import { renderSvg, renderDefaults, saveLcdImage, sampleLcd, glyphFor, ARTIFACT_DIR } from './lcd-render.ts';
+import { renderSvg, renderDefaults, saveLcdImage, glyphFor, ARTIFACT_DIR } from './lcd-render.ts';
 
 function ready() {
   const clock = new FakeClock();
@@ -87,10 +87,4 @@ test('saveLcdImage writes the SVG under build/test-artifacts', () => {
   assert.ok(file.startsWith(ARTIFACT_DIR) && file.endsWith('.svg'));
   assert.ok(existsSync(file));
   assert.equal(readFileSync(file, 'utf8'), renderSvg(lcd));
-});
-
-test('the docs sample is the main screen, written without violations', () => {
-  const lcd = sampleLcd();
-  assert.deepEqual(lcd.text(), ['①12.3M ② 845kbps', '  23ms █████④  ⑦']);
-  assert.equal(lcd.violations.length, 0);
 });

@@ -1,16 +1,12 @@
 // Pixel-accurate SVG of the LCD glass: every character is its 5x8 dot matrix
 // (A00 ROM from font-a00.ts, custom characters from CGRAM), with the gaps
 // between dots and between cells, in backlit or unlit colours.
-//
-// CLI: npx tsx simulator/src/lcd-render.ts --sample docs/lcd.svg
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { romGlyph } from './font-a00.ts';
-import { cgramGlyph, HD44780 } from './hd44780.ts';
-import { FakeClock, LcdBus } from './hd44780-bus.ts';
-// The sample is the product's main screen, so it uses the product's glyph set.
-import { MAIN_GLYPHS } from '../../host/src/glyphs.ts';
+import { cgramGlyph, type HD44780 } from './hd44780.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACT_DIR = join(ROOT, 'build', 'test-artifacts');
@@ -129,34 +125,4 @@ export function saveLcdImage(lcd: HD44780, name: string, opts?: Partial<RenderOp
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, renderSvg(lcd, opts));
   return file;
-}
-
-
-/** The docs sample: the main screen of docs/screens.md, written through the bus like firmware would. */
-export function sampleLcd(): HD44780 {
-  const clock = new FakeClock();
-  const lcd = new HD44780(clock);
-  const bus = new LcdBus(lcd, clock);
-  bus.init();
-  MAIN_GLYPHS.rows.forEach((rows, n) => bus.defineGlyph(n, rows));
-  bus.command(0x80);
-  bus.print([0, ...codesOf('12.3M '), 1, ...codesOf(' 845kbps')]);
-  bus.command(0xc0);
-  bus.print([...codesOf('  23ms '), 0xff, 0xff, 0xff, 0xff, 0xff, 3, ...codesOf('  '), 6]);
-  if (lcd.violations.length > 0) throw new Error(`sample: unexpected LCD violations: ${lcd.violations[0]!.message}`);
-  return lcd;
-}
-
-function codesOf(s: string): number[] {
-  return Array.from(s, (ch) => ch.charCodeAt(0));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--sample');
-  if (at < 0 || !args[at + 1]) {
-    console.error('usage: tsx simulator/src/lcd-render.ts --sample <out.svg>');
-    process.exit(2);
-  }
-  console.log(`wrote ${saveLcdImage(sampleLcd(), resolve(args[at + 1]!))}`);
 }

@@ -4,7 +4,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { SpiMaster, ip4 } from '../../test/net-sim/spi-master.ts';
+import { SpiMaster, ip4 } from './spi-master.ts';
 import {
   CMD, GAR, IMR, IR, MR, MR_RST, PTIMER, RCR, RMSR, RTR, SHAR, SIPR, SR, SUBR, SnIR_CON, SnIR_DISCON, SnIR_RECV,
   SnIR_SEND_OK, SnIR_TIMEOUT, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR, Sn_RX_WR, Sn_TTL,

@@ -1,4 +1,4 @@
-// Network mode against a real private pmcd + pmproxy (host/src/pcp-local.ts),
+// Network mode against a real private pmcd + pmproxy (demo/pcp-local.ts),
 // through a recording proxy: after each fetch reply the board received, the
 // LCD's rates are exactly what that reply and the one before give with the
 // firmware's integer arithmetic, and within rounding of pmval's exact rate.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { byIdCandidates, findBoard, isBoard } from '../../host/src/serial-find.ts';
-import { lcdPreview } from '../../host/src/terminal-view.ts';
+import { lcdPreview } from '../../demo/terminal-view.ts';
 import { FakeBoard } from './support/fake-board.ts';
 
 test('USB ids of Unos and CH340 clones', () => {

@@ -3,7 +3,7 @@
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { SpiMaster, ip4 } from './spi-master.ts';
+import { SpiMaster, ip4 } from '../../simulator/src/spi-master.ts';
 import { CMD, GAR, RCR, RTR, SIPR, SR, SUBR, SnIR_DISCON, SnIR_TIMEOUT, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR } from '../../simulator/src/w5100.ts';
 import type { Faults } from '../../simulator/src/netmap.ts';
 

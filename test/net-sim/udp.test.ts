@@ -3,8 +3,8 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { SpiMaster, ip4 } from './spi-master.ts';
-import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest, dnsQuery } from './dhcp-packets.ts';
+import { SpiMaster, ip4 } from '../../simulator/src/spi-master.ts';
+import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest, dnsQuery } from '../../simulator/src/dhcp-packets.ts';
 import { CMD, SHAR, SR, SnIR_SEND_OK, SnIR_TIMEOUT, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR } from '../../simulator/src/w5100.ts';
 
 const MAC = [0xde, 0xad, 0xbe, 0xef, 0xfe, 0x03];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { startPrivatePcp, instancePids, sweepStaleInstances, findLocalPmproxy } from '../../host/src/pcp-local.ts';
+import { startPrivatePcp, instancePids, sweepStaleInstances, findLocalPmproxy } from '../../demo/pcp-local.ts';
 import { pcpUnavailable, getJson, type FetchValues } from '../support/pcp.ts';
 
 /** Running and not a zombie (PID 1 in this sandbox does not reap orphans). */

@@ -3,7 +3,7 @@
 import { after, before } from 'node:test';
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
-import { startPrivatePcp, type PrivatePcp, type PrivatePcpOptions } from '../../host/src/pcp-local.ts';
+import { startPrivatePcp, type PrivatePcp, type PrivatePcpOptions } from '../../demo/pcp-local.ts';
 
 /** Why the real-PCP tests cannot run here, or null when they can (pass as `skip` to describe/test). */
 export function pcpUnavailable(): string | null {

@@ -6,7 +6,7 @@ import { AVRIOPort, AVRSPI, CPU, portBConfig, spiConfig } from 'avr8js';
 import {
   CMD, OP_READ, OP_WRITE, SOCKET_BASE, SOCKET_STRIDE, Sn_CR, Sn_RX_RD, Sn_RX_RSR, Sn_TX_FSR, Sn_TX_WR, SR, Sn_SR,
   W5100, type W5100Config,
-} from '../../simulator/src/w5100.ts';
+} from './w5100.ts';
 
 const SPCR_SPE = 0x40, SPCR_MSTR = 0x10, SPSR_SPIF = 0x80, SPSR_SPI2X = 0x01;
 const DDRB = 0x24, PORTB = 0x25;

@@ -4,9 +4,9 @@
 // answers, else a private pmcd + pmproxy stopped on exit). The board gets its
 // address from the model's DHCP server and polls PMWEBAPI by itself; no bridge
 // is involved. The LCD is drawn in the terminal.
-import { buildMainFirmware } from '../../scripts/avr-build.ts';
-import { Board } from '../../simulator/src/board.ts';
-import { W5100 } from '../../simulator/src/w5100.ts';
+import { buildMainFirmware } from '../scripts/avr-build.ts';
+import { Board } from '../simulator/src/board.ts';
+import { W5100 } from '../simulator/src/w5100.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
 import { lcdPreview } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';

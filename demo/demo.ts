@@ -2,15 +2,15 @@
 // through the simulator's serial binding, fed by this machine's PCP (the local
 // pmproxy if one answers, else a private pmcd + pmproxy that is stopped on exit).
 // The LCD is drawn in the terminal with the serial traffic below it.
-import { buildMainFirmware } from '../../scripts/avr-build.ts';
-import { Board } from '../../simulator/src/board.ts';
-import { SimSerialBinding } from '../../simulator/src/serial-binding.ts';
-import { Bridge } from './bridge.ts';
-import { resolveConfig } from './config.ts';
-import { createLogger } from './log.ts';
+import { buildMainFirmware } from '../scripts/avr-build.ts';
+import { Board } from '../simulator/src/board.ts';
+import { SimSerialBinding } from '../simulator/src/serial-binding.ts';
+import { Bridge } from '../host/src/bridge.ts';
+import { resolveConfig } from '../host/src/config.ts';
+import { createLogger } from '../host/src/log.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
-import { PmwebapiClient } from './pmwebapi.ts';
-import { SerialLink } from './serial-link.ts';
+import { PmwebapiClient } from '../host/src/pmwebapi.ts';
+import { SerialLink } from '../host/src/serial-link.ts';
 import { lcdPreview } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';
 
