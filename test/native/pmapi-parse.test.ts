@@ -1,6 +1,6 @@
 // The streaming JSON tokenizer and PMWEBAPI extraction (firmware/src/net/
 // json_stream.cpp, pmapi_parse.cpp) compiled natively with ASan/UBSan, fed
-// replies captured from a real pmproxy 6.0.3 (fixtures/) and hostile variants.
+// replies captured from a real pmproxy 6.0.3 (test/fixtures/pmwebapi/) and hostile variants.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildNative, runNative } from './native-build.ts';
 
 const exe = await buildNative('pmapi-parse', ['test/native/pmapi_parse_cli.cpp', 'firmware/src/net/json_stream.cpp', 'firmware/src/net/pmapi_parse.cpp']);
-const fx = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'latin1');
+const fx = (f: string) => readFileSync(join(import.meta.dirname, '../fixtures/pmwebapi', f), 'latin1');
 
 // Error codes of json_stream.h.
 const E = { none: 0, syntax: 1, depth: 2, number: 3, truncated: 4, type: 5 };
