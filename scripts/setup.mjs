@@ -13,8 +13,11 @@ import { freshBundle } from './host-bundle.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // avr toolchain + Arduino core for the firmware; pcp for pmcd/pmproxy in tests and
 // the demo; iputils-ping for the shping PMDA's loopback probe; avrdude for `pmlcd flash`;
-// g++ for the native unit tests of the firmware's portable modules.
-const DEBIAN_PACKAGES = ['gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++'];
+// g++ for the native unit tests of the firmware's portable modules; clang-format for the
+// firmware's layout check.
+const DEBIAN_PACKAGES = [
+  'gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++', 'clang-format',
+];
 
 const say = (m) => console.error(`setup: ${m}`);
 const fail = (m) => { console.error(`setup: ERROR: ${m}`); process.exit(1); };

@@ -1,0 +1,34 @@
+// npm run lint (and the first step of npm test): Biome checks the TypeScript and JavaScript
+// (format and lint rules from biome.json), clang-format checks the C++ of the firmware, the
+// test firmwares and the native test programs. `npm run format` applies both.
+// Usage: tsx scripts/lint.ts [--fix]
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './avr-build.ts';
+
+const fix = process.argv.includes('--fix');
+const CPP = ['firmware', 'test/firmware', 'test/native'];
+
+function run(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.error) console.error(`lint: ${cmd}: ${r.error.message}`);
+  return r.status === 0;
+}
+
+function cppFiles(): string[] {
+  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...CPP], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return r.stdout.split('\n').filter((f) => /\.(cpp|h)$/.test(f));
+}
+
+const biome = join(ROOT, 'node_modules', '.bin', 'biome');
+const okTs = run(biome, fix ? ['check', '--write', '.'] : ['ci', '.']);
+const files = cppFiles();
+const okCpp = run('clang-format', fix ? ['-i', ...files] : ['--dry-run', '--Werror', ...files]);
+if (!okTs || !okCpp) {
+  console.error(`lint: ${[okTs ? '' : 'TypeScript (biome)', okCpp ? '' : 'C++ (clang-format)'].filter(Boolean).join(' and ')} failed; npm run format fixes layout`);
+  process.exit(1);
+}
+console.error(`lint: ok (biome, clang-format on ${files.length} C++ files)`);
