@@ -1,4 +1,4 @@
-// Network-mode budgets (issue 5): poll-to-LCD latency in simulated time, the
+// Network-mode budgets: poll-to-LCD latency in simulated time, the
 // JSON parser's throughput on the AVR, and the firmware's flash/RAM/stack totals
 // with network mode's own share.
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `pmlcd demo --network`: the firmware's own network mode (issue 5). The real
+// `pmlcd demo --network`: the firmware's own network mode. The real
 // firmware runs in the simulated board with a W5100 model whose LAN address
 // 192.168.7.2:44322 is mapped to this machine's pmproxy (the local one if it
 // answers, else a private pmcd + pmproxy stopped on exit). The board gets its

@@ -1,6 +1,7 @@
 // npm run lint (and the first step of npm test): Biome checks the TypeScript and JavaScript
 // (format and lint rules from biome.json), clang-format checks the C++ of the firmware, the
-// test firmwares and the native test programs. `npm run format` applies both.
+// test firmwares and the native test programs. `npm run format` applies both. Comments name no
+// tracker numbers: a reference such as "(issue N)" means nothing to a reader of the code.
 // Usage: tsx scripts/lint.ts [--fix]
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,12 +24,26 @@ function cppFiles(): string[] {
   return r.stdout.split('\n').filter((f) => /\.(cpp|h)$/.test(f));
 }
 
+/** Source lines that cite a tracker number, as path:line: text. */
+function trackerCitations(): string[] {
+  const r = spawnSync('git', ['grep', '-n', '-I', '-i', '-E', '\\b(issue|task|ticket)s? ?#?[0-9]+', '--', ':!*.json', ':!*.md'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 const biome = join(ROOT, 'node_modules', '.bin', 'biome');
 const okTs = run(biome, fix ? ['check', '--write', '.'] : ['ci', '.']);
 const files = cppFiles();
 const okCpp = run('clang-format', fix ? ['-i', ...files] : ['--dry-run', '--Werror', ...files]);
-if (!okTs || !okCpp) {
-  console.error(`lint: ${[okTs ? '' : 'TypeScript (biome)', okCpp ? '' : 'C++ (clang-format)'].filter(Boolean).join(' and ')} failed; npm run format fixes layout`);
+const citations = trackerCitations();
+for (const c of citations) console.error(`lint: a comment names a tracker number: ${c}`);
+const failed = [okTs ? '' : 'TypeScript (biome)', okCpp ? '' : 'C++ (clang-format)', citations.length ? 'comments' : '']
+  .filter(Boolean)
+  .join(', ');
+if (failed) {
+  console.error(`lint: ${failed} failed; npm run format fixes layout`);
   process.exit(1);
 }
 console.error(`lint: ok (biome, clang-format on ${files.length} C++ files)`);
