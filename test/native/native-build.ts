@@ -2,23 +2,30 @@
 // (same warnings as the AVR build), cached by source content under build/native.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUILD_DIR, ROOT } from '../../scripts/avr-build.ts';
 
 const run = promisify(execFile);
 
-export async function buildNative(name: string, sources: string[]): Promise<string> {
+/** includeDirs: extra header directories (e.g. stand-ins for Arduino.h), hashed with the sources. */
+export async function buildNative(name: string, sources: string[], includeDirs: string[] = []): Promise<string> {
   const abs = sources.map((s) => join(ROOT, s));
+  const inc = includeDirs.map((d) => join(ROOT, d));
   const h = createHash('sha256');
   for (const f of abs) h.update(readFileSync(f));
+  // The firmware's headers too: a changed constant or struct must rebuild the driver.
+  for (const d of ['firmware/src', 'firmware/src/net']) {
+    for (const f of readdirSync(join(ROOT, d)).filter((x) => x.endsWith('.h')).sort()) h.update(f).update(readFileSync(join(ROOT, d, f)));
+  }
+  for (const d of inc) for (const f of readdirSync(d).sort()) h.update(f).update(readFileSync(join(d, f)));
   const dir = join(BUILD_DIR, 'native');
   mkdirSync(dir, { recursive: true });
   const exe = join(dir, `${name}-${h.digest('hex').slice(0, 12)}`);
   if (!existsSync(exe)) {
     await run('g++', ['-std=gnu++11', '-O1', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined',
-      '-I', join(ROOT, 'firmware/src'), ...abs, '-o', exe]);
+      '-I', join(ROOT, 'firmware/src'), ...inc.flatMap((d) => ['-I', d]), ...abs, '-o', exe]);
   }
   return exe;
 }

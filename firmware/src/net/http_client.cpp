@@ -91,14 +91,19 @@ bool HttpClient::lineChar(char c) {
 bool HttpClient::header(char c) {
   if (!lineChar(c)) return phase != HP_FAILED;
   if (phase == HP_STATUS) {
-    // "HTTP/1.x NNN reason"
-    if (!startsWithP(line, PSTR("http/1.")) || line[8] != ' ') { fail(HE_PROTOCOL); return false; }
-    status = 0;
+    // "HTTP/1.x NNN reason" or "HTTP/1.x NNN": exactly three digits, so that
+    // "2000" or "200OK" is no 200. A short line ends in its NUL, which fails a
+    // digit test before line[12] (stale bytes) could matter.
+    bool ok = startsWithP(line, PSTR("http/1.")) && (uint8_t)(line[7] - '0') < 10 && line[8] == ' ' &&
+              (!line[12] || line[12] == ' ');
+    uint16_t code = 0;
     for (uint8_t i = 9; i < 12; i++) {
       uint8_t d = line[i] - '0';
-      status = d > 9 ? 0 : status * 10 + d;
+      if (d > 9) ok = false;
+      code = code * 10 + d;
     }
-    if (status < 100 || status > 599) { fail(HE_PROTOCOL); return false; }
+    if (!ok || code < 100 || code > 599) { fail(HE_PROTOCOL); return false; }
+    status = code;
     if (line[7] == '0') close = true;  // HTTP/1.0: no keep-alive without asking
     phase = HP_HEADERS;
     return true;
