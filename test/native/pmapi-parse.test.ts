@@ -107,6 +107,8 @@ test('blocks of any size parse exactly like single bytes', async () => {
   const bodies = ['fetch-ctx.body', 'legacy-fetch.body', 'shping-fetch.body', 'indom.body', 'err-unknown-ctx.body'].map(fx);
   bodies.push('{"values":[{"name":"network.interface.in.bytes","instances":[{"instance":3,"value":18446744073709551615}]}],"x":"' +
     'y'.repeat(100) + '\\u00e9\\n","t":[true,false,null,-12.5e-3]}');
+  bodies.push('{"values":[{"name":"network.interface.\\u0069n.bytes","instances":[{"instance":3,"value":5}]}],"x":"' +
+    '\\ud83d\\ude00\\ud83d-\\ude00é\\u0022'.repeat(9) + '"}');
   for (let i = 0; i < 200; i++) {  // corrupted ones too: errors must match as well
     const b = bodies[i % 5].split('');
     b[rnd(b.length)] = '{}[]":,0-.e\\x '[rnd(14)];
@@ -133,4 +135,40 @@ test('random corruption of real replies never crashes (ASan/UBSan) and is mostly
   const rs = await parse(bodies, netArgs(3));
   assert.equal(rs.length, bodies.length);
   assert.ok(rs.filter((r) => r.err !== 0).length > 200, 'most corruptions are detected');
+});
+
+// Strings as the tokenizer hands them on: every character the LCD's A00 ROM cannot show (a control
+// character, a code point >= 0x7F) is one '?' (docs/screens.md); \uXXXX escapes are decoded.
+async function strs(bodies: string[]): Promise<{ strs: string[]; err: number }[]> {
+  return (await runNative(exe, bodies.join('\0'), ['--strings'])).map((l) => JSON.parse(l) as { strs: string[]; err: number });
+}
+const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+
+test('\\uXXXX escapes decode; what the LCD cannot show is one "?"', async () => {
+  const cases: [string, string][] = [
+    ['\\u001b[0m', '?[0m'], ['\\u0041\\u0062c', 'Abc'], ['\\u0022\\u005c\\u005C\\u002F', '"\\\\/'], ['\\u0000', '?'],
+    ['\\u007e\\u007f\\u0080\\u00e9\\u00E9\\uffff', '~?????'], ['\\ud83d\\ude00', '?'], ['\\uD83D\\uDE00x', '?x'],
+    ['\\ud83dx\\ude00', '?x?'], ['\\ude00\\ud83d', '??'], ['\\ud83d\\ud83d\\ude00', '??'], ['\\ud83d\\ude00\\ude00', '??'],
+    ['a\\ud83d', 'a?'], ['\\n\\t\\b\\f\\r\\/\\"\\\\', '?????/"\\'], [utf8('é😀€x'), '???x'], ['\x7f', '?'],
+  ];
+  const rs = await strs(cases.map(([s]) => `{"k":"${s}"}`));
+  cases.forEach(([s, want], i) => assert.deepEqual(rs[i], { strs: ['k', want], err: E.none }, s));
+});
+
+test('decoded strings keep an honest length, and bad escapes are syntax errors', async () => {
+  const [fit, cut, pairs] = await strs([`["${'\\u00e9'.repeat(40)}"]`, `["${'\\u00e9'.repeat(41)}"]`, `["${'\\ud83d\\ude00'.repeat(40)}"]`]);
+  assert.deepEqual(fit.strs, ['?'.repeat(40)]);
+  assert.deepEqual(cut.strs, ['?'.repeat(40) + '+']);
+  assert.deepEqual(pairs.strs, ['?'.repeat(40)], 'a pair takes one cell');
+  const bad = await strs(['["\\u12"]', '["\\u12g4"]', '["\\u"]', '["\\x"]', '["\\U0041"]']);
+  assert.deepEqual(bad.map((r) => r.err), [E.syntax, E.syntax, E.syntax, E.syntax, E.syntax]);
+});
+
+test('escaped instance names and keys match what they decode to', async () => {
+  const body = '{"context":1,"indom":"60.3","instances":[{"instance":1,"n\\u0061me":"\\u006co"},{"instance":3,"name":"eth\\u0030"},' +
+    '{"instance":4,"name":"\\ud83d\\ude00"}]}';
+  const [eth0, lo, emoji] = await Promise.all(['eth0', 'lo', '?'].map(async (n) => (await parse([body], ['-', '-', '-', '-', 0, 0, n]))[0]));
+  assert.deepEqual([eth0.err, eth0.have & H.indom, eth0.instId], [E.none, H.indom, 3]);
+  assert.deepEqual([lo.have & H.indom, lo.instId], [H.indom, 1]);
+  assert.deepEqual([emoji.have & H.indom, emoji.instId], [H.indom, 4]);
 });

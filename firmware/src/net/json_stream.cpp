@@ -1,5 +1,6 @@
 #include "json_stream.h"
 #include "flash_str.h"
+#include "screen_format.h"
 
 // Up to S_DONE the states sit between tokens, where whitespace is skipped.
 enum : uint8_t {
@@ -126,7 +127,9 @@ bool JsonStream::after(uint8_t c) {
   return true;
 }
 
-static bool endsRun(uint8_t c) { return c == '"' || c == '\\' || c < 0x20; }
+// A quote, a backslash, a control character, or a byte the LCD cannot show
+// (0x7F and UTF-8): one compare covers both ends of 0x20-0x7E.
+static bool endsRun(uint8_t c) { return c == '"' || c == '\\' || (uint8_t)(c - 0x20) > 0x7E - 0x20; }
 
 // Plain string bytes: copied while str has room, then only scanned.
 const uint8_t *JsonStream::stringRun(const uint8_t *p, const uint8_t *end) {
@@ -164,8 +167,14 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
     if (p == end) break;
     uint8_t c = *p++;
     switch (state) {
-      case S_STRING:  // stringRun() stopped at c: a quote, a backslash or a control character
+      case S_STRING:  // stringRun() stopped at c: a quote, a backslash, a control character or >= 0x7F
         if (c == '\\') { state = S_ESC; continue; }
+        if (c >= 0x7F) {
+          // UTF-8: the lead byte stands for the whole character, continuation bytes add nothing.
+          if ((uint8_t)(c - 0x80) < 0x40) continue;
+          c = SCREEN_PLACEHOLDER;
+          goto store;
+        }
         if (c != '"') break;
         str[strLen] = 0;
         if (isKey) {
@@ -181,20 +190,28 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         state = S_STRING;
         switch (c) {
           case '"': case '\\': case '/': goto store;
-          case 'b': c = '\b'; goto store;
-          case 'f': c = '\f'; goto store;
-          case 'n': c = '\n'; goto store;
-          case 'r': c = '\r'; goto store;
-          case 't': c = '\t'; goto store;
+          case 'b': case 'f': case 'n': case 'r': case 't': c = SCREEN_PLACEHOLDER; goto store;  // control characters
           case 'u': state = S_UHEX; sub = 0; continue;
         }
         break;
-      case S_UHEX:
-        if (!((uint8_t)(c - '0') < 10 || (uint8_t)((c | 0x20) - 'a') < 6)) break;
+      case S_UHEX: {
+        uint8_t h = c - '0';
+        if (h > 9) {
+          h = (uint8_t)((c | 0x20) - 'a');
+          if (h > 5) break;
+          h += 10;
+        }
+        ucode = ucode << 4 | h;  // four shifts push out the previous escape's bits
         if (++sub < 4) continue;
         state = S_STRING;
-        c = '?';  // no name we match contains non-ASCII; keep the length honest
+        // A surrogate pair is one character: its placeholder is stored with the
+        // high half, and a low half right after it adds nothing.
+        bool low = (ucode & 0xFC00) == 0xDC00;
+        if (low && hiEnd == strLen + 1) { hiEnd = 0; continue; }
+        hiEnd = (ucode & 0xFC00) == 0xD800 ? strLen + 2 : 0;  // strLen + 1 once the placeholder is in
+        c = ucode < 0x20 || ucode >= 0x7F ? SCREEN_PLACEHOLDER : ucode;
         goto store;
+      }
       case S_NUMBER: {
         if ((uint8_t)(c - '0') < 10 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { numberChar(c); continue; }
         if (sub == N_SIGN || sub == N_DOT || sub == N_E || sub == N_ESIGN) break;
@@ -220,7 +237,7 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
       }
       case S_VALUE:
       value:
-        if (c == '"') { state = S_STRING; isKey = false; strLen = 0; strLong = false; continue; }
+        if (c == '"') { state = S_STRING; isKey = false; strLen = 0; strLong = false; hiEnd = 0; continue; }
         if (value(c)) continue;
         break;
       case S_ARR_FIRST:
@@ -232,7 +249,7 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         /* fall through */
       case S_KEY:
         if (c != '"') break;
-        state = S_STRING; isKey = true; strLen = 0; strLong = false;
+        state = S_STRING; isKey = true; strLen = 0; strLong = false; hiEnd = 0;
         continue;
       case S_COLON:
         if (c != ':') break;

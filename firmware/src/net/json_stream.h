@@ -2,6 +2,9 @@
 // It checks the grammar and hands each token to a JsonSink; strings longer than
 // JSON_STR_MAX keep their first JSON_STR_MAX bytes (strLong is set), numbers
 // are decoded into JsonNumber as they stream. Errors are sticky reason codes.
+// Strings are decoded (\uXXXX too); every character the LCD's A00 ROM cannot
+// show (a control character, a code point >= 0x7F, a surrogate pair, a UTF-8
+// sequence) is one SCREEN_PLACEHOLDER, so names keep their length in cells.
 #pragma once
 #include <stdint.h>
 
@@ -73,5 +76,7 @@ class JsonStream {
   bool inObj;       // the current level is an object (objBits cached)
   bool isKey, expNeg;
   bool wide;        // the integer part outgrew acc: it lives in num.whole
+  uint16_t ucode;   // the \uXXXX code point being read
+  uint8_t hiEnd;    // strLen + 1 right after a high surrogate's placeholder, else 0
   uint32_t acc;     // integer part while it fits: 32-bit maths is much cheaper on the AVR
 };

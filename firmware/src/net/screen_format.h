@@ -15,6 +15,9 @@
 #define GLYPH_UP 1
 #define GLYPH_BAR1 2
 #define GLYPH_FULL 0xFF
+// Shown for a character the A00 ROM cannot draw (control characters, code
+// points >= 0x7F): the same one the bridge uses (docs/screens.md).
+#define SCREEN_PLACEHOLDER '?'
 
 // Writers fill exactly their width; none writes a terminating NUL.
 void fmtRate(char *out, uint32_t n);
