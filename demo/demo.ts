@@ -7,7 +7,7 @@ import { Board } from '../simulator/src/board.ts';
 import { SimSerialBinding } from '../simulator/src/serial-binding.ts';
 import { Bridge } from '../host/src/bridge.ts';
 import { resolveConfig } from '../host/src/config.ts';
-import { createLogger } from '../host/src/log.ts';
+import { createLogger, escapeControl } from '../host/src/log.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
 import { PmwebapiClient } from '../host/src/pmwebapi.ts';
 import { SerialLink } from '../host/src/serial-link.ts';
@@ -67,7 +67,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     let url = await findLocalPmproxy();
     let hostspec = 'localhost';
     if (url) {
-      out(`using the local pmproxy at ${url}\n`);
+      out(`using the local pmproxy at ${escapeControl(url)}\n`);
     } else {
       out('no pmproxy on 127.0.0.1:44322: starting a private pmcd + pmproxy\n');
       pcp = await startPrivatePcp();
@@ -76,7 +76,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       hostspec = pcp.hostspec;
     }
     const iface = await pickInterface(url, hostspec);
-    out(`interface ${iface}; building the firmware\n`);
+    out(`interface ${escapeControl(iface)}; building the firmware\n`);
     const fw = await buildMainFirmware(true);
     board = new Board({ firmware: fw.hex });
     const binding = new SimSerialBinding();
@@ -91,7 +91,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const link = new SerialLink({
       binding, findPath: async () => SIM_PATH,
       onTraffic: (dir, line) => {
-        traffic.push(`${dir === 'tx' ? '>' : '<'} ${line}`);
+        // Serial bytes are the board's to choose: escaped before they reach the terminal.
+        traffic.push(`${dir === 'tx' ? '>' : '<'} ${escapeControl(line)}`);
         if (traffic.length > TRAFFIC_LINES) traffic.shift();
       },
     });
@@ -107,9 +108,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const b = board;
     const draw = () => {
       const frame = [
-        `pmlcd demo: ${url} hostspec=${hostspec} iface=${iface} (Ctrl-C to stop)`,
+        escapeControl(`pmlcd demo: ${url} hostspec=${hostspec} iface=${iface} (Ctrl-C to stop)`),
         ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), link.lastGlyphSet ?? 'main', b.lcd.backlight),
-        `serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`,
+        escapeControl(`serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`),
         ...traffic, '', ...logs,
       ].join('\n');
       if (tty) out(`\x1b[H\x1b[2J${frame}\n`);
@@ -126,7 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     out('demo stopped\n');
     return 0;
   } catch (e) {
-    process.stderr.write(`pmlcd demo: ${(e as Error).message}\n`);
+    process.stderr.write(`pmlcd demo: ${escapeControl((e as Error).message)}\n`);
     await cleanup().catch(() => {});
     return 1;
   }

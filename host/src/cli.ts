@@ -9,7 +9,7 @@ import { Bridge } from './bridge.ts';
 import {
   ConfigError, DEFAULT_CONFIG_FILE, EXIT_CONFIG, EXIT_USAGE, SETTINGS, UsageError, readConfigFile, resolveConfig, type Config,
 } from './config.ts';
-import { createLogger, pickFormat, type Logger } from './log.ts';
+import { createLogger, escapeControl, pickFormat, type Logger } from './log.ts';
 import { listSettings, withBoardSession } from './board-session.ts';
 import { byIdCandidates, findBoard, isBoard } from './serial-find.ts';
 import { SerialLink } from './serial-link.ts';
@@ -127,15 +127,15 @@ async function configCommand(args: string[], cfg: Config, binding: BindingInterf
   return withBoardSession(binding, path, async (client) => {
     try {
       if (sub === 'list') {
-        for (const [k, v] of await listSettings(client)) io.out(`${k}=${v}\n`);
+        for (const [k, v] of await listSettings(client)) io.out(`${escapeControl(`${k}=${v}`)}\n`);
       } else {
         const r = await client.send(cmd);
-        io.out(sub === 'get' ? `${r.data.slice(key.length + 1)}\n` : `${key} set\n`);
+        io.out(`${escapeControl(sub === 'get' ? r.data.slice(key.length + 1) : `${key} set`)}\n`);
       }
       return 0;
     } catch (e) {
       if (e instanceof BoardError) {
-        io.err(`pmlcd: the board refused: ${e.code} ${e.reason}\n`);
+        io.err(`pmlcd: the board refused: ${escapeControl(`${e.code} ${e.reason}`)}\n`);
         return e.code === 'KEY' || e.code === 'VAL' ? EXIT_CONFIG : 1;
       }
       throw e;
@@ -216,15 +216,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         throw new UsageError(`unknown command "${command}" (see pmlcd --help)`);
     }
   } catch (e) {
+    // Messages quote the command line, the environment, config files and the board: escaped.
     if (e instanceof UsageError) {
-      io.err(`pmlcd: ${e.message}\n`);
+      io.err(`pmlcd: ${escapeControl(e.message)}\n`);
       return EXIT_USAGE;
     }
     if (e instanceof ConfigError) {
-      io.err(`pmlcd: ${e.message}\n`);
+      io.err(`pmlcd: ${escapeControl(e.message)}\n`);
       return EXIT_CONFIG;
     }
-    io.err(`pmlcd: ${(e as Error).message}\n`);
+    io.err(`pmlcd: ${escapeControl((e as Error).message)}\n`);
     return (e as { exit?: number }).exit ?? 1;
   }
 }

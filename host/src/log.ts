@@ -12,6 +12,21 @@ export interface Logger {
 
 export type LogFormat = 'json' | 'pretty';
 
+// C0 controls, DEL and the C1 controls (U+0080-U+009F, which some terminals obey as
+// 8-bit CSI/OSC): text from the network, the board or a config file must not move a
+// terminal's cursor, retitle its window or forge a log line.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+
+/** Makes control characters visible as \xHH (pretty logs, the demo's panes). */
+export function escapeControl(s: string): string {
+  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** JSON.stringify escapes C0 but leaves DEL and C1 raw: escape those as \u00XX too. */
+function jsonLine(v: unknown): string {
+  return (JSON.stringify(v) ?? 'null').replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function pickFormat(setting: 'auto' | LogFormat, isTTY: boolean | undefined): LogFormat {
   return setting === 'auto' ? (isTTY ? 'pretty' : 'json') : setting;
 }
@@ -20,11 +35,11 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
   const emit = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     if (level === 'debug' && !debug) return;
     if (format === 'json') {
-      write(`<${PRIORITY[level]}>${JSON.stringify({ level, msg, ...fields })}\n`);
+      write(`<${PRIORITY[level]}>${jsonLine({ level, msg, ...fields })}\n`);
     } else {
       const time = new Date().toISOString().slice(11, 19);
-      const extra = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('');
-      write(`${time} ${level.padEnd(5)} ${msg}${extra}\n`);
+      const extra = Object.entries(fields).map(([k, v]) => ` ${escapeControl(k)}=${escapeControl(typeof v === 'string' ? v : jsonLine(v))}`).join('');
+      write(`${time} ${level.padEnd(5)} ${escapeControl(msg)}${extra}\n`);
     }
   };
   return {

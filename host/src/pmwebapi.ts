@@ -1,6 +1,7 @@
 // PMWEBAPI client: one context per source, reused across polls. Speaks the modern
 // pmproxy form (/pmapi/context + /pmapi/fetch?context=N) and the legacy pmwebd
 // form (/pmapi/N/_fetch), detected on the first fetch or fixed by configuration.
+import { escapeControl } from './log.ts';
 import { errorMessage, parseContext, parseFetch, parseIndom, type FetchResult } from './pmwebapi-json.ts';
 
 export type ApiForm = 'auto' | 'pmproxy' | 'pmwebd';
@@ -109,14 +110,37 @@ export class PmwebapiClient {
   private async get(path: string): Promise<Reply> {
     let res: Response;
     try {
-      res = await fetch(this.opts.url + path, { signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      // Never follow a redirect: its target's data would be shown as this source's.
+      res = await fetch(this.opts.url + path, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'manual' });
     } catch (e) {
       throw new PmwebapiError(describeFetchError(e));
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => {});
+      const to = describeLocation(res.headers.get('location'));
+      throw new PmwebapiError(`HTTP ${res.status}: redirect refused, to ${to}`, res.status);
     }
     const text = await readBounded(res, this.opts.maxBodyBytes);
     const json = (res.headers.get('content-type') ?? '').includes('json');
     return { status: res.status, text, json };
   }
+}
+
+/** A Location for the logs: credentials dropped, control characters escaped, bounded. */
+function describeLocation(loc: string | null): string {
+  if (loc === null) return '(no Location)';
+  let text = loc;
+  try {
+    const u = new URL(loc);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+      text = u.href;
+    }
+  } catch {
+    // not an absolute URL: shown as it came, escaped (no credentials can hide in a relative one)
+  }
+  return escapeControl(text.slice(0, 200));
 }
 
 function describeFetchError(e: unknown): string {

@@ -63,6 +63,11 @@ export interface Fault {
   expireContext?: boolean;
   /** announce this Content-Length instead of the real one */
   contentLength?: number;
+  /** answer exactly this body (hostile servers): with `status` (default 200), as JSON if `json`, else HTML */
+  body?: string;
+  json?: boolean;
+  /** redirect: answer `status` (default 301) with this Location header */
+  location?: string;
 }
 
 export interface FakeState {
@@ -99,7 +104,7 @@ const DEFAULT_POLL_MS = 5000;
 const GC_PERIOD_MS = 2000;
 const MAX_REQUEST_HEAD = 8192;
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error',
+  200: 'OK', 301: 'Moved Permanently', 302: 'Found', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
@@ -222,7 +227,7 @@ function headEnd(buf: Buffer): number {
   return lf;
 }
 
-interface Reply { status: number; type: 'json' | 'html'; body: string }
+interface Reply { status: number; type: 'json' | 'html'; body: string; headers?: Record<string, string> }
 
 async function answer(sock: Socket, head: string, state: FakeState, requests: RequestLog[]): Promise<boolean> {
   const [line = '', ...hdrLines] = head.split(/\r?\n/);
@@ -244,9 +249,11 @@ async function answer(sock: Socket, head: string, state: FakeState, requests: Re
   if (fault?.delayMs) await sleep(fault.delayMs);
   if (fault?.reset) { sock.resetAndDestroy(); log.status = -1; return false; }
 
-  let reply: Reply = fault?.status
-    ? htmlError(fault.status, 'fake fault', 'scripted failure')
-    : route(url.pathname, query, state, fault);
+  let reply: Reply = fault?.location !== undefined
+    ? { status: fault.status ?? 301, type: 'html', body: '', headers: { Location: fault.location } }
+    : fault?.body !== undefined ? { status: fault.status ?? 200, type: fault.json ? 'json' : 'html', body: fault.body }
+      : fault?.status ? htmlError(fault.status, 'fake fault', 'scripted failure')
+        : route(url.pathname, query, state, fault);
   if (fault?.oversize) reply.body = reply.body.replace(/\}\r\n$/, `${' '.repeat(fault.oversize)}}\r\n`);
   if (fault?.malformedJson) reply.body = reply.body.slice(0, Math.floor(reply.body.length / 2));
 
@@ -279,6 +286,7 @@ function encode(reply: Reply, version: string, chunked: boolean, state: FakeStat
     'Access-Control-Allow-Headers: Accept, Accept-Language, Content-Language, Content-Type\r\n' +
     `Access-Control-Max-Age: 86400\r\n${framing}\r\n` +
     `Content-Type: ${reply.type === 'json' ? 'application/json' : 'text/html'}\r\n` +
+    Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
     `Date: ${(state.date ?? new Date()).toUTCString()}\r\n\r\n`;
   if (!chunked) return Buffer.concat([Buffer.from(headText, 'latin1'), body]);
   const parts: Buffer[] = [Buffer.from(headText, 'latin1')];
