@@ -1,6 +1,7 @@
 // The shared screen formatting rules of docs/screens.md. The firmware's network
 // mode implements the same rules in C++; both are checked against
 // test/vectors/screen-format.json, so every function here is integer-only.
+import type { RateStatus } from './rates.ts';
 
 /** CGRAM codes of glyph set "main" (docs/screens.md). */
 export const GLYPH_DOWN = '\x00';
@@ -78,6 +79,13 @@ export function formatAge(s: number): string {
   return '>1d';
 }
 
+/** A rate in bytes/s as shown: bytes, or bits capped at 2^32-1 (docs/rates.md). */
+export function shownRate(bytesPerSec: bigint, units: Units): bigint {
+  const v = units === 'bits' ? bytesPerSec * 8n : bytesPerSec;
+  return v > MAX_SHOWN ? MAX_SHOWN : v;
+}
+const MAX_SHOWN = (1n << 32n) - 1n;
+
 export function unitLabel(units: Units): string {
   return units === 'bits' ? 'bps' : 'B/s';
 }
@@ -95,8 +103,23 @@ export interface MainScreenInput {
   pollSec: number;
 }
 
+/** Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md). */
+export const STALE_POLLS = 3;
+
 export function isStale(ageSec: number, pollSec: number): boolean {
-  return ageSec > 3 * pollSec;
+  return ageSec > STALE_POLLS * pollSec;
+}
+
+/** Line 1 instead of the rates after a sample that gave none (docs/rates.md). */
+const NO_RATE_LINE: Record<'reset' | 'back' | 'gap', string> = {
+  reset: 'counter reset', back: 'clock went back', gap: 'time jump or gap',
+};
+
+/** Line 1 of the main screen after a sample with this status; down/up in the displayed unit. */
+export function formatRateLine(status: Exclude<RateStatus, 'same'>, down: number | bigint, up: number | bigint, units: Units): string {
+  if (status === 'rate') return `${GLYPH_DOWN}${formatRate(down)} ${GLYPH_UP}${formatRate(up)}${unitLabel(units)}`;
+  if (status === 'first') return `${GLYPH_DOWN}  NA  ${GLYPH_UP}  NA ${unitLabel(units)}`;
+  return NO_RATE_LINE[status].padEnd(LINE_WIDTH);
 }
 
 /** The main screen of docs/screens.md as two 16-character lines. */
@@ -105,7 +128,7 @@ export function formatMainScreen(i: MainScreenInput): [string, string] {
     return [`${GLYPH_DOWN}  NA  ${GLYPH_UP}  NA ${formatAge(i.ageSec)}`, `  NA   ${' '.repeat(BAR_CELLS)}`];
   }
   return [
-    `${GLYPH_DOWN}${formatRate(i.down)} ${GLYPH_UP}${formatRate(i.up)}${unitLabel(i.units)}`,
+    formatRateLine('rate', i.down, i.up, i.units),
     `${formatLatency(i.latencyUs)} ${formatBar(i.down, i.capDown)}`,
   ];
 }

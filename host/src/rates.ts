@@ -1,45 +1,70 @@
-// Counter -> rate like pmval/pmrep: (v2 - v1) / (t2 - t1) over the server's own
-// sample timestamps. Integer maths throughout (BigInt) so 64-bit counters keep
-// every digit.
+// Counter -> rate by the one rule of docs/rates.md, shared with the firmware's
+// network mode (test/vectors/rates.json checks both): whole milliseconds of the
+// server's clock, exact 64-bit deltas (BigInt), rounded half up, capped at 2^32-1.
 
-const NS_PER_S = 1_000_000_000n;
-const WRAP_32 = 1n << 32n;
+import { STALE_POLLS } from './format.ts';
 
-export interface CounterOptions {
-  /** The counter is 32 bits wide (PCP type u32, or a 32-bit kernel): a decrease is a wrap. */
-  wraps32?: boolean;
-  /** A gap longer than this gives no rate (an average over an outage would mislead). */
-  maxGapNs?: bigint;
-}
+/** The highest rate in bytes/s (the formatter's contract). */
+export const RATE_CAP = (1n << 32n) - 1n;
+
+export type RateStatus = 'first' | 'same' | 'back' | 'gap' | 'reset' | 'rate';
 
 export type RateResult =
-  | { kind: 'rate'; perSecond: bigint }
-  | { kind: 'first' | 'reset' | 'gap' | 'stale-time' };
+  | { status: 'rate'; rates: bigint[] }
+  | { status: Exclude<RateStatus, 'rate'> };
 
-/** Turns successive samples of one counter into per-second rates. */
-export class CounterRate {
-  private prev: { value: bigint; ts: bigint } | null = null;
+export interface RateOptions {
+  /** The counters are 32 bits wide (the counters32 setting); else 64. */
+  wraps32?: boolean;
+  /** The longest interval that still gives a rate, ms (gapLimitMs). */
+  maxGapMs: bigint;
+}
 
-  constructor(private readonly opts: CounterOptions = {}) {}
+/** STALE_POLLS poll intervals in milliseconds. */
+export function gapLimitMs(pollSec: number): bigint {
+  return BigInt(Math.round(pollSec * 1000)) * BigInt(STALE_POLLS);
+}
 
-  update(value: bigint, timestampNs: bigint): RateResult {
-    const prev = this.prev;
-    if (prev && timestampNs <= prev.ts) return { kind: 'stale-time' }; // same sample again, or clock went back
-    this.prev = { value, ts: timestampNs };
-    if (!prev) return { kind: 'first' };
-    const dt = timestampNs - prev.ts;
-    if (this.opts.maxGapNs !== undefined && dt > this.opts.maxGapNs) return { kind: 'gap' };
-    let delta = value - prev.value;
-    if (delta < 0n) {
-      if (!this.opts.wraps32 || prev.value >= WRAP_32) return { kind: 'reset' };
-      delta += WRAP_32;
-    }
-    return { kind: 'rate', perSecond: (delta * NS_PER_S + dt / 2n) / dt };
+/** Server time in whole milliseconds, the fraction cut off. */
+export function timestampMs(ns: bigint): bigint {
+  return ns / 1_000_000n;
+}
+
+/** The delta of one counter, or null for a reset (docs/rates.md: wraps and resets). */
+function counterDelta(prev: bigint, now: bigint, width: bigint): bigint | null {
+  if (now >= prev) return now - prev;
+  const range = 1n << width;
+  const d = now + range - prev;
+  return prev < range && d < range / 2n ? d : null;
+}
+
+/** Turns successive samples of an interface's counters into per-second rates. */
+export class CounterRates {
+  private base: { tMs: bigint; counters: readonly bigint[] } | null = null;
+
+  constructor(private readonly opts: RateOptions) {}
+
+  update(tMs: bigint, counters: readonly bigint[]): RateResult {
+    const base = this.base;
+    if (base && tMs === base.tMs) return { status: 'same' };
+    this.base = { tMs, counters };
+    if (!base) return { status: 'first' };
+    const dt = tMs - base.tMs;
+    if (dt < 0n) return { status: 'back' };
+    if (dt > this.opts.maxGapMs) return { status: 'gap' };
+    const width = this.opts.wraps32 ? 32n : 64n;
+    const deltas = counters.map((v, i) => counterDelta(base.counters[i], v, width));
+    if (deltas.some((d) => d === null)) return { status: 'reset' };
+    const rates = (deltas as bigint[]).map((d) => {
+      const r = (d * 1000n + dt / 2n) / dt;
+      return r > RATE_CAP ? RATE_CAP : r;
+    });
+    return { status: 'rate', rates };
   }
 
   /** Forget the baseline (the instance went away). */
   clear(): void {
-    this.prev = null;
+    this.base = null;
   }
 }
 

@@ -3,15 +3,13 @@
 // glyph set. An alert (source down, latency over the threshold) pre-empts the
 // rotation until it clears.
 import {
-  GLYPH_DOWN, GLYPH_UP, fitLine, formatAge, formatLatency, formatMainScreen, formatRate, isStale, unitLabel,
-  type Units,
+  GLYPH_DOWN, GLYPH_UP, fitLine, formatAge, formatLatency, formatMainScreen, formatRate, formatRateLine, isStale, shownRate,
+  unitLabel, type Units,
 } from './format.ts';
 import { MAIN_GLYPHS, SPARK_GLYPHS, type GlyphSet } from './glyphs.ts';
 import type { Config, PageName } from './config.ts';
 import type { SourceState } from './source.ts';
 import type { Backlight } from './serial-link.ts';
-
-const MAX_RATE = 2n ** 32n - 1n;
 
 export interface Page {
   lines: [string, string];
@@ -30,11 +28,6 @@ export interface ScreenInput {
 /** A rotation entry: a page, and which interface / source it is about. */
 export interface Slot { page: PageName; index: number; seconds: number }
 
-function display(bytesPerSec: bigint, units: Units): bigint {
-  const v = units === 'bits' ? bytesPerSec * 8n : bytesPerSec;
-  return v > MAX_RATE ? MAX_RATE : v;
-}
-
 function capacity(bitsPerSec: number, units: Units): bigint {
   return BigInt(Math.floor(units === 'bits' ? bitsPerSec : bitsPerSec / 8));
 }
@@ -44,7 +37,7 @@ export function ageSec(src: SourceState, input: ScreenInput): number {
 }
 
 function rateOrNA(v: bigint | null, units: Units): string {
-  return v === null ? '  NA ' : formatRate(display(v, units));
+  return v === null ? '  NA ' : formatRate(shownRate(v, units));
 }
 
 /** A short reason for the LCD: the last part of an error chain. */
@@ -63,18 +56,16 @@ export function mainPage(input: ScreenInput): [string, string] {
   const age = ageSec(src, input);
   if (!isStale(age, pollSec) && iface && iface.down !== null && iface.up !== null) {
     return formatMainScreen({
-      down: display(iface.down, units), up: display(iface.up, units), capDown: capacity(capDown, units), units,
+      down: shownRate(iface.down, units), up: shownRate(iface.up, units), capDown: capacity(capDown, units), units,
       latencyUs: src.latencyUs, ageSec: age, pollSec,
     });
   }
   if (isStale(age, pollSec)) {
     return formatMainScreen({ down: 0, up: 0, capDown: 0, units, latencyUs: null, ageSec: age, pollSec });
   }
-  // Fresh data but no rate yet (first sample, counter reset, interface missing).
-  return [
-    `${GLYPH_DOWN}${rateOrNA(iface?.down ?? null, units)} ${GLYPH_UP}${rateOrNA(iface?.up ?? null, units)}${unitLabel(units)}`,
-    `${formatLatency(src.latencyUs)} ${' '.repeat(9)}`,
-  ];
+  // Fresh data without a rate: line 1 says why (docs/rates.md).
+  const why = !iface || iface.status === 'rate' ? 'first' : iface.status;
+  return [formatRateLine(why, 0, 0, units), `${formatLatency(src.latencyUs)} ${' '.repeat(9)}`];
 }
 
 function ifacePage(input: ScreenInput, index: number): [string, string] {
@@ -117,7 +108,7 @@ function historyPage(input: ScreenInput): [string, string] {
   const h = iface?.downHistory.values() ?? [];
   const max = Math.max(0, ...h);
   const cells = h.map((v) => (max === 0 || v <= 0 ? ' ' : String.fromCharCode(Math.min(7, Math.ceil((v * 8) / max) - 1))));
-  const top = max === 0 ? '    0' : formatRate(display(BigInt(Math.round(max)), input.cfg.units));
+  const top = max === 0 ? '    0' : formatRate(shownRate(BigInt(Math.round(max)), input.cfg.units));
   return [fitLine(`rx max ${top}${unitLabel(input.cfg.units)}`), cells.join('').padStart(16)];
 }
 

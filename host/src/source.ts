@@ -3,13 +3,12 @@
 // become the source's state so the LCD can say what is wrong.
 import type { Config, SourceConfig } from './config.ts';
 import { PmwebapiClient } from './pmwebapi.ts';
-import { CounterRate, History } from './rates.ts';
+import { CounterRates, History, gapLimitMs, timestampMs, type RateStatus } from './rates.ts';
 import type { PcpValue } from './pmwebapi-json.ts';
 
 export const HISTORY_LENGTH = 16;
 /** Polls between lookups of a latency instance that was not there (the PMDA may appear later). */
-const LATENCY_RETRY_POLLS = 30;
-const NS_PER_S = 1_000_000_000n;
+export const LATENCY_RETRY_POLLS = 30;
 
 /** One source's address plus the metric settings every source shares. */
 export type SourceSettings = SourceConfig & Pick<Config,
@@ -17,7 +16,9 @@ export type SourceSettings = SourceConfig & Pick<Config,
 
 export interface IfaceState {
   name: string;
-  /** Bytes per second; null before two samples, after a reset or gap, or when the instance is gone. */
+  /** What the last accepted sample gave (docs/rates.md); 'first' also while the instance is gone. */
+  status: Exclude<RateStatus, 'same'>;
+  /** Bytes per second; null unless status is 'rate'. */
   down: bigint | null;
   up: bigint | null;
   present: boolean;
@@ -30,7 +31,7 @@ export interface SourceState {
   name: string;
   up: boolean;
   lastError: string | null;
-  /** Monotonic ms of the last good fetch, null if none yet. */
+  /** Monotonic ms of the last accepted sample (not a repeat of the one before), null if none yet. */
   lastGoodMs: number | null;
   /** Server sample time of the last good fetch. */
   timestampNs: bigint | null;
@@ -42,7 +43,7 @@ export interface SourceState {
   polls: number;
 }
 
-interface Tracked { state: IfaceState; inRate: CounterRate; outRate: CounterRate }
+interface Tracked { state: IfaceState; rates: CounterRates }
 
 function asBigInt(v: PcpValue | undefined): bigint | null {
   if (typeof v === 'bigint') return v >= 0n ? v : null;
@@ -64,11 +65,10 @@ export class Source {
       // The context must survive a missed poll or two.
       pollTimeoutSec: Math.max(10, Math.ceil(s.pollSec * 5)), maxBodyBytes: 256 * 1024,
     });
-    const maxGapNs = BigInt(Math.ceil(s.pollSec * 5)) * NS_PER_S;
+    const maxGapMs = gapLimitMs(s.pollSec);
     this.tracked = s.iface.map((name) => ({
-      state: { name, down: null, up: null, present: false, downHistory: new History(HISTORY_LENGTH) },
-      inRate: new CounterRate({ wraps32: s.counters32, maxGapNs }),
-      outRate: new CounterRate({ wraps32: s.counters32, maxGapNs }),
+      state: { name, status: 'first', down: null, up: null, present: false, downHistory: new History(HISTORY_LENGTH) },
+      rates: new CounterRates({ wraps32: s.counters32, maxGapMs }),
     }));
     this.st = { name: s.name, up: false, lastError: null, lastGoodMs: null, timestampNs: null, latencyUs: null, latency: null, polls: 0 };
   }
@@ -97,6 +97,9 @@ export class Source {
         }
       }
       const r = await this.client.fetch(this.names());
+      const tMs = timestampMs(r.timestampNs);
+      // The same sample again (a server cache, a stuck agent) is no news: it must not keep the values fresh.
+      const repeat = this.st.timestampNs !== null && timestampMs(this.st.timestampNs) === tMs;
       let missing = false;
       for (const t of this.tracked) {
         const id = this.ifaceIds.get(t.state.name);
@@ -106,24 +109,24 @@ export class Source {
           // Gone (or never there): forget the baseline and look the names up again next time.
           missing = true;
           t.state.present = false;
+          t.state.status = 'first';
           t.state.down = t.state.up = null;
-          t.inRate.clear();
-          t.outRate.clear();
+          t.rates.clear();
           continue;
         }
         t.state.present = true;
-        const a = t.inRate.update(vin, r.timestampNs);
-        const b = t.outRate.update(vout, r.timestampNs);
-        if (a.kind === 'stale-time') continue; // the server returned the same sample again
-        t.state.down = a.kind === 'rate' ? a.perSecond : null;
-        t.state.up = b.kind === 'rate' ? b.perSecond : null;
+        const res = t.rates.update(tMs, [vin, vout]);
+        if (res.status === 'same') continue;
+        // Every other status replaces what is shown: an old rate never stays on as fresh.
+        t.state.status = res.status;
+        [t.state.down, t.state.up] = res.status === 'rate' ? res.rates : [null, null];
         if (t.state.down !== null) t.state.downHistory.push(Number(t.state.down));
       }
       if (missing) this.ifaceIds = null;
       this.updateLatency(r.values);
       this.st.up = true;
-      this.st.lastError = null;
-      this.st.lastGoodMs = this.now();
+      this.st.lastError = repeat ? 'sample repeated' : null;
+      if (!repeat) this.st.lastGoodMs = this.now();
       this.st.timestampNs = r.timestampNs;
     } catch (e) {
       this.st.up = false;

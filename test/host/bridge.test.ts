@@ -74,7 +74,33 @@ test('bytes units and a counter reset (no spike)', async () => {
     eth0.out = 10n;
     fake.state.timestamp.sec += 1;
     await bridge.pollOnce();
-    await until(() => board.text()[0].startsWith('\x00  NA '), 'reset shows no rate');
+    await until(() => board.text()[0] === 'counter reset   ', 'a reset shows no rate and says so');
+  });
+});
+
+test('a server clock step takes a new baseline and says so; no old rate stays on as fresh', async () => {
+  await rig({}, async ({ fake, board, bridge, advance }) => {
+    await bridge.pollOnce();
+    advance(2, 250_000n, 25_000n);
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === '\x001.00M \x01 100kbps', `live rates, got ${JSON.stringify(board.text()[0])}`);
+    // The server's clock jumps back an hour while the traffic stops.
+    fake.state.timestamp.sec -= 3600;
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === 'clock went back ', `the step on the glass, got ${JSON.stringify(board.text())}`);
+    advance(2, 0n, 0n);
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === '\x00    0 \x01    0bps', `rates from the new baseline, got ${JSON.stringify(board.text()[0])}`);
+    // One sample stamped an hour ahead: a gap, then a step back, then rates again.
+    fake.state.timestamp.sec += 3600;
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === 'time jump or gap', `the jump on the glass, got ${JSON.stringify(board.text())}`);
+    fake.state.timestamp.sec -= 3600 - 2;
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === 'clock went back ', `back again, got ${JSON.stringify(board.text())}`);
+    advance(2, 2_000n, 0n);
+    await bridge.pollOnce();
+    await until(() => board.text()[0] === '\x008.00k \x01    0bps', `live again, got ${JSON.stringify(board.text()[0])}`);
   });
 });
 

@@ -25,7 +25,6 @@ const PATH = '/dev/pmlcd-e2e0';
 const IN = 'network.interface.in.bytes';
 const OUT = 'network.interface.out.bytes';
 const POLLS = 4;
-const NS_PER_S = 1_000_000_000n;
 
 /** LCD row as text; CGRAM codes 8..15 are the same glyphs as 0..7. */
 function lcdLine(board: Board, row: number): string {
@@ -59,14 +58,15 @@ async function loopbackTraffic(bytesPerTick: number, tickMs: number): Promise<{ 
 }
 
 /**
- * Bytes per second the way pmval and the bridge's rules define it, written out
- * here rather than taken from host/src/rates.ts: (v2 - v1) / (t2 - t1) over the
- * server's nanosecond timestamps, rounded half up.
+ * Bytes per second by docs/rates.md, written out here rather than taken from
+ * host/src/rates.ts: (v2 - v1) / (t2 - t1) over the server's timestamps in whole
+ * milliseconds, rounded half up.
  */
 function bytesPerSecond(a: FetchSample, b: FetchSample, dv: bigint): bigint {
-  const dt = (b.sec - a.sec) * NS_PER_S + (b.ns - a.ns);
+  const ms = (x: FetchSample) => x.sec * 1000n + x.ns / 1_000_000n;
+  const dt = ms(b) - ms(a);
   assert.ok(dt > 0n, `timestamps move forward: ${a.sec}.${a.ns} -> ${b.sec}.${b.ns}`);
-  return (dv * NS_PER_S + dt / 2n) / dt;
+  return (dv * 1000n + dt / 2n) / dt;
 }
 
 /** Main screen line 1 from two recorded fetch replies of lo. */

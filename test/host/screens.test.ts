@@ -11,7 +11,7 @@ function source(over: Partial<SourceState> = {}): SourceState {
   return {
     name: 'localhost', up: true, lastError: null, lastGoodMs: 10_000, timestampNs: 1n, latencyUs: 23_400,
     latency: { minUs: 1_200, avgUs: 23_400, maxUs: 120_000, samples: 3 }, api: 'pmproxy', polls: 3,
-    ifaces: [{ name: 'ppp0', down: 1_543_210n, up: 105_625n, present: true, downHistory }],
+    ifaces: [{ name: 'ppp0', status: 'rate', down: 1_543_210n, up: 105_625n, present: true, downHistory }],
     ...over,
   };
 }
@@ -29,8 +29,15 @@ test('main page: byte counters shown as bits, bar against the downlink capacity'
 });
 
 test('main page: first sample shows NA rates but the latency', () => {
-  const i = input({}, { ifaces: [{ name: 'ppp0', down: null, up: null, present: true, downHistory: new History(4) }] });
+  const i = input({}, { ifaces: [{ name: 'ppp0', status: 'first', down: null, up: null, present: true, downHistory: new History(4) }] });
   assert.deepEqual(renderSlot(slot('main'), i).lines, ['\x00  NA  \x01  NA bps', `  23ms ${' '.repeat(9)}`]);
+});
+
+test('main page: a sample without a rate says why on line 1 (docs/rates.md)', () => {
+  const no = (status: 'reset' | 'back' | 'gap') => input({}, { ifaces: [{ name: 'ppp0', status, down: null, up: null, present: true, downHistory: new History(4) }] });
+  assert.deepEqual(renderSlot(slot('main'), no('back')).lines, ['clock went back ', `  23ms ${' '.repeat(9)}`]);
+  assert.equal(renderSlot(slot('main'), no('gap')).lines[0], 'time jump or gap');
+  assert.equal(renderSlot(slot('main'), no('reset')).lines[0], 'counter reset   ');
 });
 
 test('main page: stale after 3 poll intervals, with the age', () => {
@@ -41,7 +48,7 @@ test('main page: stale after 3 poll intervals, with the age', () => {
 test('other pages are 16 characters per line', () => {
   const h = new History(16);
   for (const v of [0, 100, 400, 800]) h.push(v);
-  const i = input({}, { ifaces: [{ name: 'ppp0', down: 800n, up: 5n, present: true, downHistory: h }, { name: 'eth0', down: null, up: null, present: false, downHistory: new History(2) }] });
+  const i = input({}, { ifaces: [{ name: 'ppp0', status: 'rate', down: 800n, up: 5n, present: true, downHistory: h }, { name: 'eth0', status: 'first', down: null, up: null, present: false, downHistory: new History(2) }] });
   const pages = {
     iface: renderSlot(slot('iface', 1), i),
     host: renderSlot(slot('host'), i),
