@@ -1,13 +1,10 @@
 // Network-mode budgets: poll-to-LCD latency in simulated time, the
 // JSON parser's throughput on the AVR, and the firmware's flash/RAM/stack totals
 // with network mode's own share.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT, buildFirmware, buildTestFirmware } from '../scripts/avr-build.ts';
+import { buildTestFirmware } from '../scripts/avr-build.ts';
 import { Board } from '../simulator/src/board.ts';
 import { startFakePmwebapi } from '../test/support/pmwebapi-fake.ts';
-import { bootNet, netFirmware } from '../test/firmware-net/netsim.ts';
+import { bootNetworkMode, hostOnlyFirmware, productFirmware } from '../test/support/boot.ts';
 
 const out = (name: string, value: number, unit: string) => console.log(JSON.stringify({ name, value, unit }));
 
@@ -26,7 +23,7 @@ async function jsonThroughput() {
 
 async function pollToLcd() {
   const fake = await startFakePmwebapi();
-  const nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+  const nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1' } });
   try {
     const eth0 = fake.state.interfaces.find((i) => i.name === 'eth0')!;
     await nb.until(() => nb.lcd().includes('bps') && nb.lcd().startsWith('①8.00M'), 20000, 'first rates', () => {
@@ -63,19 +60,13 @@ async function pollToLcd() {
 }
 
 async function sizes() {
-  const whole = await netFirmware();
+  const whole = await productFirmware();
   // The same firmware without firmware/src/net/: the weak stubs take its place.
-  const dir = mkdtempSync(join(tmpdir(), 'pmlcd-nonet-'));
-  try {
-    for (const f of readdirSync(join(ROOT, 'firmware/src'))) if (f !== 'net') cpSync(join(ROOT, 'firmware/src', f), join(dir, f), { recursive: true });
-    const bare = await buildFirmware({ name: 'pmlcd-nonet', srcDir: dir, quiet: true });
-    out('fw.net.total_flash_bytes', whole.size.flash, 'B');
-    out('fw.net.total_ram_static_bytes', whole.size.ram, 'B');
-    out('fw.net.module_flash_bytes', whole.size.flash - bare.size.flash, 'B');
-    out('fw.net.module_ram_static_bytes', whole.size.ram - bare.size.ram, 'B');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bare = await hostOnlyFirmware();
+  out('fw.net.total_flash_bytes', whole.size.flash, 'B');
+  out('fw.net.total_ram_static_bytes', whole.size.ram, 'B');
+  out('fw.net.module_flash_bytes', whole.size.flash - bare.size.flash, 'B');
+  out('fw.net.module_ram_static_bytes', whole.size.ram - bare.size.ram, 'B');
 }
 
 await sizes();

@@ -1,7 +1,7 @@
 // Firmware budgets: size from the build, stack high-water after a busy session,
 // and LCD/serial latencies measured on the simulated board's cycle counter.
 import { buildMainFirmware } from '../scripts/avr-build.ts';
-import { bootHost, reply } from '../test/firmware-host/harness.ts';
+import { bootHostMode, reply } from '../test/support/boot.ts';
 
 const US_PER_CYCLE = 1 / 16;
 const out = (name: string, value: number, unit: string, target?: string) =>
@@ -11,7 +11,7 @@ const { size } = await buildMainFirmware(true);
 out('fw.flash_bytes', size.flash, 'B', '<= 26624 (whole firmware)');
 out('fw.ram_static_bytes', size.ram, 'B', '<= 1100');
 
-const h = await bootHost();
+const h = await bootHostMode();
 const writes: number[] = [];
 const lcd = h.board.lcd;
 const prev = lcd.onChange;

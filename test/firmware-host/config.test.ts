@@ -2,7 +2,11 @@
 // recovery from a blank, corrupt or old-layout EEPROM.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bootHost, reply, BANNER_RE, EEPROM_CONFIG_AT, EEPROM_LAYOUT_AT, type HostBoard } from './harness.ts';
+import { bootHostMode, reply, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
+import { eepromLayout } from '../support/firmware-source.ts';
+
+// Read from firmware/src/config.h, so a layout change cannot leave the test poking the wrong bytes.
+const EEPROM = eepromLayout();
 
 const DEFAULTS: Record<string, string> = {
   'mode': 'host', 'net.dhcp': '1', 'net.ip': '192.168.1.177', 'net.mask': '255.255.255.0', 'net.gw': '192.168.1.1',
@@ -29,22 +33,22 @@ const INVALID: [string, string][] = [
   ['units', 'bit'], ['cap.down', '4294967296'], ['cap.down', '9999999999'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
 ];
 
-async function list(h: HostBoard): Promise<Record<string, string>> {
+async function list(h: HostModeBoard): Promise<Record<string, string>> {
   const lines = await h.command('C LIST');
   const cfg = lines.filter((l) => l.startsWith('CFG '));
   assert.equal(reply(lines), `OK ${cfg.length}`);
   return Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
 }
 
-async function rebootBanner(h: HostBoard, how: () => void): Promise<RegExpExecArray> {
+async function rebootBanner(h: HostModeBoard, how: () => void): Promise<RegExpExecArray> {
   const from = h.lines.length;
   how();
   return BANNER_RE.exec(await h.waitLine(BANNER_RE, 3000, from))!;
 }
 
 describe('settings', () => {
-  let h: HostBoard;
-  before(async () => { h = await bootHost(); });
+  let h: HostModeBoard;
+  before(async () => { h = await bootHostMode(); });
   after(async () => {
     assert.deepEqual(h.board.lcd.violations, []);
     await h.close();
@@ -53,6 +57,18 @@ describe('settings', () => {
   test('C LIST gives every documented key with its default, C GET agrees', async () => {
     assert.deepEqual(await list(h), DEFAULTS);
     for (const [k, v] of Object.entries(DEFAULTS)) assert.equal(reply(await h.command(`C GET ${k}`)), `OK ${k}=${v}`);
+  });
+
+  test('the EEPROM holds the header and settings block where config.h puts them', async () => {
+    const ee = h.board.eepromMemory.memory;
+    const u16 = (at: number) => ee[at] | (ee[at + 1] << 8);
+    assert.equal(u16(EEPROM.magicAt), EEPROM.magic);
+    assert.equal(ee[EEPROM.layoutAt], EEPROM.layoutVersion);
+    assert.equal(u16(EEPROM.lengthAt), EEPROM.configSize, 'sizeof(Config) as parsed from config.h');
+    const port = EEPROM.configFields.get('srvPort')!;
+    assert.equal(u16(port.at), Number(DEFAULTS['srv.port']));
+    const iface = EEPROM.configFields.get('iface')!;
+    assert.equal(Buffer.from(ee.subarray(iface.at, iface.at + iface.size)).toString('latin1').replace(/\0.*$/s, ''), DEFAULTS.iface);
   });
 
   test('C SET validates, stores and reads back every kind of value', async () => {
@@ -97,7 +113,7 @@ describe('settings', () => {
 
   test('a corrupt EEPROM falls back to the defaults, says so once, and stores them', async () => {
     assert.equal(reply(await h.command('C SET poll 7')), 'OK');
-    h.board.eepromMemory.memory[EEPROM_CONFIG_AT + 100] ^= 0x5a;
+    h.board.eepromMemory.memory[EEPROM.configFields.get('mOut')!.at + 3] ^= 0x5a;
     let b = await rebootBanner(h, () => h.board.resetExternal());
     assert.equal(b[3], 'defaults');
     assert.deepEqual(await list(h), DEFAULTS);
@@ -106,7 +122,7 @@ describe('settings', () => {
   });
 
   test('an older layout version is reported as cfg=old', async () => {
-    h.board.eepromMemory.memory[EEPROM_LAYOUT_AT] = 0;
+    h.board.eepromMemory.memory[EEPROM.layoutAt] = EEPROM.layoutVersion - 1;
     const b = await rebootBanner(h, () => h.board.resetExternal());
     assert.equal(b[3], 'old');
     assert.deepEqual(await list(h), DEFAULTS);

@@ -4,7 +4,7 @@
 // frame still displays correctly afterwards.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootHost, reply, row, withChecksum } from './harness.ts';
+import { bootHostMode, reply, row, withChecksum } from '../support/boot.ts';
 
 const LINES = Number(process.env.PMLCD_FUZZ_LINES ?? 10_000);
 const SEED = Number(process.env.PMLCD_FUZZ_SEED ?? 0x5eed);
@@ -60,7 +60,7 @@ function makeLine(rnd: () => number): string {
 }
 
 test(`fuzz: ${LINES} random and mutated lines (seed ${SEED})`, { timeout: 600_000 }, async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   const rnd = prng(SEED);
   let sent = 0, oks = 0;
   while (sent < LINES) {

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { W5100 } from '../../simulator/src/w5100.ts';
-import { bootHost, reply, row, type HostBoard } from './harness.ts';
+import { bootHostMode, reply, row, type HostModeBoard } from '../support/boot.ts';
 
-async function setup(h: HostBoard, settings: string[]) {
+async function setup(h: HostModeBoard, settings: string[]) {
   for (const s of settings) assert.equal(reply(await h.command(`C SET ${s}`)), 'OK', s);
 }
 
 test('no command for host.timeout s: NO DATA counting up; the next command brings the frame back', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   await setup(h, ['host.timeout 2', 'host.fallback 0', 'backlight lost-off']);
   assert.equal(reply(await h.command('F down 1.23M|up 45k')), 'OK');
   const from = h.lines.length;
@@ -36,7 +36,7 @@ test('no command for host.timeout s: NO DATA counting up; the next command bring
 });
 
 test('backlight alert-blink blinks while the host is lost', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   await setup(h, ['host.timeout 1', 'host.fallback 0', 'backlight alert-blink']);
   await h.waitLine(/^# host lost$/, 1500);
   const seen = new Set<boolean>();
@@ -49,7 +49,7 @@ test('backlight alert-blink blinks while the host is lost', async () => {
 });
 
 test('host.fallback 1 hands the display to network mode while the host is lost, on a board with a shield', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   const chip = new W5100(h.board);
   try {
     await setup(h, ['host.timeout 1', 'host.fallback 1']);
@@ -69,7 +69,7 @@ test('host.fallback 1 hands the display to network mode while the host is lost, 
 });
 
 test('host.fallback 1 without an Ethernet shield keeps saying NO DATA', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   await setup(h, ['host.timeout 1', 'host.fallback 1']);
   assert.equal(reply(await h.command('F host|frame')), 'OK');
   await h.waitLine(/^# host lost$/, 1500);

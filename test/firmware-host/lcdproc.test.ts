@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cgramGlyph } from '../../simulator/src/hd44780.ts';
-import { bootHost, reply, row, BANNER_RE } from './harness.ts';
+import { bootHostMode, reply, row, BANNER_RE } from '../support/boot.ts';
 
 const I = (b: number) => [0xfe, b];
 const text = (s: string) => [...Buffer.from(s, 'latin1')];
@@ -13,7 +13,7 @@ const LCDD_INIT = [...I(0x38), ...I(0x0c), ...I(0x01), ...I(0x06), ...I(0x02)];
 const HEART = [0x00, 0x0a, 0x1f, 0x1f, 0x0e, 0x04, 0x00, 0x00];
 
 test('LCDd lcdserializer stream: init, custom glyph, text on both rows, then back to host mode', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   assert.equal(reply(await h.command('M lcdproc')), 'OK');
   assert.deepEqual(h.codes(), [row('LCDproc mode'), row('waiting for LCDd')]);
   const from = h.lines.length;
@@ -45,7 +45,7 @@ test('LCDd lcdserializer stream: init, custom glyph, text on both rows, then bac
 });
 
 test('LCDd text streamed back to back right after a clear is not lost', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   assert.equal(reply(await h.command('C SET mode lcdproc')), 'OK');
   const line = 'abcdefghijklmnop';
   h.write([...I(0x01), ...text(line), ...I(0xc0), ...text(line.toUpperCase()), ...I(0x01), ...I(0x80), ...text(line)]);

@@ -2,11 +2,11 @@
 // through the serial binding, with the LCD model in strict timing mode.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bootHost, reply, row, withChecksum, BANNER_RE, type HostBoard } from './harness.ts';
+import { bootHostMode, reply, row, withChecksum, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
 
 describe('protocol v1', () => {
-  let h: HostBoard;
-  before(async () => { h = await bootHost(); });
+  let h: HostModeBoard;
+  before(async () => { h = await bootHostMode(); });
   after(async () => {
     assert.deepEqual(h.board.lcd.violations, [], 'no LCD timing violations');
     await h.close();

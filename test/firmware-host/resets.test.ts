@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildFirmware, ROOT } from '../../scripts/avr-build.ts';
-import { bootHost, reply, row, BANNER_RE, type HostBoard } from './harness.ts';
+import { bootHostMode, reply, row, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
 
-async function nextBanner(h: HostBoard, how: () => void, ms = 3000): Promise<string[]> {
+async function nextBanner(h: HostModeBoard, how: () => void, ms = 3000): Promise<string[]> {
   const from = h.lines.length;
   how();
   return BANNER_RE.exec(await h.waitLine(BANNER_RE, ms, from))!.slice(1);
 }
 
 test('banner names the reset cause: power, external, command', async () => {
-  const h = await bootHost();
+  const h = await bootHostMode();
   assert.deepEqual(await nextBanner(h, () => h.board.powerCycle()), ['host', 'power', 'ok']);
   assert.deepEqual(await nextBanner(h, () => h.board.resetExternal()), ['host', 'external', 'ok']);
   assert.deepEqual(await nextBanner(h, () => h.write('R\n')), ['host', 'command', 'ok']);
@@ -25,7 +25,7 @@ test('banner names the reset cause: power, external, command', async () => {
 
 test('a hang is ended by the watchdog within its 2 s, and the banner says reset=watchdog', async () => {
   const hooks = await buildFirmware({ name: 'pmlcd-testhooks', srcDir: join(ROOT, 'firmware/src'), defines: ['-DPMLCD_TEST_HOOKS'], quiet: true });
-  const h = await bootHost({ firmware: hooks.hex });
+  const h = await bootHostMode({ firmware: hooks.hex });
   assert.equal(reply(await h.command('F before|hang')), 'OK');
   const t0 = h.board.millis;
   const [mode, cause] = await nextBanner(h, () => h.write('X\n'), 3000);

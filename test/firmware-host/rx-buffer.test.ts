@@ -3,10 +3,10 @@
 // promises, and nothing of a full-length line is lost.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bootHost, reply, type HostBoard } from './harness.ts';
+import { bootHostMode, reply, type HostModeBoard } from '../support/boot.ts';
 
-let h: HostBoard;
-before(async () => { h = await bootHost(); });
+let h: HostModeBoard;
+before(async () => { h = await bootHostMode(); });
 after(async () => {
   assert.deepEqual(h.board.lcd.violations, [], 'no LCD timing violations');
   await h.close();

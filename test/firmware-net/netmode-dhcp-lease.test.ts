@@ -8,7 +8,7 @@ import { startFakePmwebapi, type FakePmwebapi } from '../support/pmwebapi-fake.t
 import { DHCPDISCOVER, DHCPREQUEST, type DhcpRequestSeen } from '../../simulator/src/dhcp-server.ts';
 import { formatIp } from '../../simulator/src/netmap.ts';
 import { SIPR } from '../../simulator/src/w5100.ts';
-import { bootNet, type NetBoard, followSimClock } from './netsim.ts';
+import { bootNetworkMode, type NetworkModeBoard, followSimClock } from '../support/boot.ts';
 
 const LEASE = 60, T1 = 30, T2 = 52;
 const FIRST_IP = '192.168.7.100';
@@ -21,7 +21,7 @@ after(async () => { await fake.close(); });
 
 interface Seen extends DhcpRequestSeen { ms: number }
 
-interface LeaseBoard extends NetBoard {
+interface LeaseBoard extends NetworkModeBoard {
   seen: Seen[];
   /** Simulated ms when the first lease was ACKed (its REQUEST reached the server). */
   boundMs: number;
@@ -33,7 +33,7 @@ interface LeaseBoard extends NetBoard {
 
 async function bootLease(): Promise<LeaseBoard> {
   const seen: Seen[] = [];
-  const nb = await bootNet({
+  const nb = await bootNetworkMode({
     port: fake.port,
     settings: { poll: '5' },
     setup: (c) => {

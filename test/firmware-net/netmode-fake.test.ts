@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakePmwebapi, type Fault, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
 import { formatRate } from '../../host/src/format.ts';
-import { bootNet, type NetBoard } from './netsim.ts';
+import { bootNetworkMode, type NetworkModeBoard } from '../support/boot.ts';
 
 let fake: FakePmwebapi;
 before(async () => { fake = await startFakePmwebapi(); });
@@ -14,7 +14,7 @@ after(async () => { await fake.close(); });
 class Traffic {
   rate = { in: 0n, out: 0n };
   private last = 0;
-  constructor(private nb: NetBoard) { this.last = nb.board.millis; }
+  constructor(private nb: NetworkModeBoard) { this.last = nb.board.millis; }
   eth0() { return fake.state.interfaces.find((i) => i.name === 'eth0')!; }
   tick = () => {
     const now = this.nb.board.millis;
@@ -40,12 +40,12 @@ class Traffic {
 function fetchesSince(n: number) { return fake.requests.slice(n).filter((r) => r.path.includes('fetch')); }
 
 describe('network mode against the scripted server', () => {
-  let nb: NetBoard;
+  let nb: NetworkModeBoard;
   let t: Traffic;
   // Peak byte rates seen on the LCD across the whole run: a reset must never show as a spike.
   const spikes: string[] = [];
   before(async () => {
-    nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+    nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1' } });
     t = new Traffic(nb);
   });
   after(() => nb.dispose());
@@ -141,13 +141,13 @@ describe('network mode against the scripted server', () => {
 });
 
 describe('network mode on a PCP without the latency agent', () => {
-  let nb: NetBoard;
+  let nb: NetworkModeBoard;
   let t: Traffic;
   before(async () => {
     fake.state.faults = [];
     // pmproxy answers /indom for an unknown metric with HTTP 400 and leaves it out of fetches.
     fake.state.missingMetrics = new Set(['shping.time.real', 'shping.status']);
-    nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+    nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1' } });
     t = new Traffic(nb);
   });
   after(() => { nb.dispose(); fake.state.missingMetrics = new Set(); });

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakePmwebapi, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
-import { bootNet, followSimClock } from './netsim.ts';
+import { bootNetworkMode, followSimClock } from '../support/boot.ts';
 
 let fake: FakePmwebapi;
 before(async () => { fake = await startFakePmwebapi(); });
@@ -13,7 +13,7 @@ after(async () => { await fake.close(); });
 
 describe('network mode on a bad LAN', () => {
   it('no Ethernet chip: says so on the LCD and in the banner fields', async () => {
-    const nb = await bootNet({ noChip: true });
+    const nb = await bootNetworkMode({ noChip: true });
     try {
       await nb.until(() => nb.lcd().startsWith('No W5100 found'), 2000, 'no-chip screen');
       await nb.command('V');
@@ -25,7 +25,7 @@ describe('network mode on a bad LAN', () => {
 
   it('DHCP refused (NAK) and silent: error screen, back-off, then success when the server serves', async () => {
     for (const mode of ['refuse', 'silent'] as const) {
-      const nb = await bootNet({ port: fake.port, setup: (c) => { c.dhcp.mode = mode; } });
+      const nb = await bootNetworkMode({ port: fake.port, setup: (c) => { c.dhcp.mode = mode; } });
       try {
         const text = mode === 'refuse' ? 'DHCP refused' : 'no DHCP lease';
         await nb.until(() => nb.lcd().startsWith(text), 20000, text);
@@ -41,7 +41,7 @@ describe('network mode on a bad LAN', () => {
   });
 
   it('static address from the configuration, no DHCP traffic', async () => {
-    const nb = await bootNet({ port: fake.port, settings: { 'net.dhcp': '0', 'net.ip': '192.168.7.50', 'net.mask': '255.255.255.0', 'net.gw': '192.168.7.1' } });
+    const nb = await bootNetworkMode({ port: fake.port, settings: { 'net.dhcp': '0', 'net.ip': '192.168.7.50', 'net.mask': '255.255.255.0', 'net.gw': '192.168.7.1' } });
     try {
       await nb.until(() => nb.lcd().includes('192.168.7.50'), 3000, 'static IP on the LCD');
       await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', followSimClock(fake, nb.board));
@@ -50,7 +50,7 @@ describe('network mode on a bad LAN', () => {
   });
 
   it('link down: connect failures are shown, retried, and the display recovers with the link', async () => {
-    const nb = await bootNet({ port: fake.port, settings: { poll: '1' } });
+    const nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1' } });
     try {
       const tick = followSimClock(fake, nb.board);
       await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', tick);
@@ -65,7 +65,7 @@ describe('network mode on a bad LAN', () => {
   });
 
   it('a host frame takes the display over; network mode resumes when the host goes quiet', async () => {
-    const nb = await bootNet({ port: fake.port, settings: { poll: '1', 'host.timeout': '3' } });
+    const nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1', 'host.timeout': '3' } });
     try {
       const tick = followSimClock(fake, nb.board);
       await nb.until(() => nb.lcd().includes('bps'), 15000, 'rates', tick);

@@ -1,11 +1,11 @@
 // Long run: polling with injected faults for PMLCD_NET_LONGRUN_SEC simulated
-// seconds (default 300 in npm test, about a minute of wall time; the issue's full
+// seconds (default 300 in npm test, about a minute of wall time; the full run is an
 // hour: PMLCD_NET_LONGRUN_SEC=3600, about 10-15 minutes). A fault every 20 s.
 // No stack overflow, no watchdog reset, and a live display once the server is back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakePmwebapi, type Fault, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
-import { bootNet } from './netsim.ts';
+import { bootNetworkMode } from '../support/boot.ts';
 
 const SECONDS = Number(process.env.PMLCD_NET_LONGRUN_SEC ?? 300);
 const STACK_HEADROOM_MIN = 300;
@@ -24,7 +24,7 @@ const FAULTS: Fault[] = [
 
 describe(`network mode long run (${SECONDS} simulated s)`, () => {
   it('survives faults all along and shows live values at the end', async () => {
-    const nb = await bootNet({ port: fake.port });
+    const nb = await bootNetworkMode({ port: fake.port });
     try {
       const eth0 = fake.state.interfaces.find((i) => i.name === 'eth0')!;
       let last = nb.board.millis;

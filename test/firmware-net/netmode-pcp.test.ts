@@ -11,7 +11,7 @@ import { pcpUnavailable, usePrivatePcp } from '../support/pcp.ts';
 import {
   LEGACY_FETCH_PATH, fetchReplies, instanceId, startRecordingProxy, type FetchSample, type RecordingProxy,
 } from '../support/recording-proxy.ts';
-import { bootNet, type NetBoard } from './netsim.ts';
+import { bootNetworkMode, type NetworkModeBoard } from '../support/boot.ts';
 
 const skip = pcpUnavailable() ?? false;
 const pcp = usePrivatePcp({ shping: [{ tag: 'lo', command: 'true' }] });
@@ -55,7 +55,7 @@ function exactRate(a: FetchSample, b: FetchSample, dv: bigint): number {
 }
 
 describe('network mode against a real pmcd + pmproxy', { skip }, () => {
-  let nb: NetBoard;
+  let nb: NetworkModeBoard;
   let proxy: RecordingProxy | undefined;
   let stop = () => {};
   after(async () => { stop(); nb?.dispose(); await proxy?.close(); });
@@ -64,7 +64,7 @@ describe('network mode against a real pmcd + pmproxy', { skip }, () => {
     const hostspec = pcp.get().hostspec;
     if (!nb) {
       proxy = await startRecordingProxy(pcp.get().pmproxyPort);
-      nb = await bootNet({ port: proxy.port, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': api, 'srv.hostspec': hostspec, 'cap.down': '100000000' } });
+      nb = await bootNetworkMode({ port: proxy.port, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': api, 'srv.hostspec': hostspec, 'cap.down': '100000000' } });
     } else {
       await nb.command(`C SET srv.api ${api}`);
       await nb.command('M host');

@@ -5,19 +5,19 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pcpUnavailable, usePrivatePcp } from '../support/pcp.ts';
-import { bootNet, type NetBoard } from './netsim.ts';
+import { bootNetworkMode, type NetworkModeBoard } from '../support/boot.ts';
 
 const skip = pcpUnavailable() ?? false;
 const pcp = usePrivatePcp({ shping: [{ tag: 'lo', command: 'true' }] });
 const LIVE = /^①.{5} ②.{5}bps\|/;
 
 describe('network mode: real pmproxy stopped and restarted', { skip }, () => {
-  let nb: NetBoard | undefined;
+  let nb: NetworkModeBoard | undefined;
   after(() => nb?.dispose());
 
   it('stale while pmproxy is away, live again on a new context after it is back', async () => {
     const { pmproxyPort, hostspec } = pcp.get();
-    nb = await bootNet({ port: pmproxyPort, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': 'pmproxy', 'srv.hostspec': hostspec } });
+    nb = await bootNetworkMode({ port: pmproxyPort, settings: { iface: 'lo', 'm.latinst': 'lo', poll: '1', 'srv.api': 'pmproxy', 'srv.hostspec': hostspec } });
     const board = nb.board;
     await nb.until(() => LIVE.test(nb!.lcd()) && !nb!.lcd().includes('NA'), 30_000, 'live rates');
     const resets = nb.out().match(/PMLCD 1/g)!.length;

@@ -4,13 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Mapping } from '../../simulator/src/netmap.ts';
 import { startFakePmwebapi, type Fault, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
-import { SRV_IP, SRV_PORT, bootNet, type NetBoard, followSimClock } from './netsim.ts';
+import { SRV_IP, SRV_PORT, bootNetworkMode, type NetworkModeBoard, followSimClock } from '../support/boot.ts';
 
 const STALE_LINE2 = '  NA            ';
 const pad = (s: string) => s.padEnd(16);
 
 let fake: FakePmwebapi;
-let nb: NetBoard;
+let nb: NetworkModeBoard;
 let mapping: Mapping;
 let tick = () => {};
 const line = (n: 1 | 2) => nb.lcd().split('|')[n - 1];
@@ -33,7 +33,7 @@ async function watchLine2(ms: number) {
 describe('stale values show the reason', () => {
   before(async () => {
     fake = await startFakePmwebapi();
-    nb = await bootNet({ port: fake.port, map: false, settings: { poll: '1' } });
+    nb = await bootNetworkMode({ port: fake.port, map: false, settings: { poll: '1' } });
     mapping = nb.chip.map(SRV_IP, SRV_PORT, '127.0.0.1', fake.port);
     tick = followSimClock(fake, nb.board);
     await live();

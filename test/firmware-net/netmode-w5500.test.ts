@@ -4,12 +4,12 @@
 // No chip at all is covered in netmode-lan.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootNet } from './netsim.ts';
+import { bootNetworkMode } from '../support/boot.ts';
 import { BSB_COMMON, VERSIONR, W5500Responder } from './w5500-responder.ts';
 
 async function bootWithW5500(version?: number) {
   let chip!: W5500Responder;
-  const nb = await bootNet({
+  const nb = await bootNetworkMode({
     noChip: true,
     attach: (board) => {
       chip = new W5500Responder(board);

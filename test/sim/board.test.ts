@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Board, HoldTimeoutError, MCUSR_EXTRF, MCUSR_PORF, MCUSR_WDRF, SimTimeoutError, StackOverflowError, type ResetCause } from '../../simulator/src/board.ts';
 import { parsePinMap } from '../../simulator/src/pins.ts';
-import { bootLcdSerial, lcdSerialHex } from './helpers.ts';
+import { bootTestFirmware, testFirmware } from '../support/boot.ts';
 
 test('boots the test firmware: banner with PORF, LCD text, no HD44780 timing violations', async () => {
-  const { board, output } = await bootLcdSerial();
+  const { board, output } = await bootTestFirmware('lcd-serial');
   await board.run(20);
   assert.match(output(), new RegExp(`READY lcd-serial mcusr=${MCUSR_PORF.toString(16)}\\r\\n`));
   assert.deepEqual(board.lcd.text(), ['lcd-serial      ', 'ready           ']);
@@ -18,7 +18,7 @@ test('boots the test firmware: banner with PORF, LCD text, no HD44780 timing vio
 });
 
 test('serial lines are echoed and shown on the LCD', async () => {
-  const { board, send, waitFor } = await bootLcdSerial();
+  const { board, send, waitFor } = await bootTestFirmware('lcd-serial');
   send('Hello, LCD\n');
   await waitFor('echo Hello, LCD\r\n');
   await board.run(5);
@@ -26,7 +26,7 @@ test('serial lines are echoed and shown on the LCD', async () => {
 });
 
 test('SLEEP fast-forwards an idle firmware; millis() stays exact', async () => {
-  const { board, send, output, waitFor } = await bootLcdSerial();
+  const { board, send, output, waitFor } = await bootTestFirmware('lcd-serial');
   const sleeps = board.sleeps, ms0 = board.millis;
   const wall = performance.now();
   await board.run(10_000);
@@ -47,7 +47,7 @@ test('SLEEP fast-forwards an idle firmware; millis() stays exact', async () => {
 });
 
 test('SLEEP with interrupts disabled halts the CPU and is reported with its PC', async () => {
-  const { board, send, waitFor } = await bootLcdSerial();
+  const { board, send, waitFor } = await bootTestFirmware('lcd-serial');
   const halts: number[] = [];
   board.on('halt', ({ pc }) => halts.push(pc));
   send('halt\n');
@@ -64,7 +64,7 @@ test('SLEEP with interrupts disabled halts the CPU and is reported with its PC',
 });
 
 test('deep recursion is reported as a stack overflow with the PC', async () => {
-  const { board, send } = await bootLcdSerial();
+  const { board, send } = await bootTestFirmware('lcd-serial');
   const faults: Error[] = [];
   board.on('fault', (e) => faults.push(e));
   send('recurse 500\n');
@@ -78,7 +78,7 @@ test('deep recursion is reported as a stack overflow with the PC', async () => {
 });
 
 test('the stack high-water mark grows with recursion depth and headroom shrinks', async () => {
-  const { board, send, waitFor } = await bootLcdSerial();
+  const { board, send, waitFor } = await bootTestFirmware('lcd-serial');
   const before = board.stack;
   assert.ok(before.known && before.used > 0 && before.headroom > 0);
   assert.equal(before.used + before.headroom, 0x900 - before.heapStart);
@@ -91,20 +91,20 @@ test('the stack high-water mark grows with recursion depth and headroom shrinks'
 
 test('EEPROM contents persist in a file across board instances', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'pmlcd-ee-')), 'eeprom.bin');
-  const first = await bootLcdSerial({ eepromFile: file });
+  const first = await bootTestFirmware('lcd-serial', { eepromFile: file });
   first.send('eew 10 42\n');
   await first.waitFor('ok\r\n', 100);
   assert.ok(existsSync(file));
   assert.equal(readFileSync(file)[10], 42);
   assert.equal(readFileSync(file)[11], 0xff);
 
-  const second = await bootLcdSerial({ eepromFile: file });
+  const second = await bootTestFirmware('lcd-serial', { eepromFile: file });
   second.send('eer 10\n');
   await second.waitFor('ee 42\r\n', 100);
 });
 
 test('a watchdog reset restarts the firmware with WDRF set', async () => {
-  const { board, send, waitFor } = await bootLcdSerial();
+  const { board, send, waitFor } = await bootTestFirmware('lcd-serial');
   const causes: ResetCause[] = [];
   board.on('reset', (c) => causes.push(c));
   send('wdt\n');
@@ -123,7 +123,7 @@ test('a watchdog reset restarts the firmware with WDRF set', async () => {
 });
 
 test('an external reset sets EXTRF; a power cycle resets the LCD too', async () => {
-  const { board, send, waitFor } = await bootLcdSerial();
+  const { board, send, waitFor } = await bootTestFirmware('lcd-serial');
   send('changed\n');
   await waitFor('echo changed');
   board.resetExternal();
@@ -135,7 +135,7 @@ test('an external reset sets EXTRF; a power cycle resets the LCD too', async () 
 });
 
 test('hold() pauses simulated time until released; an endless hold is a reported fault', async () => {
-  const { board } = await bootLcdSerial({ holdTimeoutSec: 0.3 });
+  const { board } = await bootTestFirmware('lcd-serial', { holdTimeoutSec: 0.3 });
   const release = board.hold('socket connect');
   const c = board.cycles;
   const run = board.run(2);
@@ -150,7 +150,7 @@ test('hold() pauses simulated time until released; an endless hold is a reported
 });
 
 test('hold() from a clock event mid-slice stops the CPU after that instruction', async () => {
-  const { board, send } = await bootLcdSerial();
+  const { board, send } = await bootTestFirmware('lcd-serial');
   send('crc 1000\n');
   await board.run(2);
   assert.equal(board.sleeping, false, 'busy in the CRC loop, not asleep');
@@ -168,12 +168,12 @@ test('hold() from a clock event mid-slice stops the CPU after that instruction',
 test('a pin map that puts the LCD on the Ethernet shield is refused', async () => {
   const pinMap = parsePinMap('#define PMLCD_PIN_LCD_RS 8\n#define PMLCD_PIN_LCD_E 9\n#define PMLCD_PIN_LCD_D4 4\n'
     + '#define PMLCD_PIN_LCD_D5 5\n#define PMLCD_PIN_LCD_D6 6\n#define PMLCD_PIN_LCD_D7 7');
-  const firmware = await lcdSerialHex();
+  const firmware = (await testFirmware('lcd-serial')).hex;
   assert.throws(() => new Board({ firmware, pinMap }), /LCD_D4 is D4, which collides with the SD card/);
 });
 
 test('free-running mode is paced to real time', async () => {
-  const { board } = await bootLcdSerial();
+  const { board } = await bootTestFirmware('lcd-serial');
   const c = board.cycles;
   board.start(1);
   await new Promise((r) => setTimeout(r, 300));
@@ -183,7 +183,7 @@ test('free-running mode is paced to real time', async () => {
 });
 
 test('a failed wait names what the LCD showed and keeps an image of it', async () => {
-  const { board } = await bootLcdSerial();
+  const { board } = await bootTestFirmware('lcd-serial');
   const shown = board.lcd.text();
   const err = await board.runUntil(() => false, 5, 'never true').then(() => null, (e: Error) => e);
   assert.ok(err instanceof SimTimeoutError, String(err));

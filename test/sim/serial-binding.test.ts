@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import { SerialPortStream } from '@serialport/stream';
 import { MCUSR_EXTRF, MCUSR_PORF } from '../../simulator/src/board.ts';
 import { SimSerialBinding } from '../../simulator/src/serial-binding.ts';
-import { bootLcdSerial } from './helpers.ts';
+import { bootTestFirmware } from '../support/boot.ts';
 
 const PATH = '/dev/pmlcd-sim0';
 
 async function setup() {
-  const tb = await bootLcdSerial();
+  const tb = await bootTestFirmware('lcd-serial');
   const binding = new SimSerialBinding();
   binding.attach(PATH, tb.board);
   return { ...tb, binding };
