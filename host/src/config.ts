@@ -1,6 +1,8 @@
 // Bridge configuration: defaults < JSON file < environment (PMLCD_*) < flags.
-// Every setting is validated on start; a bad one is a ConfigError naming it and
-// where it came from (the CLI exits 78), a bad command line is a UsageError (64).
+// Every setting is validated on start; a bad one is a ConfigError naming it (with its
+// exact path, e.g. sources[1].hostpsec) and where it came from (the CLI exits 78), a
+// bad command line is a UsageError (64). Nothing that would only fail at poll time
+// passes: URLs are parsed here, unknown keys are errors, control characters refused.
 import { readFileSync } from 'node:fs';
 import type { ApiForm } from './pmwebapi.ts';
 import type { Units } from './format.ts';
@@ -80,17 +82,44 @@ interface Setting {
 const between = (lo: number, hi: number) => (v: number) => (v >= lo && v <= hi ? null : `must be between ${lo} and ${hi}`);
 const oneOf = (...xs: string[]) => (v: string) => (xs.includes(v) ? null : `must be one of ${xs.join(', ')}`);
 const nonEmpty = (v: string) => (v.length > 0 ? null : 'must not be empty');
+// PCP metric names: dot-separated components of letters, digits and underscores.
+const metricName = (v: string) => (/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(v) ? null : 'must be a PCP metric name (letters, digits, _ and .)');
+
+/** C0, DEL and C1 controls: in a setting they can only be a mistake or an injection. */
+export const CONTROL_CHAR = /[\x00-\x1f\x7f-\x9f]/;
+
+/**
+ * The PMWEBAPI base URL. Credentials are refused outright (the bridge has no safe
+ * place to keep them, and they would end up in logs); the message never repeats the
+ * value, which may hold a password.
+ */
+export function checkUrl(v: string): string | null {
+  const m = /^(https?):\/\/([^/?#]*)/i.exec(v);
+  if (!m) return 'must be an http:// or https:// URL';
+  if (m[2].includes('@')) return 'must not contain a user name or password (credentials in URLs are refused)';
+  const port = /:(\d*)$/.exec(m[2].replace(/^\[[^\]]*\]/, ''));
+  if (port && port[1] !== '' && !(Number(port[1]) >= 1 && Number(port[1]) <= 65535)) return 'port must be between 1 and 65535';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return 'not a valid URL';
+  }
+  if (u.hostname === '') return 'not a valid URL (no host)';
+  if (u.search !== '' || u.hash !== '' || /[?#]/.test(v)) return 'must not have a query or fragment';
+  return null;
+}
 
 /** Scalar settings; url/hostspec/api address the first source. */
 export const SETTINGS: Setting[] = [
   { key: 'url', kind: 'string', env: 'PMLCD_URL', flag: 'url', help: 'PMWEBAPI base URL (pmproxy)',
-    check: ((v: string) => (/^https?:\/\/[^/]+/.test(v) ? null : 'must be an http:// URL')) as never },
+    check: checkUrl as never },
   { key: 'hostspec', kind: 'string', env: 'PMLCD_HOSTSPEC', flag: 'hostspec', help: 'PCP host to fetch from', check: nonEmpty as never },
   { key: 'api', kind: 'string', env: 'PMLCD_API', flag: 'api', help: 'auto | pmproxy | pmwebd', check: oneOf('auto', 'pmproxy', 'pmwebd') as never },
   { key: 'iface', kind: 'list', env: 'PMLCD_IFACE', flag: 'iface', help: 'interface names, comma separated' },
-  { key: 'metricIn', kind: 'string', env: 'PMLCD_METRIC_IN', flag: 'metric-in', help: 'receive byte counter metric', check: nonEmpty as never },
-  { key: 'metricOut', kind: 'string', env: 'PMLCD_METRIC_OUT', flag: 'metric-out', help: 'transmit byte counter metric', check: nonEmpty as never },
-  { key: 'latencyMetric', kind: 'string', env: 'PMLCD_LATENCY_METRIC', flag: 'latency-metric', help: 'latency metric (ms)', check: nonEmpty as never },
+  { key: 'metricIn', kind: 'string', env: 'PMLCD_METRIC_IN', flag: 'metric-in', help: 'receive byte counter metric', check: metricName as never },
+  { key: 'metricOut', kind: 'string', env: 'PMLCD_METRIC_OUT', flag: 'metric-out', help: 'transmit byte counter metric', check: metricName as never },
+  { key: 'latencyMetric', kind: 'string', env: 'PMLCD_LATENCY_METRIC', flag: 'latency-metric', help: 'latency metric (ms)', check: metricName as never },
   { key: 'latencyInstance', kind: 'string', env: 'PMLCD_LATENCY_INSTANCE', flag: 'latency-instance', help: 'latency instance name', check: nonEmpty as never },
   { key: 'pollSec', kind: 'number', env: 'PMLCD_POLL', flag: 'poll', help: 'poll interval, seconds', check: between(0.25, 3600) as never },
   { key: 'timeoutMs', kind: 'number', env: 'PMLCD_TIMEOUT_MS', flag: 'timeout-ms', help: 'per-request timeout', check: between(50, 60000) as never },
@@ -105,7 +134,7 @@ export const SETTINGS: Setting[] = [
 
 type Raw = Record<string, unknown>;
 
-function coerce(s: Setting, value: unknown, origin: string): unknown {
+function coerce(s: Setting, value: unknown, origin: string, path: string = s.key): unknown {
   let v = value;
   if (typeof v === 'string') {
     if (s.kind === 'number') {
@@ -121,10 +150,23 @@ function coerce(s: Setting, value: unknown, origin: string): unknown {
   const ok = s.kind === 'list' ? Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0
     : s.kind === 'number' ? typeof v === 'number' && Number.isFinite(v)
       : typeof v === s.kind || (s.key === 'serialPort' && v === null);
-  if (!ok) throw new ConfigError(s.key, origin, `must be a ${s.kind === 'list' ? 'non-empty list of strings' : s.kind}`);
+  if (!ok) throw new ConfigError(path, origin, `must be a ${s.kind === 'list' ? 'non-empty list of strings' : s.kind}`);
+  if (s.kind === 'list') {
+    (v as string[]).forEach((x, i) => {
+      const problem = nonEmpty(x) ?? (CONTROL_CHAR.test(x) ? 'must not contain a control character' : null);
+      if (problem) throw new ConfigError(`${path}[${i}]`, origin, problem);
+    });
+  }
+  if (typeof v === 'string' && CONTROL_CHAR.test(v)) throw new ConfigError(path, origin, 'must not contain a control character');
   const problem = s.check && v !== null ? s.check(v as never) : null;
-  if (problem) throw new ConfigError(s.key, origin, problem);
+  if (problem) throw new ConfigError(path, origin, problem);
   return v;
+}
+
+const setting = (key: string) => SETTINGS.find((s) => s.key === key)!;
+
+function checkKeys(r: Raw, allowed: string[], path: string, origin: string): void {
+  for (const k of Object.keys(r)) if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, origin, `unknown setting (known: ${allowed.join(', ')})`);
 }
 
 function applyScalar(cfg: Config, s: Setting, v: unknown): void {
@@ -140,11 +182,16 @@ function applyScalar(cfg: Config, s: Setting, v: unknown): void {
 function parseSources(v: unknown, origin: string): SourceConfig[] {
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError('sources', origin, 'must be a non-empty list');
   return v.map((x, i) => {
-    const where = `${origin}, sources[${i}]`;
-    if (typeof x !== 'object' || x === null) throw new ConfigError('sources', where, 'must be an object');
+    const path = `sources[${i}]`;
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ConfigError(path, origin, 'must be an object');
     const r = x as Raw;
+    checkKeys(r, ['name', 'url', 'hostspec', 'api'], path, origin);
     const src: Raw = { api: 'auto', hostspec: 'localhost', ...r };
-    for (const key of ['url', 'hostspec', 'api']) coerce(SETTINGS.find((s) => s.key === key)!, src[key], where);
+    for (const key of ['url', 'hostspec', 'api']) coerce(setting(key), src[key], origin, `${path}.${key}`);
+    if (r.name !== undefined) {
+      const problem = typeof r.name !== 'string' ? 'must be a string' : nonEmpty(r.name) ?? (CONTROL_CHAR.test(r.name) ? 'must not contain a control character' : null);
+      if (problem) throw new ConfigError(`${path}.name`, origin, problem);
+    }
     return { name: typeof r.name === 'string' ? r.name : String(src.hostspec), url: src.url as string, hostspec: src.hostspec as string, api: src.api as ApiForm };
   });
 }
@@ -152,13 +199,16 @@ function parseSources(v: unknown, origin: string): SourceConfig[] {
 function parsePages(v: unknown, origin: string): PageConfig[] {
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError('pages', origin, 'must be a non-empty list');
   return v.map((x, i) => {
+    const path = `pages[${i}]`;
     const r = (typeof x === 'string' ? { page: x, seconds: 5 } : x) as Raw;
-    if (!PAGE_NAMES.includes(r?.page as PageName)) {
-      throw new ConfigError('pages', `${origin}, pages[${i}]`, `page must be one of ${PAGE_NAMES.join(', ')}`);
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ConfigError(path, origin, 'must be a page name or an object');
+    checkKeys(r, ['page', 'seconds'], path, origin);
+    if (!PAGE_NAMES.includes(r.page as PageName)) {
+      throw new ConfigError(`${path}.page`, origin, `must be one of ${PAGE_NAMES.join(', ')}`);
     }
     const seconds = r.seconds ?? 5;
     if (typeof seconds !== 'number' || !(seconds >= 1 && seconds <= 3600)) {
-      throw new ConfigError('pages', `${origin}, pages[${i}]`, 'seconds must be between 1 and 3600');
+      throw new ConfigError(`${path}.seconds`, origin, 'must be between 1 and 3600');
     }
     return { page: r.page as PageName, seconds };
   });

@@ -54,12 +54,71 @@ test('bad values name the setting and where it came from', () => {
     [{ file: { pollSec: 'fast' } }, /"pollSec" \(config file\): "fast" is not a number/],
     [{ file: { nosuch: 1 } }, /"nosuch".*unknown setting/],
     [{ file: { url: 'ftp://x' } }, /"url".*http/],
-    [{ file: { pages: [{ page: 'weather' }] } }, /"pages".*page must be one of/],
+    [{ file: { pages: [{ page: 'weather' }] } }, /"pages\[0\]\.page".*must be one of/],
     [{ file: { sources: [] } }, /"sources"/],
     [{ file: { iface: [] } }, /"iface"/],
     [{ flags: { poll: '1', 'timeout-ms': '5000' } }, /"timeoutMs".*shorter than 4 poll/],
   ];
   for (const [input, re] of bad) assert.throws(() => resolveConfig(input), (e: unknown) => e instanceof ConfigError && re.test(e.message), re.source);
+});
+
+test('URLs: credentials, bad ports and malformed hosts are refused up front, the password never echoed', () => {
+  const bad: [string, RegExp][] = [
+    ['http://user:secret@host:44322', /user name or password/],
+    ['http://user@host', /user name or password/],
+    ['http://host:99999', /port must be between 1 and 65535/],
+    ['http://host:0', /port must be between 1 and 65535/],
+    ['http://a b', /not a valid URL/],
+    ['http://', /not a valid URL/],
+    ['http://host:44322/?x=1', /query or fragment/],
+    ['file:///etc/passwd', /http/],
+  ];
+  for (const [url, re] of bad) {
+    for (const input of [{ flags: { url } }, { file: { sources: [{ url }] } }, { env: { PMLCD_URL: url } }]) {
+      assert.throws(() => resolveConfig(input), (e: unknown) => e instanceof ConfigError && re.test(e.message) && !/secret/.test(e.message),
+        `${url} in ${JSON.stringify(input)}`);
+    }
+  }
+  assert.equal(resolveConfig({ flags: { url: 'https://[::1]:44322/' } }).sources[0].url, 'https://[::1]:44322/');
+});
+
+test('the exact path of a bad entry in sources[] and pages[] is named', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ sources: [{ url: 'http://a:1' }, { url: 'http://b:2', hostpsec: 'x' }] }, /"sources\[1\]\.hostpsec".*unknown setting/],
+    [{ pages: [{ page: 'main', secs: 5 }] }, /"pages\[0\]\.secs".*unknown setting/],
+    [{ sources: [{ url: 'http://a:1', name: '' }] }, /"sources\[0\]\.name".*must not be empty/],
+    [{ sources: [{ url: 'http://a:1', hostspec: '' }] }, /"sources\[0\]\.hostspec".*must not be empty/],
+    [{ sources: [{ url: 'http://a:1', api: 'soap' }] }, /"sources\[0\]\.api".*one of/],
+    [{ sources: [{ name: 'x' }] }, /"sources\[0\]\.url"/],
+    [{ sources: ['http://a:1'] }, /"sources\[0\]".*object/],
+    [{ pages: [{ page: 'main', seconds: 0 }] }, /"pages\[0\]\.seconds"/],
+    [{ pages: [{ page: 'weather' }] }, /"pages\[0\]\.page"/],
+    [{ iface: [''] }, /"iface\[0\]".*must not be empty/],
+    [{ iface: ['eth0', 'eth1\n'] }, /"iface\[1\]".*control character/],
+    [{ hostspec: 'a\u001b[2J' }, /"hostspec".*control character/],
+    [{ metricIn: 'network interface' }, /"metricIn".*metric name/],
+  ];
+  for (const [file, re] of bad) {
+    assert.throws(() => resolveConfig({ file }), (e: unknown) => e instanceof ConfigError && re.test(e.message), `${JSON.stringify(file)} -> ${re.source}`);
+  }
+  assert.throws(() => resolveConfig({ env: { PMLCD_IFACE: 'eth0,\u0007' } }), /"iface\[1\]" \(environment PMLCD_IFACE\).*control character/);
+  assert.throws(() => resolveConfig({ flags: { iface: ',' } }), /"iface"/);
+});
+
+test('CLI: credentials in a URL exit 78 without echoing the password; control characters in errors are escaped', () => {
+  const r = cli(['--check-config', '--url', 'http://user:secret@host']);
+  assert.equal(r.status, 78, r.stderr);
+  assert.match(r.stderr, /"url" \(flag --url\)/);
+  assert.doesNotMatch(r.stderr + r.stdout, /secret/);
+  for (const args of [['--check-config', '--url', 'http://h:99999'], ['--check-config', '--url', 'http://a b'],
+    ['--check-config', '--config', file('typo.json', JSON.stringify({ sources: [{ url: 'http://a:1', hostpsec: 'x' }] }))]]) {
+    const c = cli(args);
+    assert.equal(c.status, 78, `${args.join(' ')}: ${c.stderr}`);
+  }
+  // Node's JSON parse error quotes the file: a terminal escape in it must come out escaped.
+  const hostile = cli(['--check-config', '--config', file('esc.json', '\u001b[2J\u001b]0;x\u0007')]);
+  assert.equal(hostile.status, 78);
+  assert.doesNotMatch(hostile.stderr, /[\x00-\x09\x0b-\x1f\x7f]/, JSON.stringify(hostile.stderr));
 });
 
 test('CLI: --check-config exits 0 on a good file, 78 naming the setting on a bad one', () => {
