@@ -16,15 +16,15 @@ export const Sn_MR = 0x00, Sn_CR = 0x01, Sn_IR = 0x02, Sn_SR = 0x03, Sn_PORT = 0
   Sn_DPORT = 0x10, Sn_MSSR = 0x12, Sn_PROTO = 0x14, Sn_TOS = 0x15, Sn_TTL = 0x16, Sn_TX_FSR = 0x20, Sn_TX_RD = 0x22,
   Sn_TX_WR = 0x24, Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28, Sn_RX_WR = 0x2a;
 /** Sn_MR protocol, low nibble (Arduino writes 0x21: TCP with the no-delayed-ACK flag). */
-export const Sn_MR_PROTO = 0x0f, Sn_MR_CLOSE = 0, Sn_MR_TCP = 1, Sn_MR_UDP = 2, Sn_MR_IPRAW = 3, Sn_MR_MACRAW = 4;
+export const Sn_MR_PROTO = 0x0f;
+// Protocol, status and interrupt codes are the same across the WIZnet family.
+export {
+  Sn_MR_CLOSE, Sn_MR_TCP, Sn_MR_UDP, Sn_MR_IPRAW, Sn_MR_MACRAW, SR, SnIR_SEND_OK, SnIR_TIMEOUT, SnIR_RECV, SnIR_DISCON,
+  SnIR_CON,
+} from './wiznet-chip.ts';
 export const CMD = {
   OPEN: 0x01, LISTEN: 0x02, CONNECT: 0x04, DISCON: 0x08, CLOSE: 0x10,
   SEND: 0x20, SEND_MAC: 0x21, SEND_KEEP: 0x22, RECV: 0x40,
-} as const;
-export const SnIR_SEND_OK = 0x10, SnIR_TIMEOUT = 0x08, SnIR_RECV = 0x04, SnIR_DISCON = 0x02, SnIR_CON = 0x01;
-export const SR = {
-  CLOSED: 0x00, INIT: 0x13, LISTEN: 0x14, SYNSENT: 0x15, SYNRECV: 0x16, ESTABLISHED: 0x17, FIN_WAIT: 0x18,
-  CLOSING: 0x1a, TIME_WAIT: 0x1b, CLOSE_WAIT: 0x1c, LAST_ACK: 0x1d, UDP: 0x22, IPRAW: 0x32, MACRAW: 0x42,
 } as const;
 
 // Buffer memory

@@ -1,7 +1,8 @@
 // WIZnet W5100 on the Uno's SPI (Ethernet shield, chip select D10 = PB2):
 // the register file, the 8 KB TX and 8 KB RX buffer memory and the socket
 // commands, per the W5100 datasheet v1.2. Socket traffic goes through
-// SocketBridge (w5100-sockets.ts) to loopback services chosen by NetMap.
+// SocketBridge (wiznet-sockets.ts), which sees the chip as a WiznetChip
+// (wiznet-chip.ts), to loopback services chosen by NetMap.
 //
 //   const chip = new W5100(board, { connectLatencyUs: 300 }, { network: '192.168.7.0' });
 //   chip.map('192.168.7.2', 80, '127.0.0.1', httpPort, { resetAfter: 1000 });  // faults optional
@@ -10,47 +11,38 @@
 //   chip.dhcp.mode = 'serve' | 'refuse' | 'silent'; chip.dns.add('pmproxy.lan', '192.168.7.2')
 //   chip.link = false                                    // PHY down: ARP and DHCP go unanswered
 //   chip.stats[n]  {bytesIn, bytesOut, connects, udpDropped, commands: {OPEN: 1, ...}}
+//   chip.hostPaused(n)                                  socket n's peer is paused (RX backlog)
+//   new W5100(board, {}, {}, lan)                        a LanServices shared with another chip
 //   chip.dispose()                                       // closes every host socket
 // The host (a Board, or a bare CPU + AVRSPI + PORTB) may offer hold() to pause
 // simulated time during host I/O, and 'reset' events (power/external resets
 // reset the chip too, as the shield's reset line follows the Uno's RESET).
 import type { AVRIOPort, AVRSPI, CPU } from 'avr8js';
 import { PinState } from 'avr8js';
-import { DhcpServer } from './dhcp-server.ts';
-import { DnsServer } from './dns-server.ts';
-import { NetMap, type Faults, type LanOptions, type Mapping } from './netmap.ts';
-import { SocketBridge } from './w5100-sockets.ts';
+import type { DhcpServer } from './dhcp-server.ts';
+import type { DnsServer } from './dns-server.ts';
+import type { Faults, LanOptions, Mapping, NetMap } from './netmap.ts';
+import { bridgeSockets, newLan, type SocketBridge } from './wiznet-sockets.ts';
 import {
-  BUF_TOTAL, CMD, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SOCKETS, SOCKET_BASE, SOCKET_STRIDE, SR,
-  Sn_CR, Sn_DHAR, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR, Sn_RX_WR, Sn_SR, Sn_TTL, Sn_TX_FSR,
-  Sn_TX_RD, Sn_TX_WR, SnIR_RECV, TMSR, TX_BASE, UIPR, UPORT, OP_READ, OP_WRITE, IR_CONFLICT, IR_UNREACH, IR_PPPOE,
+  bridgeTiming, newSocketStats, type BridgeTiming, type LanServices, type SocketStats, type WiznetChip,
+} from './wiznet-chip.ts';
+import {
+  BUF_TOTAL, CMD, GAR, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SIPR, SOCKETS, SOCKET_BASE,
+  SOCKET_STRIDE, SR, SUBR, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR,
+  Sn_RX_WR, Sn_SR, Sn_TTL, Sn_TX_FSR, Sn_TX_RD, Sn_TX_WR, TMSR, TX_BASE, UIPR, UPORT, OP_READ, OP_WRITE, IR_CONFLICT,
+  IR_UNREACH, IR_PPPOE,
 } from './w5100-regs.ts';
 
 export * from './w5100-regs.ts';
+export type { SocketStats } from './wiznet-chip.ts';
 
-export interface W5100Config {
+export interface W5100Config extends BridgeTiming {
   /** Chip select bit in PORTB (D10 = PB2), active low. */
   csBit: number;
   clockHz: number;
-  /** Simulated time from a loopback connect (or accept) completing to Sn_SR changing. */
-  connectLatencyUs: number;
-  /** Simulated time from data reaching the host socket to it appearing in the RX buffer. */
-  dataLatencyUs: number;
-  /** Simulated time from SEND to SEND_OK, plus the wire time of the payload at linkMbps. */
-  sendLatencyUs: number;
-  linkMbps: number;
-  /** Simulated round trip to the built-in DHCP and DNS servers. */
-  serverLatencyUs: number;
-  /** Wall-clock cap on a pause of simulated time waiting for a loopback peer (connect, first byte of a reply). */
-  holdCapMs: number;
-  /** Shorter cap once a reply has started: a peer quiet this long has probably finished (keep-alive). */
-  quietHoldMs: number;
 }
 
-export const w5100Config: W5100Config = {
-  csBit: 2, clockHz: 16e6, connectLatencyUs: 300, dataLatencyUs: 100, sendLatencyUs: 20, linkMbps: 100,
-  serverLatencyUs: 1000, holdCapMs: 500, quietHoldMs: 50,
-};
+export const w5100Config: W5100Config = { csBit: 2, clockHz: 16e6, ...bridgeTiming };
 
 /** The board parts the chip is wired to (a Board or a bare avr8js harness). */
 export interface W5100Host {
@@ -63,11 +55,6 @@ export interface W5100Host {
   pins?: ReadonlyMap<string, { port: string; bit: number }>;
   /** Board resets ('power' | 'external' | 'watchdog'); the board drops pending clock events on each. */
   on?: (event: 'reset', listener: (cause: string) => void) => unknown;
-}
-
-export interface SocketStats {
-  bytesIn: number; bytesOut: number; connects: number; udpDropped: number;
-  commands: Record<string, number>;
 }
 
 const IR_WRITE_CLEAR = IR_CONFLICT | IR_UNREACH | IR_PPPOE;
@@ -86,22 +73,26 @@ function resetValues(mem: Uint8Array) {
   }
 }
 
-export class W5100 {
+export class W5100 implements WiznetChip {
+  readonly name = 'W5100';
+  readonly socketCount = SOCKETS;
+  /** The register file and buffer memory, for inspection (the firmware changes it over SPI). */
   readonly mem = new Uint8Array(MEM_SIZE);
   readonly net: NetMap;
   readonly dhcp: DhcpServer;
   readonly dns: DnsServer;
-  readonly sockets: SocketBridge[] = [];
-  readonly stats: SocketStats[] = [];
+  readonly stats: readonly SocketStats[];
   /** PHY link. The W5100 has no link-status register: firmware only sees a dead link as timeouts. */
   link = true;
   frames = 0;
   droppedFrames = 0;
+  readonly config: W5100Config;
 
-  readonly txBase = new Uint16Array(SOCKETS);
-  readonly txSize = new Uint16Array(SOCKETS);
-  readonly rxBase = new Uint16Array(SOCKETS);
-  readonly rxSize = new Uint16Array(SOCKETS);
+  private readonly sockets: readonly SocketBridge[];
+  private readonly txBase = new Uint16Array(SOCKETS);
+  private readonly txSize = new Uint16Array(SOCKETS);
+  private readonly rxBase = new Uint16Array(SOCKETS);
+  private readonly rxSize = new Uint16Array(SOCKETS);
   private readonly rxRdLatched = new Uint16Array(SOCKETS);
 
   private readonly pending = new Set<{ due: number; fire: () => void }>();
@@ -110,17 +101,16 @@ export class W5100 {
   private readonly frameBytes = new Uint8Array(3);
   private readonly nextOnByte: (mosi: number) => void;
 
-  readonly config: W5100Config;
-
-  constructor(readonly host: W5100Host, config: Partial<W5100Config> = {}, lan: Partial<LanOptions> = {}) {
+  /** lan: options for a LAN of the chip's own, or the services of one it shares with another chip. */
+  constructor(readonly host: W5100Host, config: Partial<W5100Config> = {},
+    lan: Partial<LanOptions> | LanServices = {}) {
     this.config = { ...w5100Config, ...config };
-    this.net = new NetMap(lan);
-    this.dhcp = new DhcpServer(this.net.lan);
-    this.dns = new DnsServer();
-    for (let n = 0; n < SOCKETS; n++) {
-      this.sockets.push(new SocketBridge(this, n));
-      this.stats.push({ bytesIn: 0, bytesOut: 0, connects: 0, udpDropped: 0, commands: {} });
-    }
+    const services = 'net' in lan ? lan : newLan(lan);
+    this.net = services.net;
+    this.dhcp = services.dhcp;
+    this.dns = services.dns;
+    this.stats = Array.from({ length: SOCKETS }, newSocketStats);
+    this.sockets = bridgeSockets(this, services, this.config, this.stats);
     this.hardReset();
     host.on?.('reset', (cause) => this.boardReset(cause));
     const { portB, spi, cpu } = host;
@@ -146,6 +136,11 @@ export class W5100 {
   /** Socket n's loopback port while it listens (after LISTEN has bound it). */
   listeningPort(n: number): Promise<number> {
     return this.sockets[n].listening();
+  }
+
+  /** True while socket n's loopback peer is paused because the firmware is not reading fast enough. */
+  hostPaused(n: number): boolean {
+    return this.sockets[n].hostPaused;
   }
 
   /** Pin reset of the chip (and power-up): every register and socket back to its reset value. */
@@ -206,7 +201,7 @@ export class W5100 {
 
   // ---- registers ------------------------------------------------------------
 
-  read(addr: number): number {
+  private read(addr: number): number {
     const mem = this.mem;
     if (addr >= MEM_SIZE) return 0;
     if (addr === IR) return (mem[IR] & IR_WRITE_CLEAR) | this.socketInterrupts();
@@ -222,7 +217,7 @@ export class W5100 {
     return mem[addr];
   }
 
-  write(addr: number, value: number): void {
+  private write(addr: number, value: number): void {
     const mem = this.mem;
     if (addr >= MEM_SIZE) return;
     if (addr === MR) {
@@ -270,68 +265,32 @@ export class W5100 {
     alloc(this.mem[RMSR], this.rxBase, this.rxSize, RX_BASE);
   }
 
-  // ---- socket helpers used by SocketBridge ----------------------------------
+  private sreg(n: number, off: number): number { return SOCKET_BASE + n * SOCKET_STRIDE + off; }
+  private get16(n: number, off: number): number { const a = this.sreg(n, off); return (this.mem[a] << 8) | this.mem[a + 1]; }
+  private set16(n: number, off: number, v: number): void { const a = this.sreg(n, off); this.mem[a] = (v >> 8) & 0xff; this.mem[a + 1] = v & 0xff; }
+  private get16c(addr: number) { return (this.mem[addr] << 8) | this.mem[addr + 1]; }
+  private get32c(addr: number): number { const m = this.mem; return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0; }
 
-  sreg(n: number, off: number): number { return SOCKET_BASE + n * SOCKET_STRIDE + off; }
-  get16(n: number, off: number): number { const a = this.sreg(n, off); return (this.mem[a] << 8) | this.mem[a + 1]; }
-  set16(n: number, off: number, v: number): void { const a = this.sreg(n, off); this.mem[a] = (v >> 8) & 0xff; this.mem[a + 1] = v & 0xff; }
-  get32(n: number, off: number): number { const a = this.sreg(n, off); return ((this.mem[a] << 24) | (this.mem[a + 1] << 16) | (this.mem[a + 2] << 8) | this.mem[a + 3]) >>> 0; }
-  common32(addr: number): number { const m = this.mem; return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0; }
+  private txFree(n: number): number { return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff; }
+  private rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.rxRdLatched[n]) & 0xffff; }
 
+  // ---- WiznetChip: what SocketBridge sees -------------------------------------
+
+  protocol(n: number): number { return this.mem[this.sreg(n, Sn_MR)] & Sn_MR_PROTO; }
   status(n: number): number { return this.mem[this.sreg(n, Sn_SR)]; }
   setStatus(n: number, sr: number): void { this.mem[this.sreg(n, Sn_SR)] = sr; }
   raise(n: number, bits: number): void { this.mem[this.sreg(n, Sn_IR)] |= bits; }
-  protocol(n: number): number { return this.mem[this.sreg(n, Sn_MR)] & Sn_MR_PROTO; }
-
-  txFree(n: number): number { return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff; }
-  rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.rxRdLatched[n]) & 0xffff; }
-  rxFree(n: number): number { return this.rxSize[n] - this.rxUsed(n); }
-
-  /** Takes the bytes between TX_RD and TX_WR out of the TX ring and advances TX_RD (the SEND command). */
-  takeTx(n: number): Uint8Array {
-    const rd = this.get16(n, Sn_TX_RD), wr = this.get16(n, Sn_TX_WR);
-    const len = Math.min((wr - rd) & 0xffff, this.txSize[n]);
-    const out = new Uint8Array(len), mask = this.txSize[n] - 1;
-    for (let i = 0; i < len; i++) out[i] = this.mem[this.txBase[n] + ((rd + i) & mask)];
-    this.set16(n, Sn_TX_RD, (rd + len) & 0xffff);
-    this.stats[n].bytesOut += len;
-    return out;
+  sourcePort(n: number): number { return this.get16(n, Sn_PORT); }
+  destIp(n: number): number { return this.get32c(this.sreg(n, Sn_DIPR)); }
+  destPort(n: number): number { return this.get16(n, Sn_DPORT); }
+  setDestination(n: number, ip: number, port: number): void {
+    this.mem.set([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255], this.sreg(n, Sn_DIPR));
+    this.set16(n, Sn_DPORT, port);
   }
 
-  /** Appends bytes to the RX ring at RX_WR; the caller checks rxFree first. */
-  pushRx(n: number, bytes: Uint8Array): void {
-    const wr = this.get16(n, Sn_RX_WR), mask = this.rxSize[n] - 1;
-    for (let i = 0; i < bytes.length; i++) this.mem[this.rxBase[n] + ((wr + i) & mask)] = bytes[i];
-    this.set16(n, Sn_RX_WR, (wr + bytes.length) & 0xffff);
-    this.raise(n, SnIR_RECV);
-  }
-
-  /** Runs fn after us of simulated time, unless socket n was reopened or closed meanwhile. */
-  after(n: number, us: number, fn: () => void): void {
-    const s = this.sockets[n], gen = s.generation, cpu = this.host.cpu;
-    const cycles = Math.max(1, Math.round((us * this.config.clockHz) / 1e6));
-    const ev = { due: cpu.cycles + cycles, fire: () => { this.pending.delete(ev); if (s.generation === gen) fn(); } };
-    this.pending.add(ev);
-    cpu.addClockEvent(ev.fire, cycles);
-  }
-
-  /** Pauses simulated time (if the host supports it) for at most capMs of wall clock. */
-  hold(reason: string, onCap?: () => void, capMs = this.config.holdCapMs): () => void {
-    const release = this.host.hold?.(reason);
-    if (!release) return () => {};
-    let done = false;
-    const finish = () => { if (!done) { done = true; clearTimeout(timer); release(); } };
-    const timer = setTimeout(() => { finish(); onCap?.(); }, capMs);
-    timer.unref();
-    return finish;
-  }
-
-  /** A datagram on the LAN for UDP port dstPort: every UDP socket bound to it gets a copy. */
-  deliverUdp(dstPort: number, srcIp: number, srcPort: number, data: Uint8Array): void {
-    for (let k = 0; k < SOCKETS; k++) {
-      if (this.status(k) === SR.UDP && this.get16(k, Sn_PORT) === dstPort) this.sockets[k].datagram(srcIp, srcPort, data);
-    }
-  }
+  sourceIp(): number { return this.get32c(SIPR); }
+  subnetMask(): number { return this.get32c(SUBR); }
+  gatewayIp(): number { return this.get32c(GAR); }
 
   /** W5100 datasheet: ARP gives up after RTR x (RCR + 1). In microseconds. */
   arpTimeoutUs(): number {
@@ -348,7 +307,37 @@ export class W5100 {
     return total * 100;
   }
 
-  private get16c(addr: number) { return (this.mem[addr] << 8) | this.mem[addr + 1]; }
+  /** Takes the bytes between TX_RD and TX_WR out of the TX ring and advances TX_RD (the SEND command). */
+  takeTx(n: number): Uint8Array {
+    const rd = this.get16(n, Sn_TX_RD), wr = this.get16(n, Sn_TX_WR);
+    const len = Math.min((wr - rd) & 0xffff, this.txSize[n]);
+    const out = new Uint8Array(len), mask = this.txSize[n] - 1;
+    for (let i = 0; i < len; i++) out[i] = this.mem[this.txBase[n] + ((rd + i) & mask)];
+    this.set16(n, Sn_TX_RD, (rd + len) & 0xffff);
+    return out;
+  }
+
+  /** Appends bytes to the RX ring at RX_WR. */
+  pushRx(n: number, bytes: Uint8Array): void {
+    const wr = this.get16(n, Sn_RX_WR), mask = this.rxSize[n] - 1;
+    for (let i = 0; i < bytes.length; i++) this.mem[this.rxBase[n] + ((wr + i) & mask)] = bytes[i];
+    this.set16(n, Sn_RX_WR, (wr + bytes.length) & 0xffff);
+  }
+
+  rxFree(n: number): number { return this.rxSize[n] - this.rxUsed(n); }
+
+  /** A clock event us from now; kept so a watchdog reset (which drops the board's events) can re-arm it. */
+  schedule(us: number, fn: () => void): void {
+    const cpu = this.host.cpu;
+    const cycles = Math.max(1, Math.round((us * this.config.clockHz) / 1e6));
+    const ev = { due: cpu.cycles + cycles, fire: () => { this.pending.delete(ev); fn(); } };
+    this.pending.add(ev);
+    cpu.addClockEvent(ev.fire, cycles);
+  }
+
+  hold(reason: string): (() => void) | undefined {
+    return this.host.hold?.(reason);
+  }
 
   // ---- commands -------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { startFakePmwebapi, type FakePmwebapi } from '../support/pmwebapi-fake.ts';
 import { DHCPDISCOVER, DHCPREQUEST, type DhcpRequestSeen } from '../../simulator/src/dhcp-server.ts';
 import { formatIp } from '../../simulator/src/netmap.ts';
-import { SIPR } from '../../simulator/src/w5100.ts';
 import { bootNetworkMode, type NetworkModeBoard, followSimClock } from '../support/boot.ts';
 
 const LEASE = 60, T1 = 30, T2 = 52;
@@ -45,7 +44,7 @@ async function bootLease(): Promise<LeaseBoard> {
   await nb.until(() => nb.lcd().includes('bps'), 20000, 'rates', tick);
   const acked = seen.filter((r) => r.type === DHCPREQUEST);
   assert.equal(acked.length, 1, 'one REQUEST to get the first lease');
-  const sipr = () => formatIp(nb.chip.common32(SIPR));
+  const sipr = () => formatIp(nb.chip.sourceIp());
   assert.equal(sipr(), FIRST_IP);
   const runChecking = async (ms: number, inv: () => void) => {
     const end = nb.board.millis + ms;

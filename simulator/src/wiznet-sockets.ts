@@ -1,10 +1,12 @@
-// One W5100 socket's life on the host side: TCP connections and listeners on
+// One WIZnet socket's life on the host side: TCP connections and listeners on
 // loopback, UDP to the built-in DHCP/DNS servers or to mapped loopback ports.
+// It sees the chip only through WiznetChip (wiznet-chip.ts), so every chip
+// model shares it.
 //
 // Timing. Everything the firmware can observe changes on simulated time via
-// W5100.after (cpu.addClockEvent). Host I/O is asynchronous, so:
-// - connect, listen and disconnect pause simulated time (W5100.hold) until the
-//   host answers, then the state change lands connectLatencyUs later;
+// WiznetChip.schedule (cpu.addClockEvent). Host I/O is asynchronous, so:
+// - connect, listen and disconnect pause simulated time (WiznetChip.hold) until
+//   the host answers, then the state change lands connectLatencyUs later;
 // - after a SEND (or an accept), a firmware that polls Sn_RX_RSR and finds it
 //   empty pauses simulated time until the peer's next data, FIN or reset (for
 //   at most holdCapMs of wall clock before the reply's first byte, quietHoldMs
@@ -16,12 +18,13 @@
 // timeouts, however loaded the machine is.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { assertLoopback, type Faults, type Mapping } from './netmap.ts';
-import type { W5100 } from './w5100.ts';
+import { DhcpServer } from './dhcp-server.ts';
+import { DnsServer } from './dns-server.ts';
+import { NetMap, assertLoopback, type Faults, type LanOptions, type Mapping } from './netmap.ts';
 import {
-  GAR, SIPR, SR, SUBR, Sn_DIPR, Sn_DPORT, Sn_MR_IPRAW, Sn_MR_MACRAW, Sn_MR_TCP, Sn_MR_UDP, Sn_PORT, SnIR_CON,
-  SnIR_DISCON, SnIR_SEND_OK, SnIR_TIMEOUT,
-} from './w5100-regs.ts';
+  SR, Sn_MR_IPRAW, Sn_MR_MACRAW, Sn_MR_TCP, Sn_MR_UDP, SnIR_CON, SnIR_DISCON, SnIR_RECV, SnIR_SEND_OK, SnIR_TIMEOUT,
+  type BridgeTiming, type LanServices, type SocketStats, type WiznetChip,
+} from './wiznet-chip.ts';
 
 /** Received bytes waiting beyond the RX ring before the host socket is paused. */
 const HIGH_WATER = 8192;
@@ -41,9 +44,30 @@ export function loopbackSend(sock: UdpSocket, data: Uint8Array, host: string, po
   sock.send(data, port, host);
 }
 
+/** A LAN of its own: a NetMap with these options, its DHCP server and a DNS server. */
+export function newLan(options: Partial<LanOptions> = {}): LanServices {
+  const net = new NetMap(options);
+  return { net, dhcp: new DhcpServer(net.lan), dns: new DnsServer() };
+}
+
+/**
+ * One bridge per socket of chip, on lan; stats[n] is socket n's. A datagram
+ * one socket's server answers reaches whichever socket of the chip is bound
+ * to its destination port, so the bridges know each other.
+ */
+export function bridgeSockets(chip: WiznetChip, lan: LanServices, timing: BridgeTiming,
+  stats: readonly SocketStats[]): SocketBridge[] {
+  const bridges: SocketBridge[] = [];
+  const deliverUdp = (dstPort: number, srcIp: number, srcPort: number, data: Uint8Array) => {
+    for (const b of bridges) b.offer(dstPort, srcIp, srcPort, data);
+  };
+  for (let n = 0; n < chip.socketCount; n++) bridges.push(new SocketBridge(chip, n, lan, timing, stats[n], deliverUdp));
+  return bridges;
+}
+
 export class SocketBridge {
   /** Bumped whenever the socket is opened or closed; stale clock events check it. */
-  generation = 0;
+  private generation = 0;
   private tcp: Socket | undefined;
   private server: Server | undefined;
   private udp: UdpSocket | undefined;
@@ -62,7 +86,15 @@ export class SocketBridge {
   private faults: Faults = {};
   private fromPeer = 0;
 
-  constructor(private readonly chip: W5100, private readonly n: number) {}
+  constructor(
+    private readonly chip: WiznetChip,
+    private readonly n: number,
+    private readonly lan: LanServices,
+    private readonly timing: BridgeTiming,
+    private readonly stats: SocketStats,
+    /** Hands a datagram from a built-in server to the chip's sockets bound to dstPort. */
+    private readonly deliverUdp: (dstPort: number, srcIp: number, srcPort: number, data: Uint8Array) => void,
+  ) {}
 
   /** True while the host socket is paused because the firmware is not reading fast enough. */
   get hostPaused(): boolean { return this.paused; }
@@ -90,8 +122,25 @@ export class SocketBridge {
     for (const release of this.opHolds) release();
   }
 
+  /** Runs fn after us of simulated time, unless the socket was reopened or closed meanwhile. */
+  private after(us: number, fn: () => void): void {
+    const gen = this.generation;
+    this.chip.schedule(us, () => { if (this.generation === gen) fn(); });
+  }
+
+  /** Pauses simulated time (if the host can) for at most capMs of wall clock. */
+  private hold(reason: string, onCap?: () => void, capMs = this.timing.holdCapMs): () => void {
+    const release = this.chip.hold(`${this.chip.name} ${reason}`);
+    if (!release) return () => {};
+    let done = false;
+    const finish = () => { if (!done) { done = true; clearTimeout(timer); release(); } };
+    const timer = setTimeout(() => { finish(); onCap?.(); }, capMs);
+    timer.unref();
+    return finish;
+  }
+
   private holdOp(reason: string): () => void {
-    const release = this.chip.hold(reason);
+    const release = this.hold(reason);
     const done = () => { this.opHolds.delete(done); release(); };
     this.opHolds.add(done);
     return done;
@@ -100,25 +149,26 @@ export class SocketBridge {
   connect(): void {
     const { chip, n } = this;
     if (chip.status(n) !== SR.INIT || chip.protocol(n) !== Sn_MR_TCP) return;
-    const ip = chip.get32(n, Sn_DIPR), port = chip.get16(n, Sn_DPORT);
+    const { net } = this.lan, { connectLatencyUs } = this.timing;
+    const ip = chip.destIp(n), port = chip.destPort(n);
     chip.setStatus(n, SR.SYNSENT);
-    chip.stats[n].connects++;
-    const fail = (us: number) => chip.after(n, us, () => { chip.setStatus(n, SR.CLOSED); chip.raise(n, SnIR_TIMEOUT); });
+    this.stats.connects++;
+    const fail = (us: number) => this.after(us, () => { chip.setStatus(n, SR.CLOSED); chip.raise(n, SnIR_TIMEOUT); });
     if (!this.arpResolves(ip)) { fail(chip.arpTimeoutUs()); return; }
-    const m = chip.net.lookup(ip, port);
-    const faults = chip.net.faultsFor(m);
-    if (!m) { fail(chip.net.unmapped === 'timeout' ? chip.tcpTimeoutUs() : chip.config.connectLatencyUs); return; }
+    const m = net.lookup(ip, port);
+    const faults = net.faultsFor(m);
+    if (!m) { fail(net.unmapped === 'timeout' ? chip.tcpTimeoutUs() : connectLatencyUs); return; }
     if (faults.timeout) { fail(chip.tcpTimeoutUs()); return; }
-    if (faults.refuse) { fail(chip.config.connectLatencyUs); return; }
+    if (faults.refuse) { fail(connectLatencyUs); return; }
     this.faults = faults;
-    const release = this.holdOp('W5100 connect');
+    const release = this.holdOp('connect');
     const sock = loopbackConnect(m.host, m.port);
     this.tcp = sock;
     let connected = false;
     sock.once('connect', () => {
       connected = true;
       release();
-      chip.after(n, chip.config.connectLatencyUs, () => {
+      this.after(connectLatencyUs, () => {
         chip.setStatus(n, SR.ESTABLISHED);
         chip.raise(n, SnIR_CON);
         this.kick();
@@ -128,7 +178,7 @@ export class SocketBridge {
       release();
       if (connected || this.tcp !== sock) return;
       this.tcp = undefined;
-      fail(chip.config.connectLatencyUs); // refused (RST to the SYN)
+      fail(connectLatencyUs); // refused (RST to the SYN)
     });
     this.attach(sock);
   }
@@ -136,16 +186,17 @@ export class SocketBridge {
   listen(): void {
     const { chip, n } = this;
     if (chip.status(n) !== SR.INIT || chip.protocol(n) !== Sn_MR_TCP) return;
+    const { net } = this.lan;
     chip.setStatus(n, SR.LISTEN);
-    const simPort = chip.get16(n, Sn_PORT);
+    const simPort = chip.sourcePort(n);
     const server = createServer({ allowHalfOpen: true });
     this.server = server;
-    const release = this.holdOp('W5100 listen');
+    const release = this.holdOp('listen');
     const host = '127.0.0.1';
     assertLoopback(host, 'listen on');
     this.listenPromise = new Promise<number>((resolve, reject) => {
       server.once('error', (e) => { release(); reject(e); });
-      server.listen(chip.net.listenPort(simPort) ?? 0, host, () => {
+      server.listen(net.listenPort(simPort) ?? 0, host, () => {
         release();
         const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : 0);
@@ -153,16 +204,14 @@ export class SocketBridge {
     });
     this.listenPromise.catch(() => {}); // reported to whoever awaits listening()
     server.once('connection', (sock) => {
-      server.close(); // a W5100 socket takes one peer; later SYNs are refused
+      server.close(); // a WIZnet socket takes one peer; later SYNs are refused
       this.server = undefined;
       if (this.tcp || chip.status(n) !== SR.LISTEN) { sock.destroy(); return; }
       this.tcp = sock;
-      this.faults = chip.net.faults;
+      this.faults = net.faults;
       this.attach(sock);
-      chip.after(n, chip.config.connectLatencyUs, () => {
-        const ip = chip.net.lan.peer, a = chip.sreg(n, Sn_DIPR);
-        chip.mem.set([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255], a);
-        chip.set16(n, Sn_DPORT, sock.remotePort ?? 0);
+      this.after(this.timing.connectLatencyUs, () => {
+        chip.setDestination(n, net.lan.peer, sock.remotePort ?? 0);
         chip.setStatus(n, SR.ESTABLISHED);
         chip.raise(n, SnIR_CON);
         this.replyExpected = true;
@@ -172,7 +221,7 @@ export class SocketBridge {
   }
 
   listening(): Promise<number> {
-    return this.listenPromise ?? Promise.reject(new Error(`W5100 socket ${this.n} is not listening`));
+    return this.listenPromise ?? Promise.reject(new Error(`${this.chip.name} socket ${this.n} is not listening`));
   }
 
   disconnect(): void {
@@ -182,10 +231,10 @@ export class SocketBridge {
       chip.setStatus(n, sr === SR.ESTABLISHED ? SR.FIN_WAIT : SR.LAST_ACK);
       if (this.tcp && !this.hostGone) {
         this.unhold();
-        this.releaseHold = chip.hold('W5100 disconnect');
+        this.releaseHold = this.hold('disconnect');
         this.tcp.end();
       } else {
-        chip.after(n, chip.config.connectLatencyUs, () => chip.setStatus(n, SR.CLOSED));
+        this.after(this.timing.connectLatencyUs, () => chip.setStatus(n, SR.CLOSED));
       }
     } else if (sr === SR.SYNSENT || sr === SR.LISTEN || sr === SR.INIT) {
       this.close();
@@ -196,13 +245,19 @@ export class SocketBridge {
   send(): void {
     const { chip, n } = this;
     const sr = chip.status(n);
-    if (sr === SR.UDP) { this.sendUdp(chip.takeTx(n)); return; }
+    if (sr === SR.UDP) { this.sendUdp(this.takeTx()); return; }
     if (sr !== SR.ESTABLISHED && sr !== SR.CLOSE_WAIT) return;
-    const data = chip.takeTx(n);
+    const data = this.takeTx();
     if (this.tcp && !this.hostGone && !this.tcp.destroyed) this.tcp.write(data);
     this.replyExpected = true;
     this.replyStarted = false;
-    chip.after(n, this.sendUs(data.length), () => chip.raise(n, SnIR_SEND_OK));
+    this.after(this.sendUs(data.length), () => chip.raise(n, SnIR_SEND_OK));
+  }
+
+  private takeTx(): Uint8Array {
+    const data = this.chip.takeTx(this.n);
+    this.stats.bytesOut += data.length;
+    return data;
   }
 
   /** RECV: the firmware freed RX space. */
@@ -214,8 +269,8 @@ export class SocketBridge {
   waitingForData(): void {
     if (!this.replyExpected || this.releaseHold || this.scheduled || this.queued > 0) return;
     if (!this.tcp || this.hostGone || this.peerFin || this.chip.status(this.n) !== SR.ESTABLISHED) return;
-    const cfg = this.chip.config;
-    this.releaseHold = this.chip.hold('W5100 waiting for peer', () => {
+    const cfg = this.timing;
+    this.releaseHold = this.hold('waiting for peer', () => {
       this.releaseHold = undefined;
       this.replyExpected = false; // the peer is quiet: don't stop the clock again until the next SEND
     }, this.replyStarted ? cfg.quietHoldMs : cfg.holdCapMs);
@@ -250,10 +305,10 @@ export class SocketBridge {
   }
 
   /** Delivers queued data (and then any FIN or reset) dataLatencyUs from now. */
-  private kick(us = this.chip.config.dataLatencyUs) {
+  private kick(us = this.timing.dataLatencyUs) {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.chip.after(this.n, us, () => { this.scheduled = false; this.deliver(); });
+    this.after(us, () => { this.scheduled = false; this.deliver(); });
   }
 
   private deliver() {
@@ -266,7 +321,8 @@ export class SocketBridge {
       const head = this.queue[0];
       const take = Math.min(head.length, budget);
       chip.pushRx(n, head.subarray(0, take));
-      chip.stats[n].bytesIn += take;
+      chip.raise(n, SnIR_RECV);
+      this.stats.bytesIn += take;
       if (take === head.length) this.queue.shift(); else this.queue[0] = head.subarray(take);
       this.queued -= take;
       budget -= take;
@@ -303,40 +359,40 @@ export class SocketBridge {
   }
 
   private sendUs(bytes: number) {
-    return this.chip.config.sendLatencyUs + (bytes * 8) / this.chip.config.linkMbps;
+    return this.timing.sendLatencyUs + (bytes * 8) / this.timing.linkMbps;
   }
 
   // ---- UDP ------------------------------------------------------------------
 
   /** Whether the next hop for ip answers ARP (the gateway for off-subnet addresses). */
   private arpResolves(ip: number): boolean {
-    const { chip } = this;
+    const { chip } = this, { net } = this.lan;
     if (!chip.link) return false;
-    const sipr = chip.common32(SIPR), subr = chip.common32(SUBR);
-    const hop = ((ip ^ sipr) & subr) === 0 ? ip : chip.common32(GAR);
-    return chip.net.inSubnet(hop) && chip.net.answersArp(hop);
+    const hop = ((ip ^ chip.sourceIp()) & chip.subnetMask()) === 0 ? ip : chip.gatewayIp();
+    return net.inSubnet(hop) && net.answersArp(hop);
   }
 
   private sendUdp(data: Uint8Array) {
     const { chip, n } = this;
-    const ip = chip.get32(n, Sn_DIPR), port = chip.get16(n, Sn_DPORT), myPort = chip.get16(n, Sn_PORT);
-    const lan = chip.net.lan;
-    const broadcast = ip === BROADCAST || (ip | lan.mask) >>> 0 === BROADCAST && chip.net.inSubnet(ip);
+    const { net, dhcp, dns } = this.lan;
+    const ip = chip.destIp(n), port = chip.destPort(n), myPort = chip.sourcePort(n);
+    const lan = net.lan;
+    const broadcast = ip === BROADCAST || (ip | lan.mask) >>> 0 === BROADCAST && net.inSubnet(ip);
     if (!broadcast && !this.arpResolves(ip)) {
-      chip.after(n, chip.arpTimeoutUs(), () => chip.raise(n, SnIR_TIMEOUT));
+      this.after(chip.arpTimeoutUs(), () => chip.raise(n, SnIR_TIMEOUT));
       return;
     }
-    chip.after(n, this.sendUs(data.length), () => chip.raise(n, SnIR_SEND_OK));
+    this.after(this.sendUs(data.length), () => chip.raise(n, SnIR_SEND_OK));
     if (!chip.link) return; // a broadcast leaves the chip, but nobody hears it
     const reply = (from: number, fromPort: number, to: number, r: Uint8Array | null) => {
-      if (r) chip.after(n, chip.config.serverLatencyUs, () => chip.deliverUdp(to, from, fromPort, r));
+      if (r) this.after(this.timing.serverLatencyUs, () => this.deliverUdp(to, from, fromPort, r));
     };
-    if (port === DHCP_SERVER_PORT && (broadcast || ip === chip.dhcp.serverIp)) {  // unicast: a renewal
-      reply(chip.dhcp.serverIp, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, chip.dhcp.handle(data, !broadcast));
+    if (port === DHCP_SERVER_PORT && (broadcast || ip === dhcp.serverIp)) {  // unicast: a renewal
+      reply(dhcp.serverIp, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, dhcp.handle(data, !broadcast));
     } else if (ip === lan.dns && port === DNS_PORT) {
-      reply(lan.dns, DNS_PORT, myPort, chip.dns.handle(data));
+      reply(lan.dns, DNS_PORT, myPort, dns.handle(data));
     } else {
-      const m = chip.net.lookup(ip, port);
+      const m = net.lookup(ip, port);
       if (m) this.udpToLoopback(m, data);
     }
   }
@@ -347,9 +403,9 @@ export class SocketBridge {
       this.udp = udp;
       udp.on('error', () => {});
       udp.on('message', (msg, rinfo) => {
-        const from = this.chip.net.reverse(rinfo.address, rinfo.port);
+        const from = this.lan.net.reverse(rinfo.address, rinfo.port);
         if (from && this.udp === udp) {
-          this.chip.after(this.n, this.chip.config.dataLatencyUs, () => this.datagram(from.simIp, from.simPort, msg));
+          this.after(this.timing.dataLatencyUs, () => this.datagram(from.simIp, from.simPort, msg));
         }
       });
       udp.bind(0, '127.0.0.1');
@@ -357,14 +413,20 @@ export class SocketBridge {
     loopbackSend(this.udp, data, m.host, m.port);
   }
 
+  /** A datagram on the LAN for UDP port dstPort: taken if this socket is bound to it. */
+  offer(dstPort: number, srcIp: number, srcPort: number, data: Uint8Array): void {
+    if (this.chip.status(this.n) === SR.UDP && this.chip.sourcePort(this.n) === dstPort) this.datagram(srcIp, srcPort, data);
+  }
+
   /** A datagram for this socket: the 8-byte header (source IP, port, length) and the payload, or dropped if it doesn't fit. */
-  datagram(ip: number, port: number, data: Uint8Array): void {
+  private datagram(ip: number, port: number, data: Uint8Array): void {
     const { chip, n } = this;
     const out = new Uint8Array(UDP_HEADER + data.length);
     out.set([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255, port >> 8, port & 255, data.length >> 8, data.length & 255]);
     out.set(data, UDP_HEADER);
-    if (chip.rxFree(n) < out.length) { chip.stats[n].udpDropped++; return; }
+    if (chip.rxFree(n) < out.length) { this.stats.udpDropped++; return; }
     chip.pushRx(n, out);
-    chip.stats[n].bytesIn += data.length;
+    chip.raise(n, SnIR_RECV);
+    this.stats.bytesIn += data.length;
   }
 }
