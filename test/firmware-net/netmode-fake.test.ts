@@ -13,6 +13,8 @@ after(async () => { await fake.close(); });
 /** Drives the fake's sample clock and eth0 counters from simulated time, so rates are exact. */
 class Traffic {
   rate = { in: 0n, out: 0n };
+  /** The counters' range: 2^64, or 2^32 for a 32-bit counter. */
+  mod = 2n ** 64n;
   private last = 0;
   constructor(private nb: NetworkModeBoard) { this.last = nb.board.millis; }
   eth0() { return fake.state.interfaces.find((i) => i.name === 'eth0')!; }
@@ -22,7 +24,7 @@ class Traffic {
     if (ms <= 0n) return;
     this.last += Number(ms);
     const e = fake.state.interfaces.find((i) => i.name === 'eth0');
-    const M = 2n ** 64n;
+    const M = this.mod;
     if (e) {
       e.in = (e.in + this.rate.in * ms / 1000n) % M;
       e.out = (e.out + this.rate.out * ms / 1000n) % M;
@@ -105,16 +107,48 @@ describe('network mode against the scripted server', () => {
     assert.ok(fake.requests.filter((r) => r.path.includes('indom')).length >= 2);
   });
 
-  it('counts 32-bit and 64-bit counter wraps as traffic, and a reset as no spike', async () => {
+  it('a 64-bit wrap is traffic; a 32-bit wrap and a reset show "counter reset" for one poll, never a spike', async () => {
     const e = t.eth0();
-    e.in = 2n ** 32n - 300_000n;
-    await t.show(200_000n, 1_000n, '①1.60M');
-    e.in = 2n ** 64n - 500_000n;
-    await t.show(300_000n, 1_000n, '①2.40M');
+    const seen = new Set<string>();
+    const look = () => { watch(); seen.add(nb.lcd().split('|')[0]); };
+    const until = (line1: string) => nb.until(() => nb.lcd().startsWith(line1), 15000, `"${line1}"`, look);
+    // A counter set by hand jumps: hide each jump in a time gap, which gives no rate (docs/rates.md).
+    const setIn = async (v: bigint) => { e.in = v; fake.state.timestamp.sec += 3600; await until('time jump or gap'); };
+    t.rate = { in: 300_000n, out: 1_000n };
+    await setIn(2n ** 64n - 3_000_000n);
+    await until('①2.40M');
+    seen.clear();
+    await nb.until(() => e.in < 2_000_000n, 15000, 'the 64-bit wrap', look);
+    await until('①2.40M');
+    for (let i = 0; i < 8; i++) { look(); await nb.board.run(250); }
+    assert.deepEqual([...seen].filter((l) => !l.startsWith('①2.40M')), [], 'the 64-bit wrap is traffic');
+    // Network mode counts 64-bit counters: a counter that wraps at 2^32 reads as a reset.
+    t.mod = 2n ** 32n;
+    t.rate = { in: 200_000n, out: 1_000n };
+    await setIn(2n ** 32n - 2_000_000n);
+    await until('①1.60M');
+    await until('counter reset   ');
+    await until('①1.60M');
+    t.mod = 2n ** 64n;
     e.in = 0n;
     e.out = 0n;
-    await t.show(400_000n, 1_000n, '①3.20M');
+    t.rate = { in: 400_000n, out: 1_000n };
+    await until('counter reset   ');
+    await until('①3.20M');
     assert.deepEqual(spikes, [], 'no implausible rate was shown');
+  });
+
+  it('shows real traffic far above the configured capacity, poll after poll', async () => {
+    // 120 Mbit/s against the default capacities (20 Mbit/s down, 1 Mbit/s up): the bar is full, the rates are real.
+    await t.show(15_000_000n, 2_000_000n, '① 120M ②16.0Mbps');
+    for (let i = 0; i < 10; i++) { t.tick(); await nb.board.run(500); assert.ok(nb.lcd().startsWith('① 120M ②16.0Mbps'), nb.lcd()); }
+  });
+
+  it('a server timestamp 50 minutes ahead gives no rate: the jump is shown, then rates from a new baseline', async () => {
+    await t.show(125_000n, 1_000n, '①1.00M');
+    fake.state.timestamp.sec += 3000;
+    await nb.until(() => nb.lcd().startsWith('time jump or gap'), 5000, 'the jump on the glass', t.tick);
+    await t.show(125_000n, 1_000n, '①1.00M');
   });
 
   it('stays on the legacy API form when configured', async () => {

@@ -35,15 +35,14 @@ async function loopbackStream(bytesPerTick: number, tickMs: number) {
 }
 
 /**
- * firmware/src/net/rate_calc.cpp in BigInt: microsecond timestamps (the
- * nanoseconds truncated), whole-millisecond interval, floor(delta * 1000 / ms)
- * bytes/s, then x8 for bits; saturating at 2^32-1 like the firmware.
+ * docs/rates.md in BigInt: the server's timestamps in whole milliseconds,
+ * round(delta * 1000 / ms) bytes/s with ties up, capped at 2^32-1, then x8 for
+ * bits, capped again.
  */
 function firmwareRate(a: FetchSample, b: FetchSample, dv: bigint): bigint {
-  const msA = (a.ns / 1000n) / 1000n, msB = (b.ns / 1000n) / 1000n;
-  let dtMs = (b.sec - a.sec) * 1000n + msB - msA;
-  if (dtMs === 0n) dtMs = 1n;
-  let perSec = dv * 1000n / dtMs;
+  const ms = (x: FetchSample) => x.sec * 1000n + x.ns / 1_000_000n;
+  const dtMs = ms(b) - ms(a);
+  let perSec = (dv * 1000n + dtMs / 2n) / dtMs;
   if (perSec > U32_MAX) perSec = U32_MAX;
   return perSec > 0x1FFFFFFFn ? U32_MAX : perSec * 8n;
 }
@@ -87,8 +86,8 @@ describe('network mode against a real pmcd + pmproxy', { skip }, () => {
         const v1 = a.sample.values.get(name)?.get(lo), v2 = b.sample.values.get(name)?.get(lo);
         assert.ok(v1 !== undefined && v2 !== undefined && v2 >= v1, `${name}[lo] in both replies: ${v1} -> ${v2}`);
         const fw = firmwareRate(a.sample, b.sample, v2 - v1), exact = exactRate(a.sample, b.sample, v2 - v1);
-        // The firmware's integer steps can cost this much and no more: whole-ms
-        // timestamps move the interval by under 1 ms, the floor under 1 B/s. (The
+        // The rule's integer steps can cost this much and no more: whole-ms
+        // timestamps move the interval by under 1 ms, the rounding under 1 B/s. (The
         // simulation outruns the wall clock, so the interval is often ~100 ms.)
         const dtMs = Number((b.sample.sec - a.sample.sec) * 1_000_000_000n + b.sample.ns - a.sample.ns) / 1e6;
         assert.ok(Math.abs(Number(fw) - exact) <= exact / (dtMs - 1) + 8, `${name}: firmware arithmetic ${fw} vs pmval ${exact.toFixed(1)} bit/s (${a.sample.sec}.${a.sample.ns} -> ${b.sample.sec}.${b.sample.ns}, ${v2 - v1} B)`);

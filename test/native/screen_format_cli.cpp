@@ -4,6 +4,7 @@
 //   main DOWN UP LATOK LATUS STALE AGE CAPDOWN BYTES
 #include <stdio.h>
 #include <string.h>
+#include "net/rate_calc.h"
 #include "net/screen_format.h"
 
 static void emit(const char *s, int n) {
@@ -30,7 +31,7 @@ int main() {
       unsigned long v[8];
       for (int i = 0; i < 8; i++) if (scanf("%lu", &v[i]) != 1) return 2;
       ScreenSample s = { (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[3], v[2] != 0, v[4] != 0,
-                         (uint32_t)v[5], (uint32_t)v[6], v[7] != 0 };
+                         (uint32_t)v[5], (uint32_t)v[6], v[7] != 0, RATE_OK };
       char l2[32];
       memset(l2, '#', sizeof l2);
       fmtMainScreen(out, l2, s);

@@ -21,7 +21,6 @@
 #define CHIP_RETRY_MS 10000UL
 #define SHOW_IP_MS 1500UL
 #define POLLTIMEOUT_EXTRA_S 30  // context lifetime beyond the poll interval
-#define MAX_LINK_FACTOR 4       // rates above 4x the link capacity are counter resets
 
 enum : uint8_t {
   NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_NOCHIP,
@@ -43,7 +42,7 @@ static HttpClient http;
 static PmParser parser;
 static PmQuery query;
 static RateState rates;
-static uint8_t state, afterWait, chip, err, errDetail, ctxTries;
+static uint8_t state, afterWait, chip, err, errDetail, ctxTries, rateStatus;
 static bool request, legacy, haveSample, latOk, inNet;
 static uint32_t stateAt, waitMs, backoffMs, lastGoodAt, lastPollAt, lastDrawAt;
 static uint32_t context, rate[2], latUs;
@@ -142,12 +141,13 @@ static void draw() {
   uint32_t age = (now - lastGoodAt) / 1000;
   if (haveSample) {
     ScreenSample s;
-    s.down = rate[0];
-    s.up = rate[1];
+    s.down = rateShown(rate[0], cfg.unitsBytes);
+    s.up = rateShown(rate[1], cfg.unitsBytes);
     s.latUs = latUs;
     s.latOk = latOk;
     s.ageSec = age;
-    s.stale = age > 3UL * cfg.pollSec;
+    s.stale = age > (uint32_t)STALE_POLLS * cfg.pollSec;
+    s.rateStatus = rateStatus;
     s.bytes = cfg.unitsBytes;
     s.capDown = cfg.unitsBytes ? cfg.capDown / 8 : cfg.capDown;
     fmtMainScreen((char *)f, (char *)f + DISPLAY_COLS, s);
@@ -264,19 +264,22 @@ static void onFetch() {
   const PmReply &r = parser.r;
   if (!(r.have & PMH_TS)) { failWith(NE_JSON, JE_MISSING, NS_FETCH); return; }
   // The interface is gone (re-created on reconnect): look its id up again.
-  if ((r.have & (PMH_IN | PMH_OUT)) != (PMH_IN | PMH_OUT)) { failWith(NE_IFACE, 0, NS_INDOM_IF); return; }
+  if ((r.have & (PMH_IN | PMH_OUT)) != (PMH_IN | PMH_OUT)) {
+    rates.have = false;  // a re-created interface counts from a new baseline
+    failWith(NE_IFACE, 0, NS_INDOM_IF);
+    return;
+  }
   // The latency instance went away (the agent restarted, the config changed).
   if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) latencyOff();
   backoffMs = BACKOFF_MIN_MS;
   err = NE_NONE;
   latOk = (r.have & PMH_LAT) && !r.latFail;
   latUs = r.latUs;
-  uint32_t maxBps = cfg.capDown > cfg.capUp ? cfg.capDown : cfg.capUp;
-  maxBps = maxBps / 8 > 0xFFFFFFFFUL / MAX_LINK_FACTOR ? 0 : maxBps / 8 * MAX_LINK_FACTOR;
-  uint32_t next[2];
-  if (rateUpdate(rates, r.counter, r.tsSec, r.tsUs, !cfg.unitsBytes, maxBps, next) == RATE_OK) {
-    rate[0] = next[0];
-    rate[1] = next[1];
+  // Every accepted sample is fresh news, with or without a rate; the same
+  // sample again is not (docs/rates.md). Network mode counts 64-bit counters.
+  uint8_t st = rateUpdate(rates, r.counter, r.tsSec, r.tsUs, false, STALE_POLLS * 1000UL * cfg.pollSec, rate);
+  if (st != RATE_SAME) {
+    rateStatus = st;
     haveSample = true;
     lastGoodAt = millis();
   }

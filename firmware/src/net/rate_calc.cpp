@@ -1,46 +1,67 @@
 #include "rate_calc.h"
 
-#define RATE_MAX_DT_MS 3600000UL  // samples further apart than this are not compared
-#define WRAP64_NEAR 0xFFFFFF0000000000ULL  // a 64-bit counter this high may wrap
+#define RATE_CAP 0xFFFFFFFFUL
 
-// delta * 1000 / ms in 32 bits, saturating: delta / ms and the remainder
-// part separately (remainder * 1000 < 3.6e9 for ms <= RATE_MAX_DT_MS).
+// round(delta * 1000 / ms), ties up, capped, with 32-bit divisions only (the
+// AVR has no 64-bit division in flash): long division of delta by ms a byte at
+// a time (the remainder stays below ms < 2^24), then three decimal digits.
 static uint32_t perSecond(uint64_t delta, uint32_t ms) {
-  if (delta > 0xFFFFFFFFULL) return 0xFFFFFFFFUL;
-  uint32_t d = (uint32_t)delta, q = d / ms;
-  if (q > 4294966UL) return 0xFFFFFFFFUL;
-  return q * 1000 + (d % ms) * 1000 / ms;
+  uint32_t r = (uint32_t)(delta >> 32);
+  if (r >= ms) return RATE_CAP;  // delta / ms >= 2^32
+  uint32_t lo = (uint32_t)delta, q = 0;
+  for (int8_t shift = 24; shift >= 0; shift -= 8) {
+    r = (r << 8) | ((lo >> shift) & 0xFF);
+    q = (q << 8) | (r / ms);
+    r %= ms;
+  }
+  uint32_t frac = 0;
+  for (uint8_t i = 0; i < 3; i++) {
+    r *= 10;
+    frac = frac * 10 + r / ms;
+    r %= ms;
+  }
+  if (2 * r >= ms) frac++;
+  if (q > (RATE_CAP - frac) / 1000) return RATE_CAP;
+  return q * 1000 + frac;
 }
 
-static bool counterDelta(uint64_t prev, uint64_t now, uint64_t *delta) {
-  if (now >= prev) { *delta = now - prev; return true; }
-  if (prev <= 0xFFFFFFFFULL) { *delta = (uint32_t)((uint32_t)now - (uint32_t)prev); return now <= 0xFFFFFFFFULL; }
-  if (prev >= WRAP64_NEAR) { *delta = now - prev; return true; }
-  return false;
+// False for a reset. A decrease is a wrap when, modulo 2^W, the counter moved
+// forward by less than half its range: the top bit of the difference is clear.
+static bool counterDelta(uint64_t prev, uint64_t now, bool wrap32, uint64_t *delta) {
+  *delta = now - prev;
+  if (now >= prev) return true;
+  if (!wrap32) return !(*delta >> 63);
+  if (prev > 0xFFFFFFFFULL) return false;
+  *delta = (uint32_t)*delta;
+  return !(*delta >> 31);
 }
 
-uint8_t rateUpdate(RateState &st, const uint64_t now[2], uint32_t sec, uint32_t us, bool bits,
-                   uint32_t maxBytesPerSec, uint32_t rate[2]) {
+uint8_t rateUpdate(RateState &st, const uint64_t now[2], uint32_t sec, uint32_t us, bool wrap32,
+                   uint32_t maxGapMs, uint32_t rate[2]) {
+  uint16_t ms = us / 1000;
   bool had = st.have;
-  uint32_t ps = st.prevSec, pu = st.prevUs;
+  uint32_t ps = st.prevSec;
+  uint16_t pms = st.prevMs;
+  if (had && sec == ps && ms == pms) return RATE_SAME;
   uint64_t d[2];
-  bool ok = counterDelta(st.prev[0], now[0], &d[0]) & counterDelta(st.prev[1], now[1], &d[1]);
+  bool ok = counterDelta(st.prev[0], now[0], wrap32, &d[0]) & counterDelta(st.prev[1], now[1], wrap32, &d[1]);
   st.prev[0] = now[0];
   st.prev[1] = now[1];
   st.prevSec = sec;
-  st.prevUs = us;
+  st.prevMs = ms;
   st.have = true;
   if (!had) return RATE_FIRST;
-  // Same sample again (server cache) or time going backwards: keep the old rates.
-  if (sec < ps || (sec == ps && us <= pu) || sec - ps > RATE_MAX_DT_MS / 1000) return RATE_BADTIME;
-  uint32_t dtMs = (sec - ps) * 1000UL + (us / 1000) - (pu / 1000);
-  if (dtMs == 0) dtMs = 1;
+  if (sec < ps || (sec == ps && ms < pms)) return RATE_BACK;
+  // Whole seconds first, so the millisecond sum cannot overflow.
+  if (sec - ps > maxGapMs / 1000 + 1) return RATE_GAP;
+  uint32_t dt = (sec - ps) * 1000 + ms - pms;
+  if (dt > maxGapMs) return RATE_GAP;
   if (!ok) return RATE_RESET;
-  uint32_t r[2];
-  for (uint8_t i = 0; i < 2; i++) {
-    r[i] = perSecond(d[i], dtMs);
-    if (maxBytesPerSec && r[i] > maxBytesPerSec) return RATE_RESET;
-  }
-  for (uint8_t i = 0; i < 2; i++) rate[i] = bits ? (r[i] > 0x1FFFFFFFUL ? 0xFFFFFFFFUL : r[i] * 8) : r[i];
+  rate[0] = perSecond(d[0], dt);
+  rate[1] = perSecond(d[1], dt);
   return RATE_OK;
+}
+
+uint32_t rateShown(uint32_t bytesPerSec, bool bytes) {
+  return bytes ? bytesPerSec : bytesPerSec > RATE_CAP / 8 ? RATE_CAP : bytesPerSec * 8;
 }

@@ -1,4 +1,6 @@
 #include "screen_format.h"
+#include "flash_str.h"
+#include "rate_calc.h"
 
 // Right-aligns v in w characters (spaces to the left); v must fit.
 static void putUint(char *out, uint8_t w, uint32_t v) {
@@ -76,16 +78,25 @@ void fmtAge(char *out, uint32_t s) {
   out[2] = unit;
 }
 
+// Line 1 after a sample without a rate, in RateStatus order from RATE_RESET
+// back to RATE_BACK (docs/rates.md), each 16 characters.
+static const char kNoRateLine[] PROGMEM = "counter reset   time jump or gapclock went back ";
+
 void fmtMainScreen(char *l1, char *l2, const ScreenSample &s) {
   l1[0] = GLYPH_DOWN;
   l1[6] = ' ';
   l1[7] = GLYPH_UP;
-  if (s.stale) {
+  if (s.stale || s.rateStatus) {
     putText(l1 + 1, "  NA ");
     putText(l1 + 8, "  NA ");
-    fmtAge(l1 + 13, s.ageSec);
-    fmtLatency(l2, false, 0);
+    if (s.stale) fmtAge(l1 + 13, s.ageSec);
+    else putText(l1 + 13, s.bytes ? "B/s" : "bps");
+    fmtLatency(l2, !s.stale && s.latOk, s.latUs);
     fmtBar(l2 + 7, 0, 0);
+    if (!s.stale && s.rateStatus >= RATE_BACK) {
+      const char *t = kNoRateLine + (RATE_RESET - s.rateStatus) * SCREEN_COLS;
+      for (uint8_t i = 0; i < SCREEN_COLS; i++) l1[i] = pgm_read_byte(t + i);
+    }
   } else {
     fmtRate(l1 + 1, s.down);
     fmtRate(l1 + 8, s.up);

@@ -9,6 +9,8 @@
 #define FMT_LAT_LEN 6
 #define FMT_BAR_CELLS 9
 #define FMT_AGE_LEN 3
+// Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md).
+#define STALE_POLLS 3
 
 // Custom glyph codes of the "main" glyph set (docs/screens.md).
 #define GLYPH_DOWN 0
@@ -34,6 +36,7 @@ struct ScreenSample {
   uint32_t ageSec;     // since the last good sample
   uint32_t capDown;    // same unit as down
   bool bytes;          // label "B/s" instead of "bps"
+  uint8_t rateStatus;  // RateStatus of the last accepted sample: anything but RATE_OK says why line 1 has no rates
 };
 
 void fmtMainScreen(char *line1, char *line2, const ScreenSample &s);
