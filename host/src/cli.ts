@@ -7,13 +7,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { Bridge } from './bridge.ts';
 import {
-  ConfigError, DEFAULT_CONFIG_FILE, EXIT_CONFIG, EXIT_USAGE, SETTINGS, UsageError, readConfigFile, resolveConfig, type Config,
+  CONTROL_CHAR, ConfigError, DEFAULT_CONFIG_FILE, EXIT_CONFIG, EXIT_USAGE, SETTINGS, UsageError, readConfigFile, resolveConfig, type Config,
 } from './config.ts';
 import { createLogger, escapeControl, pickFormat, type Logger } from './log.ts';
 import { listSettings, withBoardSession } from './board-session.ts';
 import { byIdCandidates, findBoard, isBoard } from './serial-find.ts';
 import { SerialLink } from './serial-link.ts';
-import { BoardError } from './protocol.ts';
+import { BoardError, commandProblem } from './protocol.ts';
 import { findProjectRoot } from './project-root.ts';
 
 export const ROOT = findProjectRoot(import.meta.dirname);
@@ -123,6 +123,9 @@ async function configCommand(args: string[], cfg: Config, binding: BindingInterf
   const cmd = sub === 'list' ? 'C LIST' : sub === 'get' && key && rest.length === 0 ? `C GET ${key}`
     : sub === 'set' && key && rest.length > 0 ? `C SET ${key} ${rest.join(' ')}` : null;
   if (!cmd) throw new UsageError('usage: pmlcd config list | get <key> | set <key> <value>');
+  // Checked before the port is opened: a newline in a value would be a second command.
+  const problem = commandProblem(cmd);
+  if (problem) throw new ConfigError(key ?? sub, 'command line', `the ${sub === 'set' && !CONTROL_CHAR.test(key) ? 'value' : 'key'} ${problem.replace(/ at position \d+/, '')}`);
   const path = await boardPath(binding, cfg);
   return withBoardSession(binding, path, async (client) => {
     try {

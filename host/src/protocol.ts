@@ -22,6 +22,17 @@ export class BoardError extends Error {
 export class ReplyTimeoutError extends Error {}
 export class BoardResetError extends Error {}
 export class LinkClosedError extends Error {}
+/** A command the board must never see (it would be split or refused there). */
+export class CommandError extends Error {}
+
+/** Why a command cannot be sent as one protocol line, or null: only bytes 0x20-0x7E may go out before the LF. */
+export function commandProblem(command: string): string | null {
+  const bad = /[^\x20-\x7e]/.exec(command);
+  if (!bad) return null;
+  const c = bad[0].charCodeAt(0);
+  const what = c < 0x20 || (c >= 0x7f && c <= 0x9f) ? 'a control character' : 'a non-ASCII character';
+  return `contains ${what} (0x${c.toString(16).toUpperCase().padStart(2, '0')} at position ${bad.index})`;
+}
 
 export interface Reply {
   /** Text after "OK " (empty for a bare OK). */
@@ -117,6 +128,9 @@ export class ProtocolClient extends EventEmitter {
 
   private sendNow(command: string): Promise<Reply> {
     if (this.closed) return Promise.reject(new LinkClosedError('serial link closed'));
+    // A LF inside a value would end the line early and start a second command.
+    const problem = commandProblem(command);
+    if (problem) return Promise.reject(new CommandError(`command refused: ${problem}`));
     const line = `${command}\n`;
     if (Buffer.byteLength(line, 'latin1') > MAX_LINE) {
       return Promise.reject(new RangeError(`command longer than ${MAX_LINE} bytes: ${command}`));

@@ -183,6 +183,21 @@ test('config get/set/list talk C commands to the board', async () => {
   assert.match(io.stderr, /cannot open/);
 });
 
+test('config set refuses control characters: a newline cannot smuggle a second command to the board', async () => {
+  const board = new FakeBoard();
+  const deps = { binding: board.binding() };
+  const env = { PMLCD_PORT: board.path };
+  const pollBefore = board.settings.get('poll');
+  for (const args of [['set', 'iface', 'eth0\nC SET poll 99'], ['set', 'iface', 'eth0\rC SET poll 99'], ['set', 'iface\nC', 'x'], ['get', 'poll\x1b']]) {
+    const io = captureIo();
+    assert.equal(await main(['config', ...args], env, io, deps), 78, `${JSON.stringify(args)}: ${io.stderr}`);
+    assert.match(io.stderr, /control character/);
+    assert.doesNotMatch(io.stderr, /[\x00-\x09\x0b-\x1f]/);
+  }
+  assert.equal(board.settings.get('poll'), pollBefore);
+  assert.equal(board.settings.get('iface'), 'ppp0');
+});
+
 test('the shipped example config and the systemd unit agree with the CLI', () => {
   const example = new URL('../../deploy/pmlcd.example.json', import.meta.url).pathname;
   const r = cli(['--check-config', '--config', example]);

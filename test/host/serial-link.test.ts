@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeBoard, type FakeBoardOptions } from './support/fake-board.ts';
 import { SerialLink, type Display } from '../../host/src/serial-link.ts';
 import { MAIN_GLYPHS, SPARK_GLYPHS } from '../../host/src/glyphs.ts';
-import { escapeText, frameCommands, glyphCommand, parseBanner } from '../../host/src/protocol.ts';
+import { ProtocolClient, escapeText, frameCommands, glyphCommand, parseBanner } from '../../host/src/protocol.ts';
 
 const screen = (a: string, b: string, glyphs = MAIN_GLYPHS): Display => ({ lines: [a.padEnd(16), b.padEnd(16)], glyphs, backlight: 1 });
 
@@ -50,6 +50,15 @@ test('escapes and frames follow docs/protocol.md', () => {
   assert.equal(glyphCommand(0, MAIN_GLYPHS.rows[0]), 'G 0 04040404150E0400');
   assert.deepEqual(parseBanner('PMLCD 1 fw=0.1.0 lcd=16x2 mode=host reset=power cfg=ok')?.fields.reset, 'power');
   assert.equal(parseBanner('PMLCDX'), null);
+});
+
+test('the encoder refuses a command with a control character or a non-ASCII byte before writing anything', async () => {
+  const written: string[] = [];
+  const client = new ProtocolClient((d) => written.push(d), 200);
+  for (const cmd of ['C SET iface eth0\nC SET poll 99', 'C SET iface a\rb', 'F a\x00|b', 'T 0 0 \x1b[2J', 'T 0 0 caf\xe9', 'P\x7f']) {
+    await assert.rejects(client.send(cmd), /control character|non-ASCII/, JSON.stringify(cmd));
+  }
+  assert.deepEqual(written, []);
 });
 
 test('banner, glyphs once per set, frame drawn', async () => {
