@@ -25,20 +25,27 @@
 // kept, clock events are dropped (models re-arm on 'reset'). There is no
 // bootloader: the app starts at 0, with the watchdog off as Optiboot leaves it.
 // The LCD keeps its state; only powerCycle() resets it.
+//
+// This file is the composition root: it builds the CPU and its peripherals,
+// wires the LCD (hd44780-wiring.ts) and owns resets. Running simulated time
+// (slices, holds, SLEEP, the stack guard) is run-loop.ts.
 import { EventEmitter } from 'node:events';
 import {
-  AVRClock, AVREEPROM, AVRIOPort, AVRSPI, AVRTimer, AVRUSART, AVRWatchdog, CPU, avrInstruction,
+  AVRClock, AVREEPROM, AVRIOPort, AVRSPI, AVRTimer, AVRUSART, AVRWatchdog, CPU,
   clockConfig, eepromConfig, portBConfig, portCConfig, portDConfig, spiConfig,
   timer0Config, timer1Config, timer2Config, usart0Config, watchdogConfig, type AVRPortConfig,
 } from 'avr8js';
-import { cpuInternals, timerInternals, watchdogInternals, type CpuInternals, type TimerInternals } from './avr-internals.ts';
+import { cpuInternals, watchdogInternals, type CpuInternals } from './avr-internals.ts';
 import { FileEEPROM } from './eeprom-file.ts';
 import { HD44780, type HD44780Config } from './hd44780.ts';
+import { LcdWiring } from './hd44780-wiring.ts';
 import { saveLcdImage } from './lcd-render.ts';
 import { FLASH_BYTES, loadFirmware, type Firmware } from './hex.ts';
-import { timerWakeCycle } from './sleep-skip.ts';
-import { LCD_PINS, checkLcdPins, loadPinMap, type PinMap, type PortLetter } from './pins.ts';
+import { checkLcdPins, loadPinMap, type PinMap } from './pins.ts';
+import { RunLoop, SimTimeoutError } from './run-loop.ts';
 import { UsartWire } from './usart-wire.ts';
+
+export { HoldTimeoutError, SimTimeoutError, StackOverflowError } from './run-loop.ts';
 
 export const CPU_HZ = 16_000_000;
 export const SRAM_BYTES = 0x800;
@@ -47,43 +54,17 @@ export const EEPROM_BYTES = 1024;
 const CYCLES_PER_MS = CPU_HZ / 1000;
 
 // Data-space addresses (datasheet, "Register Summary" + 0x20).
-const SMCR = 0x53;
-const SMCR_SE = 0x01;
 const MCUSR = 0x54;
-const SPL = 0x5d;
-const SPH = 0x5e;
-const SREG = 0x5f;
-const SREG_I = 0x80;
 export const MCUSR_PORF = 0x01;
 export const MCUSR_EXTRF = 0x02;
 export const MCUSR_BORF = 0x04;
 export const MCUSR_WDRF = 0x08;
-const OP_SLEEP = 0x9588;
 const WDTCSR_WDE = 0x08;
 const WDTCSR_WDIE = 0x40;
 const IO_END = 0x100;
 
 export type ResetCause = 'power' | 'external' | 'watchdog';
 const RESET_FLAG: Record<ResetCause, number> = { power: MCUSR_PORF, external: MCUSR_EXTRF, watchdog: MCUSR_WDRF };
-
-export class StackOverflowError extends Error {
-  constructor(readonly pc: number, readonly sp: number, readonly heapStart: number, readonly cycle: number) {
-    super(`stack overflow at PC 0x${pc.toString(16)} (byte address): SP 0x${sp.toString(16)} reached static data ending at 0x${heapStart.toString(16)}`);
-    this.name = 'StackOverflowError';
-  }
-}
-export class HoldTimeoutError extends Error {
-  constructor(readonly reason: string, readonly seconds: number) {
-    super(`simulation held for more than ${seconds} s by "${reason}"`);
-    this.name = 'HoldTimeoutError';
-  }
-}
-export class SimTimeoutError extends Error {
-  constructor(what: string, ms: number, detail: string) {
-    super(`${what} not reached within ${ms} ms of simulated time${detail}`);
-    this.name = 'SimTimeoutError';
-  }
-}
 
 export interface BoardOptions {
   /** .hex (a sibling .elf adds stack checking) or .elf path, or a loaded image. */
@@ -105,47 +86,6 @@ export interface BoardEvents {
   warning: [message: string];
 }
 
-interface Hold { reason: string; since: number }
-
-interface LoopState { end: number }
-interface HotLoops { awake: () => void; sleepEnabled: () => void }
-
-/**
- * The per-instruction loops; they run while cpu.cycles < state.end, which a
- * hook or clock event sets to 0 to stop them after the current instruction.
- * Closures made by a plain function, not methods reading this.cpu: with one
- * board per process V8 specialises them to its CPU (measured 8-12% faster).
- */
-function hotLoops(cpu: CPU, state: LoopState, stackDeeper: (sp: number) => number, enterSleep: () => void): HotLoops {
-  const data = cpu.data, prog = cpu.progMem;
-  return {
-    // SE clear: a SLEEP is a no-op, so only the stack is checked.
-    awake() {
-      let lowest = RAMEND + 1;
-      while (cpu.cycles < state.end) {
-        avrInstruction(cpu);
-        cpu.tick();
-        const sp = data[SPL] | (data[SPH] << 8);
-        if (sp < lowest) lowest = stackDeeper(sp);
-      }
-    },
-    // SE set: the next SLEEP puts the CPU to sleep.
-    sleepEnabled() {
-      let lowest = RAMEND + 1;
-      while (cpu.cycles < state.end) {
-        if (prog[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) {
-          enterSleep();
-          return;
-        }
-        avrInstruction(cpu);
-        cpu.tick();
-        const sp = data[SPL] | (data[SPH] << 8);
-        if (sp < lowest) lowest = stackDeeper(sp);
-      }
-    },
-  };
-}
-
 export class Board extends EventEmitter<BoardEvents> {
   readonly cpu: CPU;
   readonly clock: AVRClock;
@@ -163,41 +103,16 @@ export class Board extends EventEmitter<BoardEvents> {
   readonly pins: PinMap;
   readonly firmware: Firmware;
   readonly resets: Record<ResetCause, number> = { power: 0, external: 0, watchdog: 0 };
-  /** Set while the CPU is stopped by SLEEP with interrupts disabled. */
-  halted: { pc: number; cycle: number } | null = null;
-  /** The first fault (stack overflow, hold timeout); the board stops running once set. */
-  fault: Error | null = null;
-  /** True while the CPU is in a sleep mode. */
-  sleeping = false;
-  /** SLEEP instructions executed (with SE set). */
-  sleeps = 0;
 
   private readonly internals: CpuInternals;
-  private readonly timerByCount: Map<() => void, TimerInternals>;
-  private readonly portList: readonly AVRIOPort[];
-  private readonly holds = new Set<Hold>();
-  private holdWake: (() => void) | null = null;
-  private readonly holdTimeoutMs: number;
-  private readonly sliceCycles: number;
+  private readonly loop: RunLoop;
   private readonly heapStart: number;
-  private readonly spLimit: number;
-  private lowestSp = RAMEND;
-  /** End of the current slice; 0 ends it after the current instruction (hold, stop, fault, reset). */
-  private sliceEnd = 0;
-  /** loop.end: end of the current inner loop; sliceEnd, or 0 to go back to runSlice (SE changed, or sliceEnd did). */
-  private readonly loop: LoopState = { end: 0 };
-  private readonly hot: HotLoops;
-  private busy = false;
-  private stopRequested = false;
-  private freeRun: Promise<void> | null = null;
 
   constructor(opts: BoardOptions) {
     super();
     this.firmware = typeof opts.firmware === 'string' ? loadFirmware(opts.firmware) : opts.firmware;
     this.pins = opts.pinMap ?? loadPinMap();
     checkLcdPins(this.pins);
-    this.holdTimeoutMs = (opts.holdTimeoutSec ?? 10) * 1000;
-    this.sliceCycles = opts.sliceCycles ?? CYCLES_PER_MS;
 
     const cpu = new CPU(new Uint16Array(FLASH_BYTES / 2), SRAM_BYTES);
     this.cpu = cpu;
@@ -207,9 +122,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.portB = new AVRIOPort(cpu, portBConfig);
     this.portC = new AVRIOPort(cpu, portCConfig);
     this.portD = new AVRIOPort(cpu, portDConfig);
-    this.portList = [this.portB, this.portC, this.portD];
     this.timers = [timer0Config, timer1Config, timer2Config].map((c) => new AVRTimer(cpu, c));
-    this.timerByCount = new Map(this.timers.map((t) => [t.count as () => void, timerInternals(t)]));
     this.spi = new AVRSPI(cpu, spiConfig, CPU_HZ);
     this.usart = new AVRUSART(cpu, usart0Config, CPU_HZ);
     this.eepromMemory = new FileEEPROM(EEPROM_BYTES, opts.eepromFile);
@@ -230,30 +143,36 @@ export class Board extends EventEmitter<BoardEvents> {
       } else check();
     };
 
-    // Only while SE is set can a SLEEP do anything, so only then does the hot
-    // loop look at opcodes: a change of SE sends it back to runSlice to switch loops.
-    cpu.writeHooks[SMCR] = (value, old) => {
-      if ((value ^ old) & SMCR_SE) this.loop.end = 0;
-    };
-
     this.heapStart = this.firmware.ram?.heapStart ?? IO_END;
-    // SP points below the last pushed byte: the stack has reached static data once SP+1 < heapStart.
-    this.spLimit = this.heapStart - 1;
-
-    this.hot = hotLoops(cpu, this.loop, (sp) => this.stackDeeper(sp), () => this.enterSleep());
+    this.loop = new RunLoop(cpu, this.timers, {
+      cpuHz: CPU_HZ, sliceCycles: opts.sliceCycles ?? CYCLES_PER_MS, holdTimeoutMs: (opts.holdTimeoutSec ?? 10) * 1000,
+      heapStart: this.heapStart, ramEnd: RAMEND,
+    }, {
+      fault: (e) => this.emit('fault', e),
+      halt: (info) => this.emit('halt', info),
+      afterRun: () => this.eepromMemory.save(),
+    });
 
     this.lcd = new HD44780(cpu, { cpuHz: CPU_HZ, ...opts.lcd });
-    this.wireLcd();
+    new LcdWiring(this.lcd, this.pins, { B: this.portB, C: this.portC, D: this.portD });
     this.lcd.powerOn();
     this.reset('power');
   }
 
   get cycles(): number { return this.cpu.cycles; }
   get millis(): number { return this.cpu.cycles / CYCLES_PER_MS; }
+  /** Set while the CPU is stopped by SLEEP with interrupts disabled. */
+  get halted(): { pc: number; cycle: number } | null { return this.loop.halted; }
+  /** The first fault (stack overflow, hold timeout); the board stops running once set. */
+  get fault(): Error | null { return this.loop.fault; }
+  /** True while the CPU is in a sleep mode. */
+  get sleeping(): boolean { return this.loop.sleeping; }
+  /** SLEEP instructions executed (with SE set). */
+  get sleeps(): number { return this.loop.sleeps; }
 
   /** Stack high-water mark: lowest SP seen since power-on. */
   get stack() {
-    const lowestSp = this.lowestSp;
+    const lowestSp = this.loop.lowestSp;
     return {
       heapStart: this.heapStart,
       lowestSp,
@@ -267,14 +186,7 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Pauses simulated time until the returned release function is called. */
-  hold(reason: string): () => void {
-    const h: Hold = { reason, since: Date.now() };
-    this.holds.add(h);
-    this.endSlice();
-    return () => {
-      if (this.holds.delete(h) && this.holds.size === 0) this.holdWake?.();
-    };
-  }
+  hold(reason: string): () => void { return this.loop.hold(reason); }
 
   /** A pulse on the RESET pin, e.g. the DTR auto-reset capacitor of an Uno. */
   resetExternal(): void { this.reset('external'); }
@@ -282,30 +194,19 @@ export class Board extends EventEmitter<BoardEvents> {
   /** Power off and on: RAM and LCD are cleared too; the EEPROM keeps its contents. */
   powerCycle(): void {
     this.cpu.data.fill(0);
-    this.lowestSp = RAMEND;
+    this.loop.resetStackMark();
     this.lcd.powerOn();
     this.reset('power');
   }
 
   /** Runs `ms` of simulated time as fast as possible. */
-  async run(ms: number): Promise<void> {
-    await this.exclusive(async () => {
-      const target = this.cpu.cycles + Math.round(ms * CYCLES_PER_MS);
-      while (this.cpu.cycles < target) await this.step(target);
-    });
-  }
+  run(ms: number): Promise<void> { return this.loop.run(ms); }
 
   /** Runs until pred() holds (checked every slice); throws SimTimeoutError after `timeoutMs` simulated ms. */
-  async runUntil(pred: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
-    await this.exclusive(async () => {
-      const target = this.cpu.cycles + Math.round(timeoutMs * CYCLES_PER_MS);
-      while (!pred()) {
-        if (this.cpu.cycles >= target) {
-          const halted = this.halted ? ` (the CPU halted at PC 0x${this.halted.pc.toString(16)})` : '';
-          throw new SimTimeoutError(what, timeoutMs, `${halted}${this.lcdEvidence(what)}`);
-        }
-        await this.step(target);
-      }
+  runUntil(pred: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
+    return this.loop.runUntil(pred, timeoutMs, () => {
+      const halted = this.halted ? ` (the CPU halted at PC 0x${this.halted.pc.toString(16)})` : '';
+      return new SimTimeoutError(what, timeoutMs, `${halted}${this.lcdEvidence(what)}`);
     });
   }
 
@@ -320,176 +221,11 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Free-running mode: `speed` 1 paces to real time (catching up at most 100 ms), 'max' runs flat out. */
-  start(speed: number | 'max' = 1): void {
-    if (this.freeRun) return;
-    this.stopRequested = false;
-    // Faults are reported through the 'fault' event (and board.fault) in this mode.
-    this.freeRun = this.exclusive(() => this.freeRunLoop(speed))
-      .catch((e: Error) => { if (e !== this.fault) this.emit('fault', e); })
-      .finally(() => { this.freeRun = null; });
-  }
+  start(speed: number | 'max' = 1): void { this.loop.start(speed); }
 
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.endSlice();
-    this.holdWake?.();
-    await this.freeRun;
-  }
+  stop(): Promise<void> { return this.loop.stop(); }
 
   saveEeprom(): void { this.eepromMemory.save(); }
-
-  private async exclusive(fn: () => Promise<void>): Promise<void> {
-    if (this.busy) throw new Error('the board is already running (one run/runUntil/start at a time)');
-    if (this.fault) throw this.fault;
-    this.busy = true;
-    try {
-      await fn();
-    } finally {
-      this.busy = false;
-      this.eepromMemory.save();
-    }
-  }
-
-  /**
-   * One slice, then a turn of the event loop so serial/network I/O can run.
-   * Not an async function: V8 inlined the hot loop into it and the async
-   * frame then cost ~5% (profiled).
-   */
-  private step(target: number): Promise<void> {
-    if (this.holds.size > 0) return this.waitHolds().then(() => this.step(target));
-    this.runSlice(Math.min(target, this.cpu.cycles + this.sliceCycles));
-    if (this.fault) return Promise.reject(this.fault);
-    return new Promise<void>((r) => setImmediate(r));
-  }
-
-  private async freeRunLoop(speed: number | 'max'): Promise<void> {
-    const CAP = 100 * CYCLES_PER_MS;
-    let wall0 = performance.now(), cyc0 = this.cpu.cycles;
-    while (!this.stopRequested) {
-      if (this.holds.size > 0) {
-        await this.waitHolds();
-        wall0 = performance.now();
-        cyc0 = this.cpu.cycles;
-      }
-      let target: number;
-      if (speed === 'max') target = this.cpu.cycles + this.sliceCycles;
-      else {
-        target = cyc0 + (performance.now() - wall0) * CYCLES_PER_MS * speed;
-        if (target - this.cpu.cycles > CAP) {
-          cyc0 -= target - this.cpu.cycles - CAP;
-          target = this.cpu.cycles + CAP;
-        }
-        if (target <= this.cpu.cycles) {
-          await new Promise((r) => setTimeout(r, 2));
-          continue;
-        }
-      }
-      this.runSlice(Math.min(target, this.cpu.cycles + this.sliceCycles));
-      if (this.fault) return;
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-
-  private async waitHolds(): Promise<void> {
-    while (this.holds.size > 0 && !this.stopRequested) {
-      const oldest = Math.min(...[...this.holds].map((h) => h.since));
-      const left = oldest + this.holdTimeoutMs - Date.now();
-      if (left <= 0) {
-        const h = [...this.holds].find((x) => x.since === oldest)!;
-        this.fault = new HoldTimeoutError(h.reason, this.holdTimeoutMs / 1000);
-        this.emit('fault', this.fault);
-        throw this.fault;
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.holdWake = () => { clearTimeout(t); resolve(); };
-      });
-      this.holdWake = null;
-    }
-  }
-
-  /**
-   * Runs until `end`, or until hold/stop/fault/reset ends the slice early. The
-   * inner loops cost one SP compare per instruction (stack high-water mark) on
-   * top of bare avr8js; the SLEEP opcode is looked at only while SMCR.SE is set.
-   */
-  private runSlice(end: number): void {
-    const cpu = this.cpu, data = cpu.data;
-    this.sliceEnd = end;
-    while (cpu.cycles < this.sliceEnd) {
-      if (this.sleeping) {
-        this.sleepUntil();
-        continue;
-      }
-      this.loop.end = this.sliceEnd;
-      if (data[SMCR] & SMCR_SE) this.hot.sleepEnabled();
-      else this.hot.awake();
-    }
-  }
-
-  /** A new stack high-water mark; returns the mark the hot loop compares against next. */
-  private stackDeeper(sp: number): number {
-    if (sp < this.lowestSp) this.lowestSp = sp;
-    if (sp < this.spLimit) this.stackOverflow(sp);
-    return this.lowestSp;
-  }
-
-  private endSlice(): void {
-    this.sliceEnd = 0;
-    this.loop.end = 0;
-  }
-
-  private stackOverflow(sp: number): void {
-    if (this.fault) return;
-    this.lowestSp = Math.min(this.lowestSp, sp);
-    this.fault = new StackOverflowError(this.cpu.pc * 2, sp, this.heapStart, this.cpu.cycles);
-    this.endSlice();
-    this.emit('fault', this.fault);
-  }
-
-  private enterSleep(): void {
-    const cpu = this.cpu;
-    cpu.pc++;
-    cpu.cycles++;
-    this.sleeping = true;
-    this.sleeps++;
-    if (!(cpu.data[SREG] & SREG_I)) {
-      this.halted = { pc: (cpu.pc - 1) * 2, cycle: cpu.cycles };
-      this.emit('halt', this.halted);
-    }
-  }
-
-  /** Asleep: skip straight from clock event to clock event until an interrupt (or a reset) moves the PC. */
-  private sleepUntil(): void {
-    const cpu = this.cpu, internals = this.internals, data = cpu.data;
-    const pc = cpu.pc;
-    for (;;) {
-      if (cpu.pc !== pc || !this.sleeping) {
-        this.sleeping = false;
-        return;
-      }
-      if (internals.nextInterrupt >= 0 && data[SREG] & SREG_I) {
-        cpu.tick();
-        continue;
-      }
-      const ev = internals.nextClockEvent;
-      const end = this.sliceEnd;
-      if (ev === null || ev.cycles >= end) {
-        if (cpu.cycles < end) cpu.cycles = end;
-        return;
-      }
-      const timer = this.timerByCount.get(ev.callback);
-      if (timer) {
-        const wake = timerWakeCycle(timer, end);
-        if (wake > ev.cycles) {
-          cpu.updateClockEvent(ev.callback, wake - cpu.cycles);
-          continue;
-        }
-      }
-      if (ev.cycles > cpu.cycles) cpu.cycles = ev.cycles;
-      cpu.tick();
-    }
-  }
 
   private reset(cause: ResetCause): void {
     const cpu = this.cpu, data = cpu.data;
@@ -519,40 +255,11 @@ export class Board extends EventEmitter<BoardEvents> {
     this.spi.reset();
     data[MCUSR] = flags | RESET_FLAG[cause];
     cpu.reset();
-    this.sleeping = false;
-    this.halted = null;
-    this.endSlice();
     // A new start clears a fault (a watchdog reset does not: it is the firmware's own doing).
-    if (cause !== 'watchdog') this.fault = null;
+    this.loop.reset(cause === 'watchdog');
     this.resets[cause]++;
     this.serial.afterReset();
     this.emit('reset', cause);
     if (cause === 'watchdog' && executing) executing.next = this.internals.nextClockEvent;
-  }
-
-  /** Feeds every change of the LCD's pins to the model (RW is grounded on this board). */
-  private wireLcd(): void {
-    const ports: Record<PortLetter, number> = { B: 0, C: 1, D: 2 };
-    const roles = [...LCD_PINS].map((r) => this.pins.get(r)!);
-    const bl = this.pins.get('BACKLIGHT');
-    const levels = [0, 0, 0];
-    const masks = [0, 0, 0];
-    for (const p of roles) masks[ports[p.port]] |= 1 << p.bit;
-    const [rs, e, d4, d5, d6, d7] = roles.map((p) => ({ port: ports[p.port], mask: 1 << p.bit }));
-    const lcd = this.lcd;
-    const update = () => {
-      const data = ((levels[d4.port] & d4.mask) ? 0x10 : 0) | ((levels[d5.port] & d5.mask) ? 0x20 : 0)
-        | ((levels[d6.port] & d6.mask) ? 0x40 : 0) | ((levels[d7.port] & d7.mask) ? 0x80 : 0);
-      lcd.setPins((levels[rs.port] & rs.mask) !== 0, false, (levels[e.port] & e.mask) !== 0, data);
-    };
-    const blPort = bl ? ports[bl.port] : -1, blMask = bl ? 1 << bl.bit : 0;
-    this.portList.forEach((port, i) => {
-      port.addListener((value, old) => {
-        levels[i] = value;
-        if ((value ^ old) & masks[i]) update();
-        if (i === blPort && (value ^ old) & blMask) lcd.backlight = (value & blMask) !== 0;
-      });
-    });
-    if (!bl) lcd.backlight = true;
   }
 }
