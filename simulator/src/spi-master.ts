@@ -3,6 +3,8 @@
 // time advances only through runMs/runUntil, in 1 ms slices with an event-loop
 // turn between them and paused while the model holds the clock, like Board.
 import { AVRIOPort, AVRSPI, CPU, portBConfig, spiConfig } from 'avr8js';
+import type { LanOptions } from './netmap.ts';
+import type { LanServices } from './wiznet-chip.ts';
 import {
   CMD, OP_READ, OP_WRITE, SOCKET_BASE, SOCKET_STRIDE, Sn_CR, Sn_RX_RD, Sn_RX_RSR, Sn_TX_FSR, Sn_TX_WR, SR, Sn_SR,
   W5100, type W5100Config,
@@ -22,7 +24,7 @@ export class SpiMaster {
   holds = 0;
   private wake: (() => void) | undefined;
 
-  constructor(config: Partial<W5100Config> = {}, withHold = true) {
+  constructor(config: Partial<W5100Config> = {}, withHold = true, lan: Partial<LanOptions> | LanServices = {}) {
     const cpu = this.cpu;
     cpu.writeData(spiConfig.SPCR, SPCR_SPE | SPCR_MSTR);
     cpu.writeData(spiConfig.SPSR, SPSR_SPI2X); // 8 MHz: 16 cycles per byte, as SPI.beginTransaction(14 MHz) gives
@@ -31,7 +33,7 @@ export class SpiMaster {
     this.chip = new W5100({
       cpu, spi: this.spi, portB: this.portB,
       hold: withHold ? () => this.hold() : undefined,
-    }, config);
+    }, config, lan);
   }
 
   get ms(): number { return this.cpu.cycles / CYCLES_PER_MS; }

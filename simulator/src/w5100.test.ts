@@ -221,6 +221,24 @@ describe('W5100 TCP client over loopback', () => {
     assert.equal(m.r(m.sreg(0, Sn_IR)), SnIR_TIMEOUT);
   });
 
+  it('shares one LAN with another chip: mappings and faults set through one apply to the other', async () => {
+    const port = await tcpServer(() => {});
+    const a = master();
+    const b = new SpiMaster({}, true, { net: a.chip.net, dhcp: a.chip.dhcp, dns: a.chip.dns });
+    masters.push(b);
+    assert.equal(b.chip.dns, a.chip.dns);
+    configure(b, '192.168.7.51');
+    a.chip.map('192.168.7.2', 80, '127.0.0.1', port);
+    openTcp(b, 3, '192.168.7.2', 80);
+    await b.runUntil(() => b.status(3) === SR.ESTABLISHED, 100);
+    a.chip.net.faults = { refuse: true };
+    openTcp(b, 2, '192.168.7.2', 80);
+    await b.runUntil(() => b.status(2) === SR.CLOSED, 100);
+    assert.equal(b.r(b.sreg(2, Sn_IR)), SnIR_TIMEOUT, 'refused');
+    assert.equal(b.chip.stats[3].connects, 1);
+    assert.equal(a.chip.stats[3].connects, 0, 'statistics stay per chip');
+  });
+
   it('makes the connect deterministic: ESTABLISHED connectLatencyUs after CONNECT in simulated time', async () => {
     const port = await tcpServer(() => {});
     const m = master({ connectLatencyUs: 250 });

@@ -11,8 +11,8 @@
 //   chip.dhcp.mode = 'serve' | 'refuse' | 'silent'; chip.dns.add('pmproxy.lan', '192.168.7.2')
 //   chip.link = false                                    // PHY down: ARP and DHCP go unanswered
 //   chip.stats[n]  {bytesIn, bytesOut, connects, udpDropped, commands: {OPEN: 1, ...}}
-//   chip.hostPaused(n)                                  socket n's peer is paused (RX backlog)
-//   new W5100(board, {}, {}, lan)                        a LanServices shared with another chip
+//   chip.hostPaused(n)                                   // socket n's peer paused: RX backlog
+//   new W5100(other, {}, { net: chip.net, dhcp: chip.dhcp, dns: chip.dns })  // one LAN, two chips
 //   chip.dispose()                                       // closes every host socket
 // The host (a Board, or a bare CPU + AVRSPI + PORTB) may offer hold() to pause
 // simulated time during host I/O, and 'reset' events (power/external resets
