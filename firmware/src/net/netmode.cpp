@@ -220,7 +220,7 @@ static void onContext() {
 // Latency is optional: a PCP without the shping agent, or a wrong instance
 // name, must not keep the rates off the glass. Latency shows NA and its
 // instance is looked up again every LAT_RETRY_POLLS polls.
-static const uint8_t LAT_RETRY_POLLS = 30;
+static constexpr uint8_t LAT_RETRY_POLLS = 30;
 static uint8_t latRetry;
 
 static void latencyOff() {
