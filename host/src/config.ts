@@ -41,7 +41,7 @@ export interface Config {
   alertLatencyMs: number;
   /** Serial device; null = find it (by-id, USB ids). */
   serialPort: string | null;
-  /** The source's counters are 32 bits wide (old 32-bit kernels): decreases are wraps. */
+  /** The source's counters are 32 bits wide: wraps at 2^32 count as traffic (docs/rates.md). */
   counters32: boolean;
   logFormat: 'auto' | 'json' | 'pretty';
 }
@@ -128,7 +128,7 @@ export const SETTINGS: Setting[] = [
   { key: 'capUp', kind: 'number', env: 'PMLCD_CAP_UP', flag: 'cap-up', help: 'uplink capacity, bit/s', check: between(0, 2 ** 40) as never },
   { key: 'alertLatencyMs', kind: 'number', env: 'PMLCD_ALERT_LATENCY_MS', flag: 'alert-latency-ms', help: 'latency alert threshold (0: off)', check: between(0, 600000) as never },
   { key: 'serialPort', kind: 'string', env: 'PMLCD_PORT', flag: 'port', help: 'serial device (default: find it)' },
-  { key: 'counters32', kind: 'boolean', env: 'PMLCD_COUNTERS32', flag: 'counters32', help: 'treat counter decreases as 32-bit wraps' },
+  { key: 'counters32', kind: 'boolean', env: 'PMLCD_COUNTERS32', flag: 'counters32', help: 'counters are 32 bits wide: wraps at 2^32 are traffic (docs/rates.md)' },
   { key: 'logFormat', kind: 'string', env: 'PMLCD_LOG_FORMAT', flag: 'log-format', help: 'auto | json | pretty', check: oneOf('auto', 'json', 'pretty') as never },
 ];
 
