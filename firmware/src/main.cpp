@@ -31,7 +31,8 @@ static const char LCDPROC_LINE1[] PROGMEM = "LCDproc mode";
 static const char LCDPROC_LINE2[] PROGMEM = "waiting for LCDd";
 static const char NO_DATA[] PROGMEM = "NO DATA ";
 
-static uint8_t activeMode = MODE_HOST;
+#define MODE_BOOTING 0xFF  // no mode entered yet
+static uint8_t activeMode = MODE_BOOTING;
 static uint32_t lastCommandMs;
 static bool hostLost;      // no accepted command for host.timeout seconds
 static bool hostDrew;      // network mode: the host's frame owns the display
@@ -51,13 +52,15 @@ static void stopNet() {
 static void enterMode(uint8_t m) {
   stopNet();
   if (activeMode == MODE_LCDPROC && m != MODE_LCDPROC) displayReinit();
+  bool booting = activeMode == MODE_BOOTING;
   activeMode = m;
   hostLost = hostDrew = false;
   lastCommandMs = millis();
   if (m == MODE_NET) {
     startNet();
   } else if (m == MODE_LCDPROC) {
-    displayFrameP(LCDPROC_LINE1, LCDPROC_LINE2);
+    // At boot the glass stays blank (see setup()); a switch by command says so.
+    if (!booting) displayFrameP(LCDPROC_LINE1, LCDPROC_LINE2);
     lcdprocBegin();
   }
 }
@@ -167,8 +170,11 @@ void setup() {
   uartBegin();
   configLoad();
   backlightBegin();
-  displayBegin();
-  displayFrameP(BOOT_LINE1, BOOT_LINE2);
+  displayBegin();  // a blank glass
+  // LCDd resets the board by opening the port and its initialisation, the clear
+  // included, is lost in the reset; from then on it only sends cells that differ
+  // from the blank screen it assumes. So LCDproc mode boots to that blank screen.
+  if (cfg.mode != MODE_LCDPROC) displayFrameP(BOOT_LINE1, BOOT_LINE2);
   enterMode(cfg.mode);
   protocolBanner();
 }
