@@ -104,6 +104,24 @@ test('a server clock step takes a new baseline and says so; no old rate stays on
   });
 });
 
+test('the same sample again does not keep the values fresh', async () => {
+  await rig({}, async ({ bridge, advance }) => {
+    await bridge.pollOnce();
+    advance(2, 2_000n, 2_000n);
+    await bridge.pollOnce();
+    const good = bridge.sources[0].state().lastGoodMs;
+    await sleep(20);
+    await bridge.pollOnce(); // the server's timestamp did not move
+    const st = bridge.sources[0].state();
+    assert.equal(st.lastGoodMs, good, 'a repeated sample is no news');
+    assert.equal(st.lastError, 'sample repeated');
+    assert.equal(st.ifaces[0].down, 1000n, 'the last rate stays until it goes stale');
+    advance(2, 2_000n, 2_000n);
+    await bridge.pollOnce();
+    assert.ok(bridge.sources[0].state().lastGoodMs! > good!, 'a new sample is');
+  });
+});
+
 test('64-bit counters beyond 2^53 give exact rates', async () => {
   await rig({ units: 'bytes' }, async ({ fake, board, bridge, advance }) => {
     const eth0 = fake.state.interfaces.find((i) => i.name === 'eth0')!;
