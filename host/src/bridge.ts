@@ -1,6 +1,8 @@
-// The daemon's core: polls every source on a fixed pace, renders the page of the
-// moment and hands it to the serial link (which draws only what changed).
+// The daemon's core: polls every source on a fixed pace (a failing source is backed
+// off as docs/backoff.md says), renders the page of the moment and hands it to the
+// serial link (which draws only what changed).
 import { EventEmitter } from 'node:events';
+import { Backoff } from './backoff.ts';
 import type { Config } from './config.ts';
 import { fitLine } from './format.ts';
 import type { Logger } from './log.ts';
@@ -15,11 +17,14 @@ export interface BridgeOptions {
   link: SerialLink;
   log: Logger;
   now?: () => number;
+  /** Jitter source for the back-off, uniform in [0, 1). */
+  random?: () => number;
 }
 
 /** Events: 'poll' ({ ms }) after each round of fetches, 'page' (Page) when the shown page changes. */
 export class Bridge extends EventEmitter {
   readonly sources: Source[];
+  private readonly backoffs: Backoff[];
   private readonly rotation: Rotation;
   private readonly startMs: number;
   private readonly now: () => number;
@@ -38,6 +43,7 @@ export class Bridge extends EventEmitter {
       ...s, iface: c.iface, metricIn: c.metricIn, metricOut: c.metricOut, latencyMetric: c.latencyMetric,
       latencyInstance: c.latencyInstance, pollSec: c.pollSec, timeoutMs: c.timeoutMs, counters32: c.counters32,
     }, this.now));
+    this.backoffs = c.sources.map(() => new Backoff({ pollMs: c.pollSec * 1000, random: o.random, now: this.now }));
     this.startMs = this.now();
     this.rotation = new Rotation(expandPages(c.pages, c.iface.length, c.sources.length), this.startMs);
     // A board that stays away would repeat the same complaint on every retry: say it once.
@@ -67,7 +73,7 @@ export class Bridge extends EventEmitter {
     let next = this.now();
     const tick = () => {
       if (!this.running) return;
-      this.inFlight = this.pollOnce().finally(() => { this.inFlight = null; });
+      this.inFlight = this.pollDue().finally(() => { this.inFlight = null; });
       void this.inFlight.then(() => {
         if (!this.running) return;
         // Fixed pace; after a slow round, skip the missed slots instead of bunching.
@@ -80,8 +86,31 @@ export class Bridge extends EventEmitter {
     tick();
   }
 
+  /** Polls every source now, back-off or not (tests; the daemon's rounds are pollDue). */
   async pollOnce(): Promise<void> {
-    await Promise.all(this.sources.map((s) => s.poll()));
+    await this.pollSources(this.sources.map(() => true));
+  }
+
+  /** One scheduled round: polls the sources whose back-off allows an attempt now. */
+  async pollDue(): Promise<void> {
+    const now = this.now();
+    await this.pollSources(this.backoffs.map((b) => b.due(now)));
+  }
+
+  private async pollSources(which: boolean[]): Promise<void> {
+    await Promise.all(this.sources.map(async (s, i) => {
+      if (!which[i]) return;
+      // One new PMWEBAPI context per poll at most: a server that keeps losing them is backed off, not flooded.
+      s.client.beginPoll();
+      await s.poll();
+      const b = this.backoffs[i];
+      if (s.state().up) {
+        b.succeeded();
+      } else {
+        const wait = b.failed();
+        this.o.log.debug('source retry', { source: s.s.name, failures: b.failureCount, waitMs: Math.round(wait) });
+      }
+    }));
     const done = this.now();
     for (const s of this.sources) {
       const st = s.state();

@@ -41,6 +41,8 @@ export class PmwebapiClient {
   private context: number | null = null;
   private form: 'pmproxy' | 'pmwebd';
   private formKnown: boolean;
+  /** Contexts this poll may still create; null = no limit (until beginPoll is first called). */
+  private contextBudget: number | null = null;
 
   constructor(readonly opts: PmwebapiOptions) {
     this.form = opts.api === 'pmwebd' ? 'pmwebd' : 'pmproxy';
@@ -73,6 +75,14 @@ export class PmwebapiClient {
     return parseIndom(r.text);
   }
 
+  /**
+   * Starts a poll: from now on at most one new context per poll (docs/backoff.md), so a
+   * server that loses every context is not asked for a new one on every request.
+   */
+  beginPoll(): void {
+    this.contextBudget = 1;
+  }
+
   /** Forgets the context (e.g. after the server was restarted). */
   reset(): void {
     this.context = null;
@@ -91,6 +101,8 @@ export class PmwebapiClient {
         this.form = 'pmwebd';
         this.formKnown = true;
         this.context = null;
+        // The legacy form needs its own context; this happens once in a client's life.
+        if (this.contextBudget !== null) this.contextBudget++;
         continue;
       }
       throw new PmwebapiError(`HTTP ${r.status}: ${errorMessage(r.text)}`, r.status);
@@ -99,11 +111,19 @@ export class PmwebapiClient {
 
   private async ensureContext(): Promise<number> {
     if (this.context !== null) return this.context;
+    if (this.contextBudget !== null) {
+      if (this.contextBudget <= 0) throw new PmwebapiError('context: lost again, a new one next poll');
+      this.contextBudget--;
+    }
     const host = encodeURIComponent(this.opts.hostspec);
     const key = this.form === 'pmwebd' ? 'hostname' : 'hostspec';
     const r = await this.get(`/pmapi/context?${key}=${host}&polltimeout=${this.opts.pollTimeoutSec}`);
-    if (r.status !== 200) throw new PmwebapiError(`cannot create a context: HTTP ${r.status}: ${errorMessage(r.text)}`, r.status);
-    this.context = parseContext(r.text);
+    if (r.status !== 200) throw new PmwebapiError(`context: HTTP ${r.status}: ${errorMessage(r.text)}`, r.status);
+    try {
+      this.context = parseContext(r.text);
+    } catch (e) {
+      throw new PmwebapiError(`context: ${(e as Error).message}`, r.status);
+    }
     return this.context;
   }
 

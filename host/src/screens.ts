@@ -43,6 +43,8 @@ function rateOrNA(v: bigint | null, units: Units): string {
 /** A short reason for the LCD: the last part of an error chain. */
 export function shortError(msg: string | null): string {
   if (!msg) return 'no errors';
+  // Context failures say so: "ctx 400 ..." rather than a bare server message.
+  if (msg.startsWith('context: ')) return `ctx ${shortError(msg.slice(9))}`;
   const http = /^HTTP (\d+): (.*)$/.exec(msg);
   if (http) return `${http[1]} ${shortError(http[2])}`;
   const parts = msg.split(': ').filter(Boolean);

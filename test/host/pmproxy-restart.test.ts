@@ -45,7 +45,8 @@ describe('real pmproxy stopped and restarted under a running bridge', { skip: pc
     binding.attach(PATH, board);
     board.start();
     const link = new SerialLink({ binding, findPath: async () => PATH });
-    const cfg = resolveConfig({ flags: { url: pcp.get().url, hostspec: pcp.get().hostspec, iface: 'lo', units: 'bytes', poll: '1', 'timeout-ms': '800', 'latency-instance': 'ping' } });
+    // Main page only: the rotation must not move to another page while the test reads line 1.
+    const cfg = resolveConfig({ file: { pages: [{ page: 'main', seconds: 3600 }] }, flags: { url: pcp.get().url, hostspec: pcp.get().hostspec, iface: 'lo', units: 'bytes', poll: '1', 'timeout-ms': '800', 'latency-instance': 'ping' } });
     const bridge = new Bridge({ cfg, link, log: silentLogger });
     const source = bridge.sources[0];
     bridge.start();
@@ -69,7 +70,9 @@ describe('real pmproxy stopped and restarted under a running bridge', { skip: pc
       assert.notEqual(pcp.get().pids.pmproxy, pidBefore);
       process.kill(pcp.get().pids.pmcd, 0); // pmcd was never touched (throws if it is gone)
       const tsDown = source.state().timestampNs;
-      const backMs = await until(() => source.state().up && LIVE.test(lcd(board)[0]), 'live rates after the restart', 15_000, board);
+      // Down for at most ~14 polls, the source is backed off (docs/backoff.md): at poll 1 s the
+      // next attempt is at most 16 s away, so live rates return within 16 s plus a poll.
+      const backMs = await until(() => source.state().up && LIVE.test(lcd(board)[0]), 'live rates after the restart', 20_000, board);
       const ctxAfter = source.client.contextId;
       assert.notEqual(ctxAfter, null);
       assert.notEqual(ctxAfter, ctxBefore, 'the bridge made a new context on the new pmproxy');
