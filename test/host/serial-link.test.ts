@@ -146,7 +146,7 @@ test('board reset mid-stream: glyphs and screen are sent again', async () => {
     l.show(screen('before', 'reset'));
     await until(() => b.text()[0].startsWith('before'), 'frame');
     b.resetBoard();
-    await until(() => b.text()[0] === ' '.repeat(16), 'board cleared');
+    await until(() => b.text()[1] === 'waiting for host', 'boot screen');
     await until(() => b.text()[0].startsWith('before'), 'redraw after reset');
     assert.equal(b.glyphsDefined, 8);
     assert.equal(l.counters.resets, 1);

@@ -4,9 +4,10 @@
 // constexpr lines and of plain structs; it throws when it finds nothing.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../scripts/avr-build.ts';
+import { findProjectRoot } from '../../host/src/project-root.ts';
 
-const SRC = join(ROOT, 'firmware/src');
+// Not a fixed '..' chain: the fake board uses this from an esbuild bundle in build/bench/ too.
+const SRC = join(findProjectRoot(import.meta.dirname), 'firmware/src');
 
 /** C source without comments (string literals with // or /* in them are not expected here). */
 function stripComments(text: string): string {

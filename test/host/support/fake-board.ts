@@ -1,8 +1,13 @@
 // A scripted stand-in for the board's host-mode firmware, speaking serial protocol
-// v1 exactly as docs/protocol.md describes it, behind a serialport
-// BindingInterface so the bridge uses its real code path. Fault knobs: no
-// banner, silence, forced ERR replies, unplug/replug, reset mid-stream.
+// v1 as docs/protocol.md describes it, behind a serialport BindingInterface so the
+// bridge uses its real code path. Fault knobs: no banner, silence, forced ERR
+// replies, unplug/replug, reset mid-stream. test/host/fake-board-contract.test.ts
+// runs one protocol script against this and against the real firmware in the
+// simulator, so the two answer alike. Not modelled: the host-lost timer and its
+// "# host lost"/"# host back" lines, network mode beyond its no-shield screen,
+// LCDproc mode's drawing (its bytes are read, only the escape back to lines acts).
 import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import { firmwareVersion } from '../../support/firmware-source.ts';
 
 export interface FakeBoardOptions {
   path?: string;
@@ -17,9 +22,55 @@ export interface FakeBoardOptions {
   errFor?: RegExp;
   /** Delay before each reply. */
   replyDelayMs?: number;
+  /** false: a firmware built without network mode (no eth=/ip= banner fields, `M net` refused). */
+  network?: boolean;
 }
 
-const DEFAULT_SETTINGS: [string, string][] = [['mode', 'host'], ['iface', 'ppp0'], ['poll', '2'], ['units', 'bits']];
+type Mode = 'host' | 'net' | 'lcdproc';
+
+// ---- settings: keys, defaults and validation as firmware/src/settings.cpp and config.cpp have them ----
+
+/** Canonical text of a valid value, or null. */
+type Parse = (v: string) => string | null;
+const enumOf = (...names: string[]): Parse => (v) => (names.includes(v) ? v : null);
+const decimal = (v: string, digits: number, min: number, max: number) =>
+  (new RegExp(`^\\d{1,${digits}}$`).test(v) && Number(v) >= min && Number(v) <= max ? String(Number(v)) : null);
+const bool: Parse = (v) => (v === '0' || v === '1' ? v : null);
+const ip: Parse = (v) => {
+  const parts = v.split('.');
+  return parts.length === 4 && parts.every((p) => decimal(p, 3, 0, 255) !== null) ? parts.map(Number).join('.') : null;
+};
+const mac: Parse = (v) => (/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(v) ? v.toUpperCase() : null);
+const u16 = (min: number, max: number): Parse => (v) => decimal(v, 5, min, max);
+const u32: Parse = (v) => decimal(v, 10, 0, 0xffffffff);
+/** Metric characters are A-Z a-z 0-9 . _; name characters add : @ / -. */
+const str = (kind: 'metric' | 'name', max: number, optional = false): Parse => (v) =>
+  ((v.length > 0 || optional) && v.length <= max && (kind === 'metric' ? /^[A-Za-z0-9._]*$/ : /^[A-Za-z0-9._:@/-]*$/).test(v) ? v : null);
+
+const SETTINGS: [key: string, dflt: string, parse: Parse][] = [
+  ['mode', 'host', enumOf('host', 'net', 'lcdproc')], ['net.dhcp', '1', bool],
+  ['net.ip', '192.168.1.177', ip], ['net.mask', '255.255.255.0', ip], ['net.gw', '192.168.1.1', ip], ['net.dns', '192.168.1.1', ip],
+  ['net.mac', 'DE:AD:BE:EF:FE:ED', mac], ['srv.ip', '192.168.1.1', ip], ['srv.port', '44322', u16(1, 65535)],
+  ['srv.api', 'auto', enumOf('auto', 'pmproxy', 'pmwebd')], ['srv.hostspec', 'localhost', str('name', 31)], ['iface', 'ppp0', str('name', 15)],
+  ['m.in', 'network.interface.in.bytes', str('metric', 39)], ['m.out', 'network.interface.out.bytes', str('metric', 39)],
+  ['m.lat', 'shping.time.real', str('metric', 39, true)], ['m.latinst', 'ping', str('name', 15, true)],
+  ['poll', '2', u16(1, 3600)], ['units', 'bits', enumOf('bits', 'bytes')], ['cap.down', '20000000', u32], ['cap.up', '1000000', u32],
+  ['host.timeout', '10', u16(1, 3600)], ['host.fallback', '1', bool], ['backlight', 'on', enumOf('on', 'off', 'lost-off', 'alert-blink')],
+];
+const PARSE = new Map(SETTINGS.map(([k, , p]) => [k, p]));
+const defaults = () => new Map(SETTINGS.map(([k, d]) => [k, d]));
+
+// ---- replies, word for word as firmware/src/protocol.cpp sends them ----
+
+const BAD_ARGS = 'ERR ARG bad arguments';
+const UNKNOWN_COMMAND = 'ERR CMD unknown command';
+const UNKNOWN_SETTING = 'ERR KEY unknown setting';
+/** What the firmware draws on its own (firmware/src/main.cpp, net/netmode.cpp without a W5100). */
+const LCDPROC_SCREEN = ['LCDproc mode', 'waiting for LCDd'];
+const NO_SHIELD_SCREEN = ['No W5100 found', 'check the shield'];
+const LINE_MAX = 63;  // bytes before the LF
+const HEART = 6;      // \h: glyph 6, blinking with a blank on the real LCD
+const BACKSLASH = 0xa4;  // \\: the A00 ROM has a yen sign at 0x5C
 
 class Cancel extends Error {
   canceled = true;
@@ -27,14 +78,21 @@ class Cancel extends Error {
 
 export class FakeBoard {
   readonly path: string;
+  /** Every line the host sent in line mode (without the LF and a CR before it). */
   readonly received: string[] = [];
+  /** What the host asked to show: codes per row (a \h cell holds glyph 6, it does not blink here). */
   lcd: number[][] = [blankRow(), blankRow()];
+  /** G commands since the last reset. */
   glyphsDefined = 0;
+  /** Rows of the glyphs defined with G since the last reset (5 low bits kept), by glyph number. */
+  glyphs: (number[] | undefined)[] = [];
   backlight = 1;
-  settings = new Map(DEFAULT_SETTINGS);
+  settings = defaults();
+  mode: Mode = 'host';
   plugged = true;
   opens = 0;
   private port: FakePort | null = null;
+  private rx = { line: '', lcdproc: 'data' as 'data' | 'instruction' | 'line' };
 
   constructor(readonly opts: FakeBoardOptions = {}) {
     this.path = opts.path ?? '/dev/ttyFAKE0';
@@ -70,31 +128,73 @@ export class FakeBoard {
     this.plugged = true;
   }
 
-  /** The board restarts on its own (watchdog): clears the LCD, sends a new banner. */
+  /** The board restarts on its own (watchdog): boot screen, a new banner. */
   resetBoard(): void {
     this.boot('watchdog');
   }
 
   private boot(reason: string): void {
-    this.lcd = [blankRow(), blankRow()];
+    this.lcd = [row(`pmlcd ${firmwareVersion().fw}`), row('waiting for host')];
+    this.glyphs = [];
     this.glyphsDefined = 0;
+    this.rx = { line: '', lcdproc: 'data' };
+    this.enterMode(this.settings.get('mode') as Mode);
     if (this.opts.banner === false || this.opts.mute) return;
     const port = this.port;
-    setTimeout(() => port?.push(`${this.bannerText()} reset=${reason} cfg=ok\r\n`), this.opts.bannerDelayMs ?? 5);
+    setTimeout(() => port?.push(`${this.fields(reason)}\n`), this.opts.bannerDelayMs ?? 5);
   }
 
-  private bannerText(): string {
-    return `PMLCD ${this.opts.version ?? 1} fw=0.1.0 lcd=16x2 mode=host`;
+  /** Banner fields; V sends them without reset=. */
+  private fields(reset?: string): string {
+    const v = firmwareVersion();
+    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw} lcd=16x2 mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok` +
+      (this.opts.network === false ? '' : ' eth=none ip=0.0.0.0');
   }
 
-  /** One complete line from the host; returns the reply lines. */
+  private enterMode(m: Mode): void {
+    this.mode = m;
+    this.rx.lcdproc = 'data';
+    if (m === 'net' && this.opts.network !== false) this.lcd = NO_SHIELD_SCREEN.map(row);
+    if (m === 'lcdproc') this.lcd = LCDPROC_SCREEN.map(row);
+  }
+
+  private switchMode(m: Mode): void {
+    this.enterMode(m);
+    this.settings.set('mode', m);
+  }
+
+  /** Bytes from the host, as the firmware's serial loop reads them; returns the replies. */
+  receive(bytes: string): string[] {
+    const out: string[] = [];
+    for (const b of bytes) {
+      if (this.mode === 'lcdproc' && this.rx.lcdproc !== 'line') {
+        // lcdserializer: 0xFE then an instruction byte; 0xFE 0x00 starts one protocol line.
+        if (this.rx.lcdproc === 'data') this.rx.lcdproc = b === '\xfe' ? 'instruction' : 'data';
+        else this.rx.lcdproc = b === '\x00' ? 'line' : 'data';
+        continue;
+      }
+      if (b !== '\n') {
+        if (this.rx.line.length <= LINE_MAX) this.rx.line += b;  // one byte past the limit marks it too long
+        continue;
+      }
+      const line = this.rx.line;
+      this.rx.line = '';
+      if (this.mode === 'lcdproc') this.rx.lcdproc = 'data';
+      out.push(...this.handle(line));
+    }
+    return out;
+  }
+
+  /** One complete line from the host (without its LF); returns the reply lines. */
   handle(raw: string): string[] {
     if (this.opts.mute) return [];
-    this.received.push(raw);
-    if (raw.length + 1 > 64) return ['ERR LINE line too long'];
-    if (/[^\x20-\x7e]/.test(raw)) return ['ERR CHAR non-ASCII byte'];
-    let line = raw;
-    const cs = /^(.*)\*([0-9A-Fa-f]{2})$/.exec(raw);
+    const tooLong = raw.length > LINE_MAX;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    this.received.push(text);
+    if (tooLong) return ['ERR LINE line too long'];
+    if (/[^\x20-\x7e]/.test(text)) return ['ERR CHAR non-ASCII byte'];
+    let line = text;
+    const cs = /^(.*)\*([0-9A-Fa-f]{2})$/.exec(text);
     if (cs) {
       let x = 0;
       for (const c of cs[1]) x ^= c.charCodeAt(0);
@@ -102,58 +202,90 @@ export class FakeBoard {
       line = cs[1];
     }
     if (this.opts.errFor?.test(line)) return ['ERR VAL forced by test'];
-    const [cmd, ...rest] = line.split(' ');
-    const args = rest.join(' ');
-    switch (cmd) {
-      case 'V': return [`OK ${this.bannerText()}`];
-      case 'P': return ['OK'];
-      case 'F': {
-        const parts = splitFrame(args);
-        const rows = parts?.map(unescape);
-        if (!rows || rows.some((r) => r === null)) return ['ERR ESC bad escape'];
-        if (rows.some((r) => r!.length > 16)) return ['ERR ARG text too long'];
-        this.lcd = rows.map((r) => pad(r!));
-        return ['OK'];
-      }
-      case 'T': {
-        const m = /^([01]) (\d+) (.*)$/.exec(args);
-        if (!m || Number(m[2]) > 15) return ['ERR ARG bad position'];
-        const t = unescape(m[3]);
-        if (t === null) return ['ERR ESC bad escape'];
-        const col = Number(m[2]);
-        if (col + t.length > 16) return ['ERR ARG text too long'];
-        t.forEach((c, i) => { this.lcd[Number(m[1])][col + i] = c; });
-        return ['OK'];
-      }
-      case 'G':
-        if (!/^[0-7] [0-9A-Fa-f]{16}$/.test(args)) return ['ERR ARG bad glyph'];
-        this.glyphsDefined++;
-        return ['OK'];
-      case 'B':
-        if (!/^[012]$/.test(args)) return ['ERR ARG bad backlight'];
-        this.backlight = Number(args);
-        return ['OK'];
-      case 'C': {
-        const [sub, key, ...val] = rest;
-        if (sub === 'LIST') return [...[...this.settings].map(([k, v]) => `CFG ${k}=${v}`), `OK ${this.settings.size}`];
-        if (sub === 'GET') return this.settings.has(key) ? [`OK ${key}=${this.settings.get(key)}`] : ['ERR KEY unknown setting'];
-        if (sub === 'SET') {
-          if (!this.settings.has(key)) return ['ERR KEY unknown setting'];
-          if (key === 'poll' && !/^\d+$/.test(val.join(' '))) return ['ERR VAL bad value'];
-          this.settings.set(key, val.join(' '));
-          return ['OK'];
-        }
-        if (sub === 'RESET') {
-          this.settings = new Map(DEFAULT_SETTINGS);
-          return ['OK'];
-        }
-        return ['ERR ARG bad C command'];
-      }
+    if (line === '') return ['ERR CMD empty line'];
+    if (line.length > 1 && line[1] !== ' ') return [UNKNOWN_COMMAND];
+    const arg = line.length > 1 ? line.slice(2) : null;
+    switch (line[0]) {
+      case 'V': return arg === null ? [`OK ${this.fields()}`] : [BAD_ARGS];
+      case 'P': return arg === null ? ['OK'] : [BAD_ARGS];
       case 'R':
+        if (arg !== null) return [BAD_ARGS];
         setTimeout(() => this.boot('command'), 1);
         return ['OK'];
-      default: return ['ERR CMD unknown command'];
+      case 'F': return arg === null ? [BAD_ARGS] : [this.frame(arg)];
+      case 'T': return arg === null ? [BAD_ARGS] : [this.cells(arg)];
+      case 'G': return arg === null ? [BAD_ARGS] : [this.glyph(arg)];
+      case 'B':
+        if (arg === null || !/^[012]$/.test(arg)) return [BAD_ARGS];
+        this.backlight = Number(arg);
+        return ['OK'];
+      case 'M': {
+        if (arg === null) return [BAD_ARGS];
+        if (!PARSE.get('mode')!(arg)) return ['ERR ARG unknown mode'];
+        if (arg === 'net' && this.opts.network === false) return ['ERR ARG mode not available'];
+        this.switchMode(arg as Mode);
+        return ['OK'];
+      }
+      case 'C': return arg === null ? [BAD_ARGS] : this.config(arg);
+      default: return [UNKNOWN_COMMAND];
     }
+  }
+
+  // F <line 1>|<line 2>
+  private frame(arg: string): string {
+    const top = decode(arg, 0, '|', 16);
+    if (typeof top === 'string') return top;
+    if (arg[top.end] !== '|') return 'ERR ARG missing |';
+    const bottom = decode(arg, top.end + 1, '|', 16);
+    if (typeof bottom === 'string') return bottom;
+    if (bottom.end < arg.length) return 'ERR ARG more than one |';
+    this.lcd = [pad(top.codes), pad(bottom.codes)];
+    return 'OK';
+  }
+
+  // T <row> <col> <text>: col is one or two digits
+  private cells(arg: string): string {
+    const m = /^([01]) (\d\d?) /.exec(arg);
+    if (!m || Number(m[2]) > 15) return BAD_ARGS;
+    const col = Number(m[2]);
+    const t = decode(arg, m[0].length, null, 16 - col);
+    if (typeof t === 'string') return t;
+    t.codes.forEach((c, i) => { this.lcd[Number(m[1])][col + i] = c; });
+    return 'OK';
+  }
+
+  // G <n> <16 hex digits>
+  private glyph(arg: string): string {
+    if (!/^[0-7] [0-9A-Fa-f]{16}$/.test(arg)) return BAD_ARGS;
+    this.glyphs[Number(arg[0])] = Array.from({ length: 8 }, (_, i) => parseInt(arg.slice(2 + 2 * i, 4 + 2 * i), 16) & 0x1f);
+    this.glyphsDefined++;
+    return 'OK';
+  }
+
+  private config(arg: string): string[] {
+    if (arg === 'LIST') return [...[...this.settings].map(([k, v]) => `CFG ${k}=${v}`), `OK ${this.settings.size}`];
+    if (arg === 'RESET') {
+      this.settings = defaults();
+      if (this.mode !== 'host') this.enterMode('host');
+      return ['OK'];
+    }
+    if (arg.startsWith('GET ')) {
+      const key = arg.slice(4);
+      return this.settings.has(key) ? [`OK ${key}=${this.settings.get(key)}`] : [UNKNOWN_SETTING];
+    }
+    if (!arg.startsWith('SET ')) return [BAD_ARGS];
+    const rest = arg.slice(4);
+    const sp = rest.indexOf(' ');
+    const key = sp < 0 ? rest : rest.slice(0, sp);
+    const parse = PARSE.get(key);
+    if (!parse) return [UNKNOWN_SETTING];
+    if (sp < 0) return ['ERR ARG missing value'];
+    const value = parse(rest.slice(sp + 1));
+    if (value === null) return ['ERR VAL bad value'];
+    if (key === 'mode' && value === 'net' && this.opts.network === false) return ['ERR VAL mode not available'];
+    this.settings.set(key, value);
+    if (key === 'mode' && value !== this.mode) this.enterMode(value as Mode);
+    return ['OK'];
   }
 }
 
@@ -162,7 +294,6 @@ class FakePort implements BindingPortInterface {
   readonly openOptions: Required<OpenOptions>;
   private out: Buffer[] = [];
   private reader: { resolve: (n: number) => void; reject: (e: Error) => void; buf: Buffer; offset: number; length: number } | null = null;
-  private inbox = '';
 
   constructor(private readonly board: FakeBoard, o: OpenOptions) {
     this.openOptions = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...o };
@@ -203,14 +334,9 @@ class FakePort implements BindingPortInterface {
 
   async write(buffer: Buffer): Promise<void> {
     if (!this.isOpen) throw new Cancel('port closed');
-    this.inbox += buffer.toString('latin1');
-    for (let nl = this.inbox.indexOf('\n'); nl >= 0; nl = this.inbox.indexOf('\n')) {
-      const line = this.inbox.slice(0, nl).replace(/\r$/, '');
-      this.inbox = this.inbox.slice(nl + 1);
-      const replies = this.board.handle(line);
-      if (replies.length) {
-        setTimeout(() => this.push(replies.map((r) => `${r}\r\n`).join('')), this.board.opts.replyDelayMs ?? 0);
-      }
+    const replies = this.board.receive(buffer.toString('latin1'));
+    if (replies.length) {
+      setTimeout(() => this.push(replies.map((r) => `${r}\n`).join('')), this.board.opts.replyDelayMs ?? 0);
     }
   }
 
@@ -237,27 +363,30 @@ function pad(r: number[]): number[] {
   return [...r, ...new Array<number>(16 - r.length).fill(0x20)];
 }
 
-/** Splits "a|b" at the unescaped bar. */
-function splitFrame(s: string): [string, string] | null {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '|') return [s.slice(0, i), s.slice(i + 1)];
-  }
-  return null;
+function row(text: string): number[] {
+  return pad([...text].map((c) => c.charCodeAt(0)));
 }
 
-/** docs/protocol.md text escapes -> character codes, or null for a bad escape. */
-function unescape(s: string): number[] | null {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '\\') { out.push(s.charCodeAt(i)); continue; }
-    const e = s[++i];
-    if (e >= '0' && e <= '7') out.push(Number(e));
-    else if (e === '\\') out.push(0x5c);
-    else if (e === '|') out.push(0x7c);
-    else if (e === 'h') out.push(0x06);
-    else if (e === 'x' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) { out.push(parseInt(s.slice(i + 1, i + 3), 16)); i += 2; }
-    else return null;
+/**
+ * docs/protocol.md text escapes from s[from] up to `stop` (or the end) into at most
+ * max codes, checked in the firmware's order (firmware/src/text.cpp): a text that
+ * is too long fails as such even if a bad escape follows.
+ */
+function decode(s: string, from: number, stop: string | null, max: number): { codes: number[]; end: number } | string {
+  const codes: number[] = [];
+  let i = from;
+  const hex = (c: string | undefined) => (c !== undefined && /^[0-9A-Fa-f]$/.test(c) ? parseInt(c, 16) : -1);
+  while (i < s.length && s[i] !== stop) {
+    if (codes.length === max) return 'ERR ARG text too long';
+    const c = s[i++];
+    if (c !== '\\') { codes.push(c.charCodeAt(0)); continue; }
+    const e = s[i++];
+    if (e >= '0' && e <= '7') codes.push(Number(e));
+    else if (e === 'x' && hex(s[i]) >= 0 && hex(s[i + 1]) >= 0) { codes.push(hex(s[i]) * 16 + hex(s[i + 1])); i += 2; }
+    else if (e === '\\') codes.push(BACKSLASH);
+    else if (e === '|') codes.push(0x7c);
+    else if (e === 'h') codes.push(HEART);
+    else return 'ERR ESC bad escape';
   }
-  return out;
+  return { codes, end: i };
 }
