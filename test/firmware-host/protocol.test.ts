@@ -2,7 +2,8 @@
 // through the serial binding, with the LCD model in strict timing mode.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bootHostMode, reply, row, withChecksum, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
+import { firmwareVersion } from '../support/firmware-source.ts';
+import { bootHostMode, hostOnlyFirmware, reply, row, withChecksum, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
 
 describe('protocol v1', () => {
   let h: HostModeBoard;
@@ -25,7 +26,8 @@ describe('protocol v1', () => {
 
   test('banner after the port opens, V and P', async () => {
     assert.match(h.lines[0], BANNER_RE);
-    assert.match(reply(await h.command('V')), /^OK PMLCD 1 fw=0\.1\.0 lcd=16x2 mode=host cfg=ok( [a-z]+=\S+)*$/);
+    const v = firmwareVersion();
+    assert.equal(reply(await h.command('V')), `OK PMLCD ${v.protocol} fw=${v.fw} lcd=16x2 mode=host cfg=ok eth=none ip=0.0.0.0`);
     await ok('P');
   });
 
@@ -124,12 +126,12 @@ describe('protocol v1', () => {
     for (const bad of ['Z', 'VV', 'f a|b', 'FOO bar', '', ' ', '*00']) await fails(bad, 'CMD');
   });
 
-  test('M host is accepted; M net only when network mode is built in', async () => {
+  test('M switches modes: this build has network mode, so M net is OK', async () => {
     await ok('M host');
-    const r = reply(await h.command('M net'));
-    if (r === 'OK') await ok('M host');
-    else assert.equal(r, 'ERR ARG mode not available');
-    assert.match(reply(await h.command('V')), /mode=host/);
+    await ok('M net');
+    assert.match(reply(await h.command('V')), /^OK PMLCD .* mode=net /);
+    await ok('M host');
+    assert.match(reply(await h.command('V')), /^OK PMLCD .* mode=host /);
   });
 
   test('R answers OK, then reboots with reset=command', async () => {
@@ -139,5 +141,24 @@ describe('protocol v1', () => {
     assert.equal(BANNER_RE.exec(banner)![2], 'command');
     await ok('F after|reboot');
     assert.deepEqual(h.codes(), [row('after'), row('reboot')]);
+  });
+});
+
+// The same sources without firmware/src/net/ (netmode_stub.cpp's weak definitions
+// instead): what a board that never gets a shield could run.
+describe('a build without network mode', () => {
+  let h: HostModeBoard;
+  before(async () => { h = await bootHostMode({ firmware: (await hostOnlyFirmware()).hex }); });
+  after(async () => { await h.close(); });
+
+  test('no network fields in the banner; M net and C SET mode net are refused, nothing changes', async () => {
+    assert.match(h.lines[0], BANNER_RE);
+    assert.doesNotMatch(h.lines[0], / eth=| ip=/);
+    assert.equal(reply(await h.command('F still|host')), 'OK');
+    assert.equal(reply(await h.command('M net')), 'ERR ARG mode not available');
+    assert.equal(reply(await h.command('C SET mode net')), 'ERR VAL mode not available');
+    assert.equal(reply(await h.command('C GET mode')), 'OK mode=host');
+    assert.match(reply(await h.command('V')), /^OK PMLCD .* mode=host cfg=\w+$/);
+    assert.deepEqual(h.codes(), [row('still'), row('host')]);
   });
 });
