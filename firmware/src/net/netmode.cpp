@@ -1,4 +1,4 @@
-// Network mode: the board polls PMWEBAPI itself (issue 5). A step-wise state
+// Network mode: the board polls PMWEBAPI itself. A step-wise state
 // machine driven by netmodeLoop(): chip check, DHCP or static address,
 // context, instance ids by name, then a fetch every poll interval. Errors keep
 // the last values on screen (stale after 3 intervals; then line 2 takes turns
