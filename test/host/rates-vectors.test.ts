@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { CounterRates, gapLimitMs, timestampMs } from '../../host/src/rates.ts';
 import { formatRateLine, shownRate, type Units } from '../../host/src/format.ts';
 
-export interface RateSample { t: string; in: string; out: string; status: string; down: string | null; up: string | null; line1: string; note?: string }
-export interface RateVector { name: string; units: Units; pollSec: number; width?: 32 | 64; samples: RateSample[] }
+interface RateSample { t: string; in: string; out: string; status: string; down: string | null; up: string | null; line1: string; note?: string }
+interface RateVector { name: string; units: Units; pollSec: number; width?: 32 | 64; samples: RateSample[] }
 const { vectors } = JSON.parse(readFileSync(new URL('../vectors/rates.json', import.meta.url), 'utf8')) as { vectors: RateVector[] };
 
 /** Decimal seconds to nanoseconds, exactly. */
