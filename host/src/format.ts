@@ -133,6 +133,19 @@ export function formatMainScreen(i: MainScreenInput): [string, string] {
   ];
 }
 
+/** The one placeholder for a character the HD44780 A00 ROM cannot show (docs/screens.md). */
+export const PLACEHOLDER = '?';
+
+/**
+ * Text from outside (names, server messages) as the glass can show it: printable ASCII
+ * stays, every other code point (controls, DEL, non-ASCII, an emoji) becomes one `?`.
+ */
+export function lcdText(s: string): string {
+  let out = '';
+  for (const ch of s) out += ch.length === 1 && ch >= ' ' && ch <= '~' ? ch : PLACEHOLDER;
+  return out;
+}
+
 /** Pads or cuts text to exactly one LCD line. */
 export function fitLine(s: string): string {
   return s.length >= LINE_WIDTH ? s.slice(0, LINE_WIDTH) : s.padEnd(LINE_WIDTH);

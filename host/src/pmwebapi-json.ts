@@ -95,6 +95,13 @@ export function parseContext(text: string): number {
 /** The "message" of a JSON error body, or the text itself (legacy text/plain, HTML). */
 export function errorMessage(text: string): string {
   const m = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
-  if (m) return m[1];
+  if (m) {
+    // Decoded, so \u001b is the control character it names (escaped in logs, `?` on the glass).
+    try {
+      return String(JSON.parse(`"${m[1]}"`)).slice(0, 200);
+    } catch {
+      return m[1].slice(0, 200);
+    }
+  }
   return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }

@@ -192,16 +192,20 @@ export class ProtocolClient extends EventEmitter {
   }
 }
 
-/** Escapes LCD text for F and T commands; glyph codes 0-7 become \0..\7, 0xFF \xFF. */
+/**
+ * Escapes LCD text for F and T commands; glyph codes 0-7 become \0..\7, the full block
+ * 0xFF \xFF. Anything else outside printable ASCII is not a character the A00 ROM can
+ * show as meant: it goes out as the placeholder `?` (docs/screens.md), one per code point.
+ */
 export function escapeText(text: string, inFrame: boolean): string {
   let out = '';
   for (const ch of text) {
-    const c = ch.charCodeAt(0);
+    const c = ch.codePointAt(0)!;
     if (c <= 7) out += `\\${c}`;
     else if (ch === '\\') out += '\\\\';
     else if (ch === '|' && inFrame) out += '\\|';
     else if (c >= 0x20 && c <= 0x7e) out += ch;
-    else if (c < 0x100) out += `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    else if (c === 0xff) out += '\\xFF';
     else out += '?';
   }
   return out;

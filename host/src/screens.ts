@@ -3,7 +3,7 @@
 // glyph set. An alert (source down, latency over the threshold) pre-empts the
 // rotation until it clears.
 import {
-  GLYPH_DOWN, GLYPH_UP, fitLine, formatAge, formatLatency, formatMainScreen, formatRate, formatRateLine, isStale, shownRate,
+  GLYPH_DOWN, GLYPH_UP, fitLine, lcdText, formatAge, formatLatency, formatMainScreen, formatRate, formatRateLine, isStale, shownRate,
   unitLabel, type Units,
 } from './format.ts';
 import { MAIN_GLYPHS, SPARK_GLYPHS, type GlyphSet } from './glyphs.ts';
@@ -43,6 +43,8 @@ function rateOrNA(v: bigint | null, units: Units): string {
 /** A short reason for the LCD: the last part of an error chain. */
 export function shortError(msg: string | null): string {
   if (!msg) return 'no errors';
+  // Server messages may carry anything: mapped to what the ROM can show first.
+  msg = lcdText(msg);
   // Context failures say so: "ctx 400 ..." rather than a bare server message.
   if (msg.startsWith('context: ')) return `ctx ${shortError(msg.slice(9))}`;
   const http = /^HTTP (\d+): (.*)$/.exec(msg);
@@ -76,7 +78,7 @@ function ifacePage(input: ScreenInput, index: number): [string, string] {
   const { units } = input.cfg;
   const age = ageSec(src, input);
   const stale = isStale(age, input.cfg.pollSec);
-  const name = iface.present ? iface.name : `${iface.name} gone`;
+  const name = lcdText(iface.present ? iface.name : `${iface.name} gone`);
   return [
     `${name.slice(0, 12).padEnd(12)} ${stale ? formatAge(age) : unitLabel(units)}`,
     `${GLYPH_DOWN}${rateOrNA(stale ? null : iface.down, units)} ${GLYPH_UP}${rateOrNA(stale ? null : iface.up, units)}   `,
@@ -89,7 +91,7 @@ function hostPage(input: ScreenInput, index: number): [string, string] {
   const stale = isStale(age, input.cfg.pollSec);
   const iface = src.ifaces[0];
   return [
-    fitLine(`${src.name.slice(0, 12).padEnd(12)} ${src.up ? ' up' : 'down'}`),
+    fitLine(`${lcdText(src.name).slice(0, 12).padEnd(12)} ${src.up ? ' up' : 'down'}`),
     `${stale ? '  NA  ' : formatLatency(src.latencyUs)} ${GLYPH_DOWN}${rateOrNA(stale ? null : iface?.down ?? null, input.cfg.units)}${stale ? formatAge(age) : unitLabel(input.cfg.units)}`,
   ];
 }
@@ -126,7 +128,7 @@ export function alertFor(input: ScreenInput): [string, string] | null {
     const age = ageSec(src, input);
     if (!src.up || isStale(age, input.cfg.pollSec)) {
       const why = shortError(src.lastError ?? 'no data');
-      return [fitLine(`!PCP down    ${formatAge(age)}`), fitLine(input.sources.length > 1 ? `${src.name} ${why}` : why)];
+      return [fitLine(`!PCP down    ${formatAge(age)}`), fitLine(input.sources.length > 1 ? `${lcdText(src.name)} ${why}` : why)];
     }
   }
   const lim = input.cfg.alertLatencyMs;

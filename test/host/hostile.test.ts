@@ -10,6 +10,8 @@ import { Bridge } from '../../host/src/bridge.ts';
 import { resolveConfig } from '../../host/src/config.ts';
 import { createLogger, type LogFormat } from '../../host/src/log.ts';
 import { SerialLink } from '../../host/src/serial-link.ts';
+import { escapeText } from '../../host/src/protocol.ts';
+import { lcdText } from '../../host/src/format.ts';
 
 // ESC[2J clears the screen, ESC]0;...BEL retitles the window, CSI (U+009B) is the 8-bit ESC[.
 const HOSTILE = 'x\x1b[2J\x1b]0;pwned\x07\x9b31m\x7fy';
@@ -76,7 +78,8 @@ test('a redirect is refused and logged, never followed: no data from the other h
       assert.equal(st.up, false, 'a redirect is a source error');
       assert.equal(st.lastError, `HTTP 301: redirect refused, to ${elsewhere}`);
       assert.match(logs.join(''), /source down .*redirect refused, to http:\/\/127\.0\.0\.1/);
-      await until(() => board.text()[1].startsWith('301 redirect'), () => JSON.stringify(board.text()), 5000);
+      // The alert alternates with the main page: refresh while waiting.
+      await until(() => (bridge.refresh(), board.text()[1].startsWith('301 redirect')), () => JSON.stringify(board.text()), 5000);
       await bridge.pollOnce();
       assert.equal(bridge.sources[0].state().up, true, 'the configured source is used again');
       // Credentials in a Location are not repeated in the error or the logs.
@@ -89,4 +92,20 @@ test('a redirect is refused and logged, never followed: no data from the other h
   } finally {
     await other.close();
   }
+});
+
+test('undisplayable characters reach the glass as one ? each (docs/screens.md)', async () => {
+  await rig('json', {}, async ({ fake, bridge, board }) => {
+    // pmproxy escapes control characters in JSON strings; the message must be decoded, then mapped.
+    const body = '{"context":1,"message":"eth\\u001b[2J\\u00e9 \\ud83d\\ude00 gone","success":false}\r\n';
+    fake.state.faults.push({ path: '/pmapi/', status: 400, json: true, body, times: 1000 });
+    await bridge.pollOnce();
+    assert.match(bridge.sources[0].state().lastError ?? '', /eth\x1b\[2J\u00e9 \u{1f600} gone/u, 'the JSON escapes are decoded');
+    await until(() => (bridge.refresh(), board.text()[1] === 'ctx 400 eth?[2J?'), () => JSON.stringify(board.text()), 5000);
+  });
+});
+
+test('the last gate: only glyph codes 0-7, printable ASCII and the full block leave for the board', () => {
+  assert.equal(escapeText('a\x1bb\x80\u00e9\u{1f600}\x7f\x08\x1f\xff\x01|', true), 'a?b??????\\xFF\\1\\|');
+  assert.equal(lcdText('caf\u00e9 \u{1f600}\x00\x07~\\'), 'caf? ???~\\');
 });
