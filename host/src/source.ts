@@ -9,6 +9,8 @@ import type { PcpValue } from './pmwebapi-json.ts';
 export const HISTORY_LENGTH = 16;
 /** Polls between lookups of a latency instance that was not there (the PMDA may appear later). */
 export const LATENCY_RETRY_POLLS = 30;
+/** Latency above this (ms) is not a measurement: a failed sample, kept out of min/avg/max (docs/screens.md). */
+export const MAX_LATENCY_MS = 60_000;
 
 /** One source's address plus the metric settings every source shares. */
 export type SourceSettings = SourceConfig & Pick<Config,
@@ -141,7 +143,7 @@ export class Source {
     const v = id == null ? undefined : values.get(this.s.latencyMetric)?.get(id);
     const status = id == null ? undefined : values.get('shping.status')?.get(id);
     const failed = typeof v !== 'number' && typeof v !== 'bigint' ? true
-      : Number(v) < 0 || (status !== undefined && status !== null && Number(status) !== 0);
+      : !(Number(v) >= 0 && Number(v) <= MAX_LATENCY_MS) || (status !== undefined && status !== null && Number(status) !== 0);
     this.st.latencyUs = failed ? null : Math.round(Number(v) * 1000);
     if (this.st.latencyUs !== null) this.latHistory.push(this.st.latencyUs);
     const h = this.latHistory.values();

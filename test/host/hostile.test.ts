@@ -109,3 +109,24 @@ test('the last gate: only glyph codes 0-7, printable ASCII and the full block le
   assert.equal(escapeText('a\x1bb\x80\u00e9\u{1f600}\x7f\x08\x1f\xff\x01|', true), 'a?b??????\\xFF\\1\\|');
   assert.equal(lcdText('caf\u00e9 \u{1f600}\x00\x07~\\'), 'caf? ???~\\');
 });
+
+test('an absurd latency (1e30 ms, above 60 s, negative) is a failed sample and never enters min/avg/max', async () => {
+  await rig('json', {}, async ({ fake, bridge }) => {
+    const ping = fake.state.pings[0];
+    const sample = async (ms: number) => {
+      ping.real = ms;
+      fake.state.timestamp.sec += 1;
+      await bridge.pollOnce();
+      return bridge.sources[0].state();
+    };
+    assert.equal((await sample(5)).latencyUs, 5000);
+    for (const bad of [1e30, 60_001, -3]) {
+      const st = await sample(bad);
+      assert.equal(st.latencyUs, null, `${bad} ms is a failure`);
+      assert.deepEqual(st.latency, { minUs: 5000, avgUs: 5000, maxUs: 5000, samples: 1 }, `${bad} ms is not a sample`);
+    }
+    const st = await sample(60_000);
+    assert.equal(st.latencyUs, 60_000_000, 'the maximum itself is a sample');
+    assert.equal(st.latency?.samples, 2);
+  });
+});
