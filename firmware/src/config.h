@@ -38,18 +38,44 @@ struct Config {
 
 extern Config cfg;
 
-// Loads from EEPROM; falls back to (and stores) defaults when blank, corrupt or old.
+// Loads the newest valid slot from EEPROM; falls back to (and stores) defaults
+// when none is valid. After a reset that kept RAM, a save still waiting (see
+// configSave) is kept and stays pending.
 CfgStatus configLoad();
 void configDefaults();
-bool configSave();
+// Stores cfg (now is millis()). Nothing is written when cfg equals the stored
+// settings. The first save, and any save CFG_SAVE_HOLDOFF_MS of uptime after the
+// previous one, is written at once; one sooner is kept in RAM and written when
+// the hold-off ends (later changes coalesce into it). Uptime and the waiting
+// settings survive resets that keep RAM (RESET pin, watchdog, R); a power cut
+// before the hold-off ends leaves the previously stored settings. False only if
+// an immediate write did not read back.
+bool configSave(uint32_t now);
+// From the main loop: writes a waiting save once its hold-off has passed.
+void configPoll(uint32_t now);
+// Saves since the EEPROM was blank: the newest slot's sequence number.
+uint32_t configSaves();
 
 // Status of the last configLoad(), for the banner.
 extern CfgStatus cfgStatus;
 
-// EEPROM layout: a header, then the Config struct. A different magic means
-// blank or foreign (defaults), a different layout version or length means an
-// older firmware's settings (defaults, reported as "old").
+// Bounds the worst host's EEPROM wear (docs/protocol.md): at most one save per
+// minute of uptime whatever the host sends, each save rewriting one slot of four.
+#define CFG_SAVE_HOLDOFF_MS 60000UL
+
+// EEPROM layout: CFG_SLOTS slots from CFG_EEPROM_ADDR, each a header, the Config
+// struct, then the slot's sequence number twice ("begin" and "end", stored
+// inverted so erased cells read as sequence 0). A save goes to the slot after
+// the newest, writing begin first and end last: a slot whose copies differ was
+// cut short and is ignored, so a power cut leaves either the old or the new
+// settings. The valid slot with the newest sequence (serial-number order, so a
+// wrap is harmless) wins. A different magic means blank or foreign (defaults), a
+// different layout version or length an older firmware's settings (defaults,
+// reported as "old"). Slot 0 is where the single-block layout of earlier
+// firmware kept its settings: with the cells after it still erased, as that
+// firmware left them, it loads as a slot with sequence 0.
 #define CFG_EEPROM_ADDR 0
+#define CFG_SLOTS 4
 #define CFG_MAGIC 0x4C50         // "PL", little-endian
 #define CFG_LAYOUT_VERSION 1
 struct ConfigHeader {
@@ -58,3 +84,5 @@ struct ConfigHeader {
   uint16_t length;               // sizeof(Config)
   uint16_t crc;                  // CRC-16/MCRF4XX (avr-libc _crc_ccitt_update) over the Config bytes
 };
+#define CFG_SEQ_SIZE 4           // uint32_t, little-endian, inverted
+#define CFG_SLOT_SIZE (sizeof(ConfigHeader) + sizeof(Config) + 2 * CFG_SEQ_SIZE)

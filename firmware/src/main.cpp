@@ -71,7 +71,7 @@ void appSwitchMode(uint8_t m) {
   enterMode(m);
   if (cfg.mode != m) {
     cfg.mode = m;
-    configSave();
+    configSave(millis());
   }
 }
 
@@ -183,6 +183,7 @@ void loop() {
   wdt_reset();
   readSerial();
   uint32_t now = millis();
+  configPoll(now);
   checkHostLost(now);
   bool hostOwns = (activeMode == MODE_HOST && !hostLost) || (activeMode == MODE_NET && hostDrew);
   if (netRunning && !hostOwns) {

@@ -1,4 +1,5 @@
 #include "protocol.h"
+#include <Arduino.h>
 #include <avr/pgmspace.h>
 #include <string.h>
 #include "app.h"
@@ -116,9 +117,10 @@ static void cmdBacklight(const char *p) {
   ok();
 }
 
-// Stores the changed cfg and follows a changed mode, then replies.
+// Stores the changed cfg (at once, or after the save hold-off: config.h) and
+// follows a changed mode, then replies.
 static void saveAndApply() {
-  if (!configSave()) return err(F("VAL EEPROM write failed"));
+  if (!configSave(millis())) return err(F("VAL EEPROM write failed"));
   if (cfg.mode != appMode()) appSwitchMode(cfg.mode);
   ok();
 }

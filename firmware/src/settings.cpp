@@ -7,7 +7,8 @@
 #include "text.h"
 #include "uart.h"
 
-enum Type : uint8_t { T_ENUM, T_BOOL, T_IP, T_MAC, T_U16, T_U32, T_STR_METRIC, T_STR_NAME };
+// T_SAVES: read-only, the store's save count (configSaves()), not in Config.
+enum Type : uint8_t { T_ENUM, T_BOOL, T_IP, T_MAC, T_U16, T_U32, T_SAVES, T_STR_METRIC, T_STR_NAME };
 // Added to a string type: the empty string is allowed (the latency metric is optional).
 #define T_OPTIONAL 0x80
 
@@ -55,6 +56,7 @@ KEY(K_CAPUP, "cap.up")
 KEY(K_TIMEOUT, "host.timeout")
 KEY(K_FALLBACK, "host.fallback")
 KEY(K_BACKLIGHT, "backlight")
+KEY(K_SAVES, "saves")
 
 #define AT(field) static_cast<uint8_t>(offsetof(Config, field))
 static const Setting SETTINGS[] PROGMEM = {
@@ -81,6 +83,7 @@ static const Setting SETTINGS[] PROGMEM = {
     {K_TIMEOUT, T_U16, AT(hostTimeoutSec), R_SECONDS},
     {K_FALLBACK, T_BOOL, AT(hostFallback), 0},
     {K_BACKLIGHT, T_ENUM, AT(backlight), E_BACKLIGHT},
+    {K_SAVES, T_SAVES, 0, 0},
 };
 #define COUNT (sizeof SETTINGS / sizeof SETTINGS[0])
 static_assert(sizeof(Config) < 256, "offsets are 8-bit");
@@ -208,6 +211,8 @@ bool settingParse(uint8_t idx, const char *v) {
       if (!parseDecimal(p, n, 10) || *p) return false;
       memcpy(f, &n, 4);
       return true;
+    case T_SAVES:
+      return false;
     default: {  // strings
       size_t len = strlen(v);
       if ((len == 0 && !(s.type & T_OPTIONAL)) || len > s.arg) return false;
@@ -266,6 +271,9 @@ void settingPrint(uint8_t idx) {
       uartPrintNumber(u);
       break;
     }
+    case T_SAVES:
+      uartPrintNumber(configSaves());
+      break;
     default:
       uartPrint(reinterpret_cast<const char *>(f));
   }

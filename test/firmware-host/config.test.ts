@@ -33,12 +33,26 @@ const INVALID: [string, string][] = [
   ['units', 'bit'], ['cap.down', '4294967296'], ['cap.down', '9999999999'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
 ];
 
+// The settings without the read-only save count (see saves()).
 async function list(h: HostModeBoard): Promise<Record<string, string>> {
   const lines = await h.command('C LIST');
   const cfg = lines.filter((l) => l.startsWith('CFG '));
   assert.equal(reply(lines), `OK ${cfg.length}`);
-  return Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
+  const all = Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
+  assert.match(all.saves, /^\d+$/, 'C LIST reports the save count');
+  delete all.saves;
+  return all;
 }
+
+async function saves(h: HostModeBoard): Promise<number> {
+  return Number(/^OK saves=(\d+)$/.exec(reply(await h.command('C GET saves')))![1]);
+}
+
+// The store's slots (config.h): header, Config, the sequence number twice.
+const SLOT_SIZE = EEPROM.configAt - EEPROM.base + EEPROM.configSize + 8;
+const SLOTS = 4;
+const inEverySlot = (at: number) => Array.from({ length: SLOTS }, (_, i) => at + i * SLOT_SIZE);
+const HOLDOFF_MS = 60_000;
 
 async function rebootBanner(h: HostModeBoard, how: () => void): Promise<RegExpExecArray> {
   const from = h.lines.length;
@@ -93,15 +107,40 @@ describe('settings', () => {
     assert.equal(reply(await h.command('C list')), 'ERR ARG bad arguments');
   });
 
-  test('settings survive an external reset and a power cycle', async () => {
+  test('settings survive an external reset and, once the hold-off has passed, a power cycle', async () => {
     const saved = await list(h);
     assert.notDeepEqual(saved, DEFAULTS);
+    const n = await saves(h);
+    // Changes within a minute of a save wait in RAM, which an external reset keeps.
     let b = await rebootBanner(h, () => h.board.resetExternal());
     assert.deepEqual([b[2], b[3]], ['external', 'ok']);
     assert.deepEqual(await list(h), saved);
+    await h.board.run(HOLDOFF_MS + 1000);
+    assert.equal(await saves(h), n + 1, 'the waiting changes were stored as one save');
     b = await rebootBanner(h, () => h.board.powerCycle());
     assert.deepEqual([b[2], b[3]], ['power', 'ok']);
     assert.deepEqual(await list(h), saved);
+  });
+
+  test('a power cut within the hold-off leaves the settings of the last save, complete', async () => {
+    await h.board.run(HOLDOFF_MS + 1000);
+    const n = await saves(h);
+    assert.equal(reply(await h.command('C SET poll 11')), 'OK');
+    assert.equal(await saves(h), n + 1, 'the first change after a quiet minute is stored at once');
+    const stored = await list(h);
+    assert.equal(reply(await h.command('C SET poll 12')), 'OK');
+    assert.equal(reply(await h.command('C SET iface eth9')), 'OK');
+    assert.equal(await saves(h), n + 1, 'changes within the hold-off wait');
+    await h.board.run(HOLDOFF_MS / 2);
+    const b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(b[3], 'ok');
+    assert.deepEqual(await list(h), stored);
+  });
+
+  test('saves is read-only', async () => {
+    const n = await saves(h);
+    assert.equal(reply(await h.command('C SET saves 0')), 'ERR VAL bad value');
+    assert.equal(await saves(h), n);
   });
 
   test('C RESET restores and stores the defaults', async () => {
@@ -111,9 +150,22 @@ describe('settings', () => {
     assert.deepEqual(await list(h), DEFAULTS);
   });
 
+  test('a corrupt newest slot falls back to the save before it', async () => {
+    await h.board.run(HOLDOFF_MS + 1000);
+    assert.equal(reply(await h.command('C SET poll 8')), 'OK');
+    const before = await list(h);
+    await h.board.run(HOLDOFF_MS + 1000);
+    assert.equal(reply(await h.command('C SET poll 9')), 'OK');
+    const newest = (await saves(h)) % SLOTS;  // blank EEPROM: save 1 went to slot 0
+    h.board.eepromMemory.memory[inEverySlot(EEPROM.configFields.get('mOut')!.at + 3)[(newest + SLOTS - 1) % SLOTS]] ^= 0x5a;
+    const b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(b[3], 'ok');
+    assert.deepEqual(await list(h), before);
+  });
+
   test('a corrupt EEPROM falls back to the defaults, says so once, and stores them', async () => {
     assert.equal(reply(await h.command('C SET poll 7')), 'OK');
-    h.board.eepromMemory.memory[EEPROM.configFields.get('mOut')!.at + 3] ^= 0x5a;
+    for (const at of inEverySlot(EEPROM.configFields.get('mOut')!.at + 3)) h.board.eepromMemory.memory[at] ^= 0x5a;
     let b = await rebootBanner(h, () => h.board.resetExternal());
     assert.equal(b[3], 'defaults');
     assert.deepEqual(await list(h), DEFAULTS);
@@ -122,8 +174,8 @@ describe('settings', () => {
   });
 
   test('an older layout version is reported as cfg=old', async () => {
-    h.board.eepromMemory.memory[EEPROM.layoutAt] = EEPROM.layoutVersion - 1;
-    const b = await rebootBanner(h, () => h.board.resetExternal());
+    for (const at of inEverySlot(EEPROM.layoutAt)) h.board.eepromMemory.memory[at] = EEPROM.layoutVersion - 1;
+    const b = await rebootBanner(h, () => h.board.powerCycle());
     assert.equal(b[3], 'old');
     assert.deepEqual(await list(h), DEFAULTS);
   });
