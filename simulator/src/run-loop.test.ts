@@ -46,7 +46,7 @@ test('SLEEP with SE set sleeps through to the next clock event; with interrupts 
 });
 
 test('a hold pauses simulated time until released; an endless one is a fault', async () => {
-  const { cpu, loop, seen } = rig([RJMP_SELF], { holdTimeoutMs: 50 });
+  const { cpu, loop } = rig([RJMP_SELF]);
   const release = loop.hold('host I/O');
   const running = loop.run(1);
   await new Promise((r) => setTimeout(r, 20));
@@ -54,10 +54,11 @@ test('a hold pauses simulated time until released; an endless one is a fault', a
   release();
   await running;
   assert.ok(cpu.cycles >= 16_000);
-  loop.hold('stuck');
-  await assert.rejects(loop.run(1), HoldTimeoutError);
-  assert.ok(seen.faults[0] instanceof HoldTimeoutError);
-  await assert.rejects(loop.run(1), HoldTimeoutError, 'a faulted loop refuses to run');
+  const stuck = rig([RJMP_SELF], { holdTimeoutMs: 50 });
+  stuck.loop.hold('stuck');
+  await assert.rejects(stuck.loop.run(1), HoldTimeoutError);
+  assert.ok(stuck.seen.faults[0] instanceof HoldTimeoutError);
+  await assert.rejects(stuck.loop.run(1), HoldTimeoutError, 'a faulted loop refuses to run');
 });
 
 test('the stack reaching static data is a fault with the PC; the high-water mark is kept', async () => {
