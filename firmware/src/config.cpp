@@ -74,7 +74,7 @@ static bool writeFrom(const void *src, uint8_t n) {
 // CRC of the Config bytes in RAM (from != nullptr) or in EEPROM at the cursor.
 static uint16_t crcOf(const uint8_t *from) {
   uint16_t crc = 0xFFFF;
-  for (uint8_t i = 0; i < sizeof(Config); i++) crc = _crc_ccitt_update(crc, from ? from[i] : eepromRead(at++));
+  for (uint8_t i = 0; i < sizeof(Config); i++) crc = _crc_ccitt_update(crc, from ? *from++ : eepromRead(at++));
   return crc;
 }
 static uint16_t cfgCrc() { return crcOf(reinterpret_cast<const uint8_t *>(&cfg)); }
