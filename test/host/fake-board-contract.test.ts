@@ -16,7 +16,7 @@ interface Target {
   /** Every line received, without the LF (a CR would stay: the firmware sends none). */
   lines: string[];
   write(bytes: string): void;
-  /** Lets the board run until pred() holds (2 s at most). */
+  /** Lets the board run until pred() holds (3 s at most: the time a host waits for a banner). */
   until(pred: () => boolean, what: string): Promise<void>;
   /** Lets the board run for `ms` (simulated ms; the fake has no clock of its own). */
   wait(ms: number): Promise<void>;
@@ -29,7 +29,7 @@ function firmwareTarget(h: HostModeBoard): Target {
   return {
     lines: h.lines,
     write: (b) => h.write(b),
-    until: (pred, what) => h.board.runUntil(pred, 2000, what),
+    until: (pred, what) => h.board.runUntil(pred, 3000, what),
     wait: (ms) => h.board.run(ms),
     screen: () => h.codes(),
     glyph: (n) => Array.from(h.board.lcd.cgram.subarray(n * 8, n * 8 + 8), (b) => b & 0x1f),
@@ -54,7 +54,7 @@ async function fakeTarget(opts: FakeBoardOptions = {}): Promise<Target> {
     lines,
     write: (b) => { port.write(Buffer.from(b, 'latin1')); },
     until: async (pred, what) => {
-      for (const end = Date.now() + 2000; !pred(); await sleep(2)) {
+      for (const end = Date.now() + 3000; !pred(); await sleep(2)) {
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}; lines ${JSON.stringify(lines.slice(-5))}`);
       }
     },
@@ -90,8 +90,10 @@ const LIST_DEFAULTS = [
   'CFG net.dns=192.168.1.1', 'CFG net.mac=DE:AD:BE:EF:FE:ED', 'CFG srv.ip=192.168.1.1', 'CFG srv.port=44322', 'CFG srv.api=auto',
   'CFG srv.hostspec=localhost', 'CFG iface=ppp0', 'CFG m.in=network.interface.in.bytes', 'CFG m.out=network.interface.out.bytes',
   'CFG m.lat=shping.time.real', 'CFG m.latinst=ping', 'CFG poll=2', 'CFG units=bits', 'CFG cap.down=20000000', 'CFG cap.up=1000000',
-  'CFG host.timeout=10', 'CFG host.fallback=1', 'CFG backlight=on', 'OK 23',
+  'CFG host.timeout=10', 'CFG host.fallback=1', 'CFG backlight=on',
 ];
+/** C LIST of the default settings; `saves` counts the saves since the EEPROM was blank. */
+const listDefaults = (saves: number) => [...LIST_DEFAULTS, `CFG saves=${saves}`, `OK ${LIST_DEFAULTS.length + 1}`];
 const BOOT_SCREEN: [string, string] = [`pmlcd ${V.fw}`, 'waiting for host'];
 
 /** The product firmware (host and network mode), from power-on with the default settings. */
@@ -126,16 +128,18 @@ const MAIN_SCRIPT: Step[] = [
   ['G 8 0000000000000000', BAD], ['G 0 00', BAD], ['G 0 000000000000000G', BAD], ['G 0 00000000000000000', BAD], ['G', BAD],
   ['B 0', 'OK'], ['B 1', 'OK'], ['B 3', BAD], ['B 11', BAD], ['B', BAD],
   // Settings.
-  ['C LIST', ...LIST_DEFAULTS],
+  ['C LIST', ...listDefaults(1)],
   ['C GET iface', 'OK iface=ppp0'], ['C GET nope', 'ERR KEY unknown setting'], ['C GET', BAD], ['C list', BAD], ['C FOO', BAD], ['C', BAD],
-  ['C SET poll 05', 'OK'], ['C GET poll', 'OK poll=5'], ['C SET poll 0', 'ERR VAL bad value'], ['C SET poll x', 'ERR VAL bad value'],
+  ['C SET saves 5', 'ERR VAL bad value'], ['C SET saves', 'ERR ARG missing value'],
+  // The first change is saved at once; later ones within a minute of uptime wait in RAM.
+  ['C SET poll 05', 'OK'], ['C GET poll', 'OK poll=5'], ['C GET saves', 'OK saves=2'], ['C SET poll 0', 'ERR VAL bad value'], ['C SET poll x', 'ERR VAL bad value'],
   ['C SET poll', 'ERR ARG missing value'], ['C SET nope 1', 'ERR KEY unknown setting'],
   ['C SET net.mac 02:00:0a:Bc:00:01', 'OK'], ['C GET net.mac', 'OK net.mac=02:00:0A:BC:00:01'],
   ['C SET srv.ip 010.0.0.1', 'OK'], ['C GET srv.ip', 'OK srv.ip=10.0.0.1'], ['C SET srv.ip 1.2.3', 'ERR VAL bad value'],
   ['C SET m.lat ', 'OK'], ['C GET m.lat', 'OK m.lat='], ['C SET iface ', 'ERR VAL bad value'], ['C SET iface a b', 'ERR VAL bad value'],
   ['C SET m.in a-b', 'ERR VAL bad value'], ['C SET srv.hostspec pcp://h-1:44321', 'OK'],
   ['C SET cap.down 4294967295', 'OK'], ['C SET cap.down 4294967296', 'ERR VAL bad value'], ['C SET mode lcd', 'ERR VAL bad value'],
-  ['C RESET', 'OK'], ['C LIST', ...LIST_DEFAULTS],
+  ['C RESET', 'OK'], ['C LIST', ...listDefaults(2)],
   // Line framing: length, bytes, checksum, command letter.
   ['', 'ERR CMD empty line'], [' ', CMD], ['*00', 'ERR CMD empty line'], ['Z', CMD], ['VV', CMD], ['f a|b', CMD], ['FOO bar', CMD],
   ['P*50', 'OK'], [withChecksum('F sum|ok'), 'OK'], { screen: ['sum', 'ok'] }, ['P*51', 'ERR CSUM bad checksum'],
@@ -159,7 +163,7 @@ const MAIN_SCRIPT: Step[] = [
   // Reboot: settings kept, boot screen, glyphs back to the firmware's own.
   ['C SET iface eth0', 'OK'], ['F before|reboot', 'OK'],
   ['R', 'OK'], { banner: `${ID} mode=host reset=command cfg=ok${NET}` }, { screen: BOOT_SCREEN },
-  ['C GET iface', 'OK iface=eth0'],
+  ['C GET iface', 'OK iface=eth0'], ['C GET saves', 'OK saves=2'],
 ];
 
 /** A firmware built without network mode (firmware/src/net/ left out). */

@@ -58,6 +58,10 @@ const SETTINGS: [key: string, dflt: string, parse: Parse][] = [
   ['host.timeout', '10', u16(1, 3600)], ['host.fallback', '1', bool], ['backlight', 'on', enumOf('on', 'off', 'lost-off', 'alert-blink')],
 ];
 const PARSE = new Map(SETTINGS.map(([k, , p]) => [k, p]));
+/** Read-only key: settings saves since the EEPROM was blank. */
+const SAVES = 'saves';
+/** At most one save per this much uptime; changes in between wait in RAM (firmware/src/config.h). */
+const SAVE_HOLDOFF_MS = 60_000;
 const defaults = () => new Map(SETTINGS.map(([k, d]) => [k, d]));
 
 // ---- replies, word for word as firmware/src/protocol.cpp sends them ----
@@ -88,11 +92,16 @@ export class FakeBoard {
   glyphs: (number[] | undefined)[] = [];
   backlight = 1;
   settings = defaults();
+  /** The `saves` key: 1 for a board that stored its defaults at its first boot. */
+  saves = 1;
   mode: Mode = 'host';
   plugged = true;
   opens = 0;
   private port: FakePort | null = null;
   private rx = { line: '', lcdproc: 'data' as 'data' | 'instruction' | 'line' };
+  // The settings as last saved and when: uptime, and a waiting change, survive the fake's resets.
+  private stored = defaults();
+  private lastSaveMs = -Infinity;
 
   constructor(readonly opts: FakeBoardOptions = {}) {
     this.path = opts.path ?? '/dev/ttyFAKE0';
@@ -161,6 +170,7 @@ export class FakeBoard {
   private switchMode(m: Mode): void {
     this.enterMode(m);
     this.settings.set('mode', m);
+    this.save();
   }
 
   /** Bytes from the host, as the firmware's serial loop reads them; returns the replies. */
@@ -188,6 +198,7 @@ export class FakeBoard {
   /** One complete line from the host (without its LF); returns the reply lines. */
   handle(raw: string): string[] {
     if (this.opts.mute) return [];
+    this.save();
     const tooLong = raw.length > LINE_MAX;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     this.received.push(text);
@@ -262,28 +273,44 @@ export class FakeBoard {
     return 'OK';
   }
 
+  /** Stores changed settings, at once or when the hold-off since the last save has passed. */
+  private save(): void {
+    if ([...this.settings].every(([k, v]) => this.stored.get(k) === v)) return;
+    const now = performance.now();
+    if (now - this.lastSaveMs < SAVE_HOLDOFF_MS) return;
+    this.stored = new Map(this.settings);
+    this.saves++;
+    this.lastSaveMs = now;
+  }
+
   private config(arg: string): string[] {
-    if (arg === 'LIST') return [...[...this.settings].map(([k, v]) => `CFG ${k}=${v}`), `OK ${this.settings.size}`];
+    if (arg === 'LIST') {
+      const all = [...this.settings, [SAVES, String(this.saves)]];
+      return [...all.map(([k, v]) => `CFG ${k}=${v}`), `OK ${all.length}`];
+    }
     if (arg === 'RESET') {
       this.settings = defaults();
+      this.save();
       if (this.mode !== 'host') this.enterMode('host');
       return ['OK'];
     }
     if (arg.startsWith('GET ')) {
       const key = arg.slice(4);
+      if (key === SAVES) return [`OK ${key}=${this.saves}`];
       return this.settings.has(key) ? [`OK ${key}=${this.settings.get(key)}`] : [UNKNOWN_SETTING];
     }
     if (!arg.startsWith('SET ')) return [BAD_ARGS];
     const rest = arg.slice(4);
     const sp = rest.indexOf(' ');
     const key = sp < 0 ? rest : rest.slice(0, sp);
-    const parse = PARSE.get(key);
+    const parse = key === SAVES ? () => null : PARSE.get(key);
     if (!parse) return [UNKNOWN_SETTING];
     if (sp < 0) return ['ERR ARG missing value'];
     const value = parse(rest.slice(sp + 1));
     if (value === null) return ['ERR VAL bad value'];
     if (key === 'mode' && value === 'net' && this.opts.network === false) return ['ERR VAL mode not available'];
     this.settings.set(key, value);
+    this.save();
     if (key === 'mode' && value !== this.mode) this.enterMode(value as Mode);
     return ['OK'];
   }
