@@ -1,7 +1,9 @@
 // The shared screen formatting rules of docs/screens.md. The firmware's network
 // mode implements the same rules in C++; both are checked against
 // test/vectors/screen-format.json, so every function here is integer-only.
-import type { RateStatus } from './rates.ts';
+import { type RateStatus, STALE_POLLS } from './rates.ts';
+
+export { STALE_POLLS };
 
 /** CGRAM codes of glyph set "main" (docs/screens.md). */
 export const GLYPH_DOWN = '\x00';
@@ -103,8 +105,6 @@ export interface MainScreenInput {
   pollSec: number;
 }
 
-/** Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md). */
-export const STALE_POLLS = 3;
 
 export function isStale(ageSec: number, pollSec: number): boolean {
   return ageSec > STALE_POLLS * pollSec;

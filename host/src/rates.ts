@@ -2,7 +2,6 @@
 // network mode (test/vectors/rates.json checks both): whole milliseconds of the
 // server's clock, exact 64-bit deltas (BigInt), rounded half up, capped at 2^32-1.
 
-import { STALE_POLLS } from './format.ts';
 
 /** The highest rate in bytes/s (the formatter's contract). */
 export const RATE_CAP = (1n << 32n) - 1n;
@@ -19,6 +18,9 @@ export interface RateOptions {
   /** The longest interval that still gives a rate, ms (gapLimitMs). */
   maxGapMs: bigint;
 }
+
+/** Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md). */
+export const STALE_POLLS = 3;
 
 /** STALE_POLLS poll intervals in milliseconds. */
 export function gapLimitMs(pollSec: number): bigint {
