@@ -61,6 +61,10 @@ export interface Fault {
   status?: number;
   /** expire the request's context just before handling it */
   expireContext?: boolean;
+  /** forget the request's context just before handling it, as a pmproxy restart does: the reply is
+   * pmproxy's "unknown context identifier" error (err-unknown-ctx.body). With a large `times`,
+   * every matching request fails that way however many new contexts the client makes. */
+  forgetContext?: boolean;
   /** announce this Content-Length instead of the real one */
   contentLength?: number;
   /** answer exactly this body (hostile servers): with `status` (default 200), as JSON if `json`, else HTML */
@@ -342,6 +346,7 @@ function route(path: string, q: Record<string, string>, state: FakeState, fault?
     return htmlError(400, 'webapi servlet', 'failed to process URL');
   }
   if (op === 'indom' && q.name === undefined && q.indom === undefined) return htmlError(400, 'webapi servlet', 'failed to process URL');
+  if (fault?.forgetContext) state.contexts.delete(Number(pathCtx ?? q.context));
   const ctx = useContext(state, pathCtx ?? q.context, fault?.expireContext ?? false);
   if ('error' in ctx) return ctx.error;
   if (op === 'fetch') return fetchReply(state, ctx.id, q, compat === '_');

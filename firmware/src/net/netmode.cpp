@@ -16,8 +16,7 @@
 #include "screen_format.h"
 #include "w5100.h"
 
-#define BACKOFF_MIN_MS 2000UL
-#define BACKOFF_MAX_MS 60000UL
+#define BACKOFF_MAX_MS 60000UL  // the cap of the back-off (docs/backoff.md)
 #define CHIP_RETRY_MS 10000UL
 #define SHOW_IP_MS 1500UL
 #define POLLTIMEOUT_EXTRA_S 30  // context lifetime beyond the poll interval
@@ -28,7 +27,7 @@ enum : uint8_t {
 // What the last failure was, for the error screen.
 enum : uint8_t {
   NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_DHCP, NE_DHCP_NAK,
-  NE_REFUSED, NE_LEASE,
+  NE_REFUSED, NE_LEASE, NE_CONTEXT,
 };
 #define REASON_EVERY_MS 2000UL  // stale values and the reason take turns on line 2
 
@@ -36,17 +35,17 @@ static const char kShpingStatus[] = "shping.status";
 // In NE_ order; a connect that times out is most often a cable or switch problem.
 static const char kErrText[] PROGMEM =
     "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0"
-    "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0";
+    "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0PCP context lost\0";
 
 static HttpClient http;
 static PmParser parser;
 static PmQuery query;
 static RateState rates;
-static uint8_t state, afterWait, chip, err, errDetail, ctxTries, rateStatus;
+static uint8_t state, afterWait, chip, err, errDetail, ctxTries, rateStatus, fails;
 static bool request, legacy, haveSample, latOk, inNet;
-static uint32_t stateAt, waitMs, backoffMs, lastGoodAt, lastPollAt, lastDrawAt;
+static uint32_t stateAt, waitMs, lastGoodAt, lastPollAt, lastDrawAt;
 static uint32_t context, rate[2], latUs;
-static uint16_t errStatus;
+static uint16_t errStatus, rng;
 static uint8_t ip[4], mask[4], gw[4];
 
 static void enter(uint8_t s) { state = s; stateAt = millis(); request = false; }
@@ -57,11 +56,32 @@ static void waitThen(uint8_t next, uint32_t ms) {
   enter(NS_WAIT);
 }
 
+__attribute__((noinline)) static uint32_t pollMs() { return (uint32_t)cfg.pollSec * 1000; }
+
+// xorshift16 (7, 9, 8): full period over the non-zero states.
+static uint16_t rand16() {
+  rng ^= rng << 7;
+  rng ^= rng >> 9;
+  rng ^= rng << 8;
+  return rng;
+}
+
+// Every failure counts, of any kind, until a whole poll succeeds (docs/backoff.md):
+// after the n-th in a row d = min(cap, poll x 2^(n-1)), and the wait is uniform
+// in [d/2, d) so that boards failing together do not retry together. Attempts
+// (each begins with a context or a fetch) start at least a poll interval apart,
+// so there is at most one new context per interval however the server fails.
 static void failWith(uint8_t e, uint8_t detail, uint8_t retry) {
   err = e;
   errDetail = detail;
-  waitThen(retry, backoffMs);
-  backoffMs = backoffMs * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoffMs * 2;
+  if (fails < 255) fails++;
+  uint32_t poll = pollMs(), d = poll;
+  for (uint8_t n = 1; n < fails && d < BACKOFF_MAX_MS; n++) d <<= 1;
+  uint16_t half = (d > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d) / 2;  // 16 bits: cheap maths below
+  uint32_t wait = half + (uint16_t)((uint32_t)half * (uint16_t)(rand16() ^ (uint16_t)millis()) >> 16);
+  uint32_t spent = millis() - lastPollAt;  // since this attempt began
+  if (spent < poll && wait < poll - spent) wait = poll - spent;
+  waitThen(retry, wait);
 }
 
 // --- request targets -------------------------------------------------------
@@ -194,9 +214,13 @@ static bool replyOk() {
     return false;
   }
   bool json = http.phase == HP_DONE && parser.end();
-  if (http.status == 400 && ((parser.r.have & PMH_CTXERR) || !json) && ctxTries < 2) {
-    ctxTries++;
-    enter(NS_CONTEXT);  // unknown or expired context: make a new one now
+  // Unknown or expired context: a new one, after the back-off like any failure
+  // (a server that forgets every context must not get a new one per request).
+  if (http.status == 400 && (parser.r.have & PMH_CTXERR)) { failWith(NE_CONTEXT, 0, NS_CONTEXT); return false; }
+  if (http.status == 400 && !json && ctxTries < 2) {
+    ctxTries++;  // perhaps a context error without JSON: a new context before trying the other API form
+    errStatus = 400;
+    failWith(NE_HTTP, 0, NS_CONTEXT);
     return false;
   }
   if (http.status != 200) {
@@ -243,7 +267,6 @@ static void onIndom() {
     return;
   }
   if (!replyOk()) return;
-  ctxTries = 0;
   if (!(parser.r.have & PMH_INDOM)) {
     if (lat) { latencyOff(); enter(NS_FETCH); return; }
     failWith(NE_IFACE, 0, NS_INDOM_IF);
@@ -260,7 +283,6 @@ static void onIndom() {
 
 static void onFetch() {
   if (!replyOk()) return;
-  ctxTries = 0;
   const PmReply &r = parser.r;
   if (!(r.have & PMH_TS)) { failWith(NE_JSON, JE_MISSING, NS_FETCH); return; }
   // The interface is gone (re-created on reconnect): look its id up again.
@@ -271,7 +293,7 @@ static void onFetch() {
   }
   // The latency instance went away (the agent restarted, the config changed).
   if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) latencyOff();
-  backoffMs = BACKOFF_MIN_MS;
+  fails = ctxTries = 0;  // a whole poll went through: only now does the back-off start over
   err = NE_NONE;
   latOk = (r.have & PMH_LAT) && !r.latFail;
   latUs = r.latUs;
@@ -306,8 +328,8 @@ void netmodeBegin() {
   haveSample = false;
   memset(&rates, 0, sizeof rates);
   err = NE_NONE;
-  backoffMs = BACKOFF_MIN_MS;
-  ctxTries = 0;
+  fails = ctxTries = 0;
+  rng = (uint16_t)cfg.mac[4] << 8 | cfg.mac[5];  // each wait also mixes in the clock, so a 0 seed is harmless
   memset(ip, 0, 4);
   setupQuery();
   enter(NS_CHIP);
@@ -337,7 +359,7 @@ void netmodeBannerFields(Print &out) {
 
 static void stepRequest(HttpPathWriter path, void (*done)()) {
   if (!request) {
-    if (state == NS_FETCH) lastPollAt = millis();
+    if (state == NS_FETCH || state == NS_CONTEXT) lastPollAt = millis();  // an attempt begins
     if (state == NS_INDOM_IF || state == NS_INDOM_LAT) query.instName = state == NS_INDOM_IF ? cfg.iface : cfg.latInst;
     startRequest(path);
     return;
@@ -386,7 +408,6 @@ void netmodeLoop() {
         memcpy(ip, dhcpLease.ip, 4); memcpy(mask, dhcpLease.mask, 4); memcpy(gw, dhcpLease.gw, 4);
         w5SetAddress(ip, mask, gw);
         err = NE_NONE;
-        backoffMs = BACKOFF_MIN_MS;
         enter(NS_SHOW_IP);
         draw();
       } else if (d == DP_FAILED || d == DP_REFUSED) {
