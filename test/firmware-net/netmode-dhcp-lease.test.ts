@@ -163,7 +163,8 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       await lb.runChecking(60_000, lb.tick);
       // DISCOVERs come in rounds of three; the pause between rounds doubles.
       const discovers = renewals(lb).filter((r) => r.type === DHCPDISCOVER).map((r) => r.ms);
-      assert.ok(discovers[0] - lb.boundMs < LEASE * 1000 + 3000, 'DISCOVER right after expiry');
+      // The lost lease is a failure like any other: the first retry comes within a poll interval (docs/backoff.md).
+      assert.ok(discovers[0] - lb.boundMs < LEASE * 1000 + 5000 + LATE_MS, `DISCOVER within a poll of expiry: ${discovers[0] - lb.boundMs} ms`);
       const gaps = discovers.slice(1).map((ms, i) => ms - discovers[i]);
       const pauses = gaps.filter((g) => g > 4500);
       assert.ok(pauses.length >= 2, `gaps: ${gaps.map(Math.round).join(', ')}`);
