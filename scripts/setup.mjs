@@ -14,9 +14,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // avr toolchain + Arduino core for the firmware; pcp for pmcd/pmproxy in tests and
 // the demo; iputils-ping for the shping PMDA's loopback probe; avrdude for `pmlcd flash`;
 // g++ for the native unit tests of the firmware's portable modules; clang-format for the
-// firmware's layout check.
+// firmware's layout check; chromium for the web page's browser tests (playwright-core drives
+// Debian's build, it downloads no browser).
 const DEBIAN_PACKAGES = [
   'gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++', 'clang-format',
+  'chromium',
 ];
 
 const say = (m) => console.error(`setup: ${m}`);
