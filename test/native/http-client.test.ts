@@ -21,7 +21,7 @@ test('well-formed status lines: HTTP/1.x, three digits, then a space or the line
     ['HTTP/1.1 200 ', 200], ['HTTP/1.1 503 Service Unavailable, and a reason phrase longer than the line buffer', 503],
   ];
   const rs = await get(ok.map((c) => c[0]));
-  ok.forEach(([line, status], i) => assert.deepEqual(rs[i], { phase: 'done', err: E.none, status, body: '{}' }, line));
+  ok.forEach(([line, status], i) => { assert.deepEqual(rs[i], { phase: 'done', err: E.none, status, body: '{}' }, line); });
 });
 
 test('anything else in the status line is a protocol error, never a status', async () => {
@@ -31,5 +31,5 @@ test('anything else in the status line is a protocol error, never a status', asy
     'HTTP/1.1 -20 OK', 'HTTP/1.1 099 Low', 'HTTP/1.1 600 High', 'ICY 200 OK', '',
   ];
   const rs = await get(bad);
-  bad.forEach((line, i) => assert.deepEqual([rs[i].phase, rs[i].err, rs[i].body], ['failed', E.protocol, ''], JSON.stringify(line)));
+  bad.forEach((line, i) => { assert.deepEqual([rs[i].phase, rs[i].err, rs[i].body], ['failed', E.protocol, ''], JSON.stringify(line)); });
 });

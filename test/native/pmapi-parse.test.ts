@@ -152,7 +152,7 @@ test('\\uXXXX escapes decode; what the LCD cannot show is one "?"', async () => 
     ['a\\ud83d', 'a?'], ['\\n\\t\\b\\f\\r\\/\\"\\\\', '?????/"\\'], [utf8('é😀€x'), '???x'], ['\x7f', '?'],
   ];
   const rs = await strs(cases.map(([s]) => `{"k":"${s}"}`));
-  cases.forEach(([s, want], i) => assert.deepEqual(rs[i], { strs: ['k', want], err: E.none }, s));
+  cases.forEach(([s, want], i) => { assert.deepEqual(rs[i], { strs: ['k', want], err: E.none }, s); });
 });
 
 test('decoded strings keep an honest length, and bad escapes are syntax errors', async () => {
