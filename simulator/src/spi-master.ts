@@ -129,6 +129,19 @@ export class SpiMaster {
     this.cmd(n, CMD.SEND);
   }
 
+  /**
+   * The Arduino Ethernet library's socketBufferData/write_data (what
+   * EthernetUdp::write and EthernetClient do before SEND): reads TX_WR, writes
+   * the data at TX_WR + offset (split at the top of the ring), then writes
+   * TX_WR = the value read + offset + length. No SEND: the caller passes the
+   * running offset of earlier chunks and issues SEND once (endPacket).
+   */
+  bufferData(n: number, offset: number, data: ArrayLike<number>, base = 0x4000 + n * 0x800, size = 0x800): void {
+    const ptr = (this.r16(this.sreg(n, Sn_TX_WR)) + offset) & 0xffff;
+    for (let i = 0; i < data.length; i++) this.w(base + ((ptr + i) & (size - 1)), data[i]);
+    this.w16(this.sreg(n, Sn_TX_WR), (ptr + data.length) & 0xffff);
+  }
+
   /** socket.cpp read_data + RECV: takes everything received so far out of the RX ring. */
   recvData(n: number, base = 0x6000 + n * 0x800, size = 0x800, max = Infinity): number[] {
     const len = Math.min(this.r16(this.sreg(n, Sn_RX_RSR)), max);

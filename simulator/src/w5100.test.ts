@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { SpiMaster, ip4 } from './spi-master.ts';
+import { dnsQuery } from './dhcp-packets.ts';
 import {
   CMD, GAR, IMR, IR, MR, MR_RST, PTIMER, RCR, RMSR, RTR, SHAR, SIPR, SR, SUBR, SnIR_CON, SnIR_DISCON, SnIR_RECV,
   SnIR_SEND_OK, SnIR_TIMEOUT, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR, Sn_RX_WR, Sn_TTL,
-  Sn_TX_FSR, Sn_TX_RD, TMSR,
+  Sn_TX_FSR, Sn_TX_RD, TMSR, Sn_TX_WR, Sn_RX_RD, Sn_MSSR,
 } from './w5100.ts';
 
 const servers: Server[] = [];
@@ -337,6 +338,101 @@ describe('W5100 TCP server', () => {
     await m.runUntil(() => m.status(2) === SR.CLOSED, 1000);
     assert.equal(await reply, 'pong');
     client.destroy();
+  });
+});
+
+describe('W5100 commit points (wiznet-latch.ts)', () => {
+  it('Sn_TX_WR reads back the value of the last SEND until the next SEND', async () => {
+    const peer = createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    const got: Buffer[] = [];
+    peer.on('message', (msg) => got.push(msg));
+    try {
+      const m = master();
+      configure(m);
+      m.chip.map('192.168.7.2', 9000, '127.0.0.1', peer.address().port);
+      m.w(m.sreg(0, Sn_MR), 0x02);
+      m.w16(m.sreg(0, Sn_PORT), 5000);
+      m.cmd(0, CMD.OPEN);
+      m.wBytes(0x4000, [1, 2, 3]);
+      m.w16(m.sreg(0, Sn_TX_WR), 3);
+      assert.equal(m.r16(m.sreg(0, Sn_TX_WR)), 0, 'not committed before SEND');
+      assert.equal(m.r16(m.sreg(0, Sn_TX_FSR)), 2048, 'free space counts committed data only');
+      m.wBytes(m.sreg(0, Sn_DIPR), ip4('192.168.7.2'));
+      m.w16(m.sreg(0, Sn_DPORT), 9000);
+      m.cmd(0, CMD.SEND);
+      assert.equal(m.r16(m.sreg(0, Sn_TX_WR)), 3);
+      assert.equal(m.r16(m.sreg(0, Sn_TX_RD)), 3);
+      await m.runUntil(() => got.length === 1, 500, 'the datagram');
+      assert.deepEqual([...got[0]], [1, 2, 3]);
+    } finally { peer.close(); }
+  });
+
+  it('SEND in a state that cannot send commits nothing; OPEN zeroes the pending TX_WR', () => {
+    const m = master();
+    m.w(m.sreg(0, Sn_MR), 0x01);
+    m.cmd(0, CMD.OPEN);
+    assert.equal(m.status(0), SR.INIT);
+    m.w16(m.sreg(0, Sn_TX_WR), 0x0123);
+    m.cmd(0, CMD.SEND);
+    assert.equal(m.r16(m.sreg(0, Sn_TX_WR)), 0, 'INIT: SEND is ignored');
+    m.w(m.sreg(0, Sn_MR), 0x02);
+    m.cmd(0, CMD.OPEN);
+    m.cmd(0, CMD.SEND); // UDP: commits the pending value, which OPEN zeroed
+    assert.equal(m.r16(m.sreg(0, Sn_TX_WR)), 0);
+  });
+
+  it('Sn_RX_RD takes effect at RECV, which raises RECV again while data remains', async () => {
+    const m = master();
+    m.wBytes(SHAR, [0xde, 0xad, 0xbe, 0xef, 0xfe, 0x01]);
+    m.w(m.sreg(0, Sn_MR), 0x02);
+    m.w16(m.sreg(0, Sn_PORT), 1030);
+    m.cmd(0, CMD.OPEN);
+    m.chip.dns.add('a.lan', '192.168.7.2');
+    m.wBytes(m.sreg(0, Sn_DIPR), ip4('192.168.7.1'));
+    m.w16(m.sreg(0, Sn_DPORT), 53);
+    m.sendData(0, dnsQuery(1, 'a.lan'));
+    await m.runUntil(() => m.r16(m.sreg(0, Sn_RX_RSR)) > 8, 50, 'the answer');
+    const rsr = m.r16(m.sreg(0, Sn_RX_RSR));
+    m.w(m.sreg(0, Sn_IR), 0xff);
+    m.w16(m.sreg(0, Sn_RX_RD), 8);
+    assert.equal(m.r16(m.sreg(0, Sn_RX_RD)), 0, 'not committed before RECV');
+    assert.equal(m.r16(m.sreg(0, Sn_RX_RSR)), rsr);
+    m.cmd(0, CMD.RECV);
+    assert.equal(m.r16(m.sreg(0, Sn_RX_RD)), 8);
+    assert.equal(m.r16(m.sreg(0, Sn_RX_RSR)), rsr - 8);
+    assert.equal(m.r(m.sreg(0, Sn_IR)) & SnIR_RECV, SnIR_RECV, 'data remains: RECV raised again');
+    m.w(m.sreg(0, Sn_IR), 0xff);
+    m.w16(m.sreg(0, Sn_RX_RD), rsr);
+    m.cmd(0, CMD.RECV);
+    assert.equal(m.r16(m.sreg(0, Sn_RX_RSR)), 0);
+    assert.equal(m.r(m.sreg(0, Sn_IR)), 0, 'drained: no RECV');
+  });
+
+  it('Sn_DIPR and Sn_DPORT take effect at CONNECT; Sn_MSSR at OPEN, 0 meaning the protocol maximum', async () => {
+    const port = await tcpServer(() => {});
+    const m = master();
+    configure(m);
+    m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
+    m.w(m.sreg(0, Sn_MR), 0x21);
+    m.w16(m.sreg(0, Sn_MSSR), 536);
+    assert.equal(m.r16(m.sreg(0, Sn_MSSR)), 0, 'MSSR waits for OPEN');
+    m.cmd(0, CMD.OPEN);
+    assert.equal(m.r16(m.sreg(0, Sn_MSSR)), 536);
+    m.wBytes(m.sreg(0, Sn_DIPR), ip4('192.168.7.2'));
+    m.w16(m.sreg(0, Sn_DPORT), 80);
+    assert.deepEqual(m.rBytes(m.sreg(0, Sn_DIPR), 6), [0, 0, 0, 0, 0, 0], 'destination waits for CONNECT');
+    m.cmd(0, CMD.CONNECT);
+    assert.deepEqual(m.rBytes(m.sreg(0, Sn_DIPR), 6), [192, 168, 7, 2, 0, 80]);
+    await m.runUntil(() => m.status(0) === SR.ESTABLISHED, 100, 'connected to the committed destination');
+    m.w16(m.sreg(1, Sn_MSSR), 0);
+    m.w(m.sreg(1, Sn_MR), 0x21);
+    m.cmd(1, CMD.OPEN);
+    assert.equal(m.r16(m.sreg(1, Sn_MSSR)), 1460, 'TCP maximum');
+    m.w16(m.sreg(2, Sn_MSSR), 9000);
+    m.w(m.sreg(2, Sn_MR), 0x02);
+    m.cmd(2, CMD.OPEN);
+    assert.equal(m.r16(m.sreg(2, Sn_MSSR)), 1472, 'UDP maximum');
   });
 });
 

@@ -2,7 +2,10 @@
 // the register file, the 8 KB TX and 8 KB RX buffer memory and the socket
 // commands, per the W5100 datasheet v1.2. Socket traffic goes through
 // SocketBridge (wiznet-sockets.ts), which sees the chip as a WiznetChip
-// (wiznet-chip.ts), to loopback services chosen by NetMap.
+// (wiznet-chip.ts), to loopback services chosen by NetMap. Sn_TX_WR, Sn_RX_RD,
+// Sn_DIPR, Sn_DPORT, Sn_DHAR and Sn_MSSR take effect at a socket command, as
+// on the real chip: until then a read returns the committed value
+// (wiznet-latch.ts lists each commit point and its source).
 //
 //   const chip = new W5100(board, { connectLatencyUs: 300 }, { network: '192.168.7.0' });
 //   chip.map('192.168.7.2', 80, '127.0.0.1', httpPort, { resetAfter: 1000 });  // faults optional
@@ -23,6 +26,7 @@ import type { DhcpServer } from './dhcp-server.ts';
 import type { DnsServer } from './dns-server.ts';
 import type { Faults, LanOptions, Mapping, NetMap } from './netmap.ts';
 import { bridgeSockets, newLan, type SocketBridge } from './wiznet-sockets.ts';
+import { SocketLatch } from './wiznet-latch.ts';
 import {
   bridgeTiming, newSocketStats, type BridgeTiming, type LanServices, type SocketStats, type WiznetChip,
 } from './wiznet-chip.ts';
@@ -30,7 +34,7 @@ import {
   BUF_TOTAL, CMD, GAR, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SIPR, SOCKETS, SOCKET_BASE,
   SOCKET_STRIDE, SR, SUBR, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR,
   Sn_RX_WR, Sn_SR, Sn_TTL, Sn_TX_FSR, Sn_TX_RD, Sn_TX_WR, TMSR, TX_BASE, UIPR, UPORT, OP_READ, OP_WRITE, IR_CONFLICT,
-  IR_UNREACH, IR_PPPOE,
+  IR_UNREACH, IR_PPPOE, SnIR_RECV,
 } from './w5100-regs.ts';
 
 export * from './w5100-regs.ts';
@@ -93,7 +97,8 @@ export class W5100 implements WiznetChip {
   private readonly txSize = new Uint16Array(SOCKETS);
   private readonly rxBase = new Uint16Array(SOCKETS);
   private readonly rxSize = new Uint16Array(SOCKETS);
-  private readonly rxRdLatched = new Uint16Array(SOCKETS);
+  /** Registers that take effect at a socket command (wiznet-latch.ts), one latch per socket over its block. */
+  private readonly latches: readonly SocketLatch[];
 
   private readonly pending = new Set<{ due: number; fire: () => void }>();
   private csLow = false;
@@ -110,6 +115,8 @@ export class W5100 implements WiznetChip {
     this.dhcp = services.dhcp;
     this.dns = services.dns;
     this.stats = Array.from({ length: SOCKETS }, newSocketStats);
+    this.latches = Array.from({ length: SOCKETS },
+      (_, n) => new SocketLatch(this.mem.subarray(this.sreg(n, 0), this.sreg(n, SOCKET_STRIDE))));
     this.sockets = bridgeSockets(this, services, this.config, this.stats);
     this.hardReset();
     host.on?.('reset', (cause) => this.boardReset(cause));
@@ -148,7 +155,7 @@ export class W5100 implements WiznetChip {
     for (const s of this.sockets) s.close();
     this.pending.clear();
     resetValues(this.mem);
-    this.rxRdLatched.fill(0);
+    for (const l of this.latches) l.reset();
     this.layoutBuffers();
   }
 
@@ -230,6 +237,7 @@ export class W5100 implements WiznetChip {
     if (addr >= UIPR && addr < UPORT + 2) return; // read-only
     if (addr >= SOCKET_BASE && addr < SOCKET_BASE + SOCKETS * SOCKET_STRIDE) {
       const n = (addr - SOCKET_BASE) >> 8, off = addr & 0xff;
+      if (this.latches[n].latched(off)) { this.latches[n].write(off, value); return; }
       switch (off) {
         case Sn_CR: this.command(n, value); return;
         case Sn_IR: mem[addr] &= ~value; return;
@@ -272,7 +280,7 @@ export class W5100 implements WiznetChip {
   private get32c(addr: number): number { const m = this.mem; return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0; }
 
   private txFree(n: number): number { return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff; }
-  private rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.rxRdLatched[n]) & 0xffff; }
+  private rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.get16(n, Sn_RX_RD)) & 0xffff; }
 
   // ---- WiznetChip: what SocketBridge sees -------------------------------------
 
@@ -283,10 +291,7 @@ export class W5100 implements WiznetChip {
   sourcePort(n: number): number { return this.get16(n, Sn_PORT); }
   destIp(n: number): number { return this.get32c(this.sreg(n, Sn_DIPR)); }
   destPort(n: number): number { return this.get16(n, Sn_DPORT); }
-  setDestination(n: number, ip: number, port: number): void {
-    this.mem.set([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255], this.sreg(n, Sn_DIPR));
-    this.set16(n, Sn_DPORT, port);
-  }
+  setDestination(n: number, ip: number, port: number): void { this.latches[n].setDestination(ip, port); }
 
   sourceIp(): number { return this.get32c(SIPR); }
   subnetMask(): number { return this.get32c(SUBR); }
@@ -346,12 +351,10 @@ export class W5100 implements WiznetChip {
     const c = this.stats[n].commands;
     c[name] = (c[name] ?? 0) + 1;
     const s = this.sockets[n];
+    this.latches[n].command(cmd, this.status(n), this.mem[this.sreg(n, Sn_MR)]);
     switch (cmd) {
       case CMD.OPEN:
         s.close();
-        this.set16(n, Sn_TX_RD, 0); this.set16(n, Sn_TX_WR, 0);
-        this.set16(n, Sn_RX_RD, 0); this.set16(n, Sn_RX_WR, 0);
-        this.rxRdLatched[n] = 0;
         s.open(this.protocol(n));
         break;
       case CMD.LISTEN: s.listen(); break;
@@ -361,7 +364,8 @@ export class W5100 implements WiznetChip {
       case CMD.SEND: case CMD.SEND_MAC: s.send(); break;
       case CMD.SEND_KEEP: break;
       case CMD.RECV:
-        this.rxRdLatched[n] = this.get16(n, Sn_RX_RD);
+        // Data still unread after the new RX_RD raises RECV again (MAME w5100_socket.cpp command_recv).
+        if (this.rxUsed(n) > 0) this.raise(n, SnIR_RECV);
         s.received();
         break;
     }

@@ -18,6 +18,21 @@ export const SR = {
   CLOSING: 0x1a, TIME_WAIT: 0x1b, CLOSE_WAIT: 0x1c, LAST_ACK: 0x1d, UDP: 0x22, IPRAW: 0x32, MACRAW: 0x42,
 } as const;
 export const SnIR_SEND_OK = 0x10, SnIR_TIMEOUT = 0x08, SnIR_RECV = 0x04, SnIR_DISCON = 0x02, SnIR_CON = 0x01;
+// Socket register offsets within a socket's register block, the same on both
+// chips (W5100 datasheet 4.3 from 0x0400 + n * 0x100; W5500 datasheet 4.3 in
+// block BSB 4n+1); Sn_PROTO (W5100 0x14) and the W5500's extras are per chip.
+export const Sn_MR = 0x00, Sn_CR = 0x01, Sn_IR = 0x02, Sn_SR = 0x03, Sn_PORT = 0x04, Sn_DHAR = 0x06, Sn_DIPR = 0x0c,
+  Sn_DPORT = 0x10, Sn_MSSR = 0x12, Sn_TOS = 0x15, Sn_TTL = 0x16, Sn_TX_FSR = 0x20, Sn_TX_RD = 0x22, Sn_TX_WR = 0x24,
+  Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28, Sn_RX_WR = 0x2a;
+/** Sn_MR protocol, low nibble (Arduino writes 0x21: TCP with the no-delayed-ACK flag). */
+export const Sn_MR_PROTO = 0x0f;
+/** Sn_MR bit 7: MULTI, multicast for a UDP socket. */
+export const Sn_MR_MULTI = 0x80;
+/** Socket commands written to Sn_CR (both datasheets, section 4.3). */
+export const CMD = {
+  OPEN: 0x01, LISTEN: 0x02, CONNECT: 0x04, DISCON: 0x08, CLOSE: 0x10,
+  SEND: 0x20, SEND_MAC: 0x21, SEND_KEEP: 0x22, RECV: 0x40,
+} as const;
 
 /** What a chip's register file offers its sockets' host side. Socket numbers run from 0 to socketCount - 1. */
 export interface WiznetChip {
