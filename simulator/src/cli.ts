@@ -7,6 +7,7 @@ import { Board } from './board.ts';
 import { LiveLcd } from './terminal.ts';
 import { isLoopback } from './netmap.ts';
 import { W5100 } from './w5100.ts';
+import { startWebServer, type WebServer } from './web/server.ts';
 
 const USAGE = `usage: pmlcd-sim [options] <firmware.hex|firmware.elf>
 
@@ -23,6 +24,10 @@ options:
                   (ip:port or port), e.g. 192.168.7.2:44322=127.0.0.1:44322;
                   may be repeated; nothing else is reachable
   --speed 1|max   1 = real time (default), max = as fast as possible
+  --web           also serve a page with the LCD, the serial console, the
+                  network state and controls (reset, cables, faults) on
+                  127.0.0.1; its address is printed
+  --web-port N    the page's port (default 0: any free port)
   --help          show this help
 `;
 
@@ -32,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs({ args: argv, allowPositionals: true, options: {
       eeprom: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean' },
       net: { type: 'boolean' }, map: { type: 'string', multiple: true },
+      web: { type: 'boolean' }, 'web-port': { type: 'string' },
     } });
   } catch (e) {
     process.stderr.write(`pmlcd-sim: ${(e as Error).message}\n${USAGE}`);
@@ -49,6 +55,13 @@ export async function main(argv: string[]): Promise<number> {
   const badMap = maps.find((m) => typeof m === 'string');
   if (badMap) { process.stderr.write(`pmlcd-sim: ${badMap}\n`); return 2; }
   if (maps.length && !args.values.net) { process.stderr.write('pmlcd-sim: --map needs --net\n'); return 2; }
+  const webPortArg = args.values['web-port'] ?? '0';
+  const webPort = /^\d{1,5}$/.test(webPortArg) ? Number(webPortArg) : -1;
+  if (webPort < 0 || webPort > 65535) {
+    process.stderr.write(`pmlcd-sim: --web-port must be a port number (0 = any), not "${args.values['web-port']}"\n`);
+    return 2;
+  }
+  if (args.values['web-port'] !== undefined && !args.values.web) { process.stderr.write('pmlcd-sim: --web-port needs --web\n'); return 2; }
 
   let board: Board;
   let chip: W5100 | undefined;
@@ -66,6 +79,20 @@ export async function main(argv: string[]): Promise<number> {
   const live = new LiveLcd(board.lcd);
   live.begin();
   const out = (s: string) => process.stdout.write(s);
+  let web: WebServer | undefined;
+  if (args.values.web) {
+    try {
+      web = await startWebServer({
+        board, chip, port: webPort, serialInput: true, title: 'pmlcd-sim', log: (l) => out(`\n[sim] ${l}\n`),
+      });
+    } catch (e) {
+      live.end();
+      process.stderr.write(`pmlcd-sim: cannot serve the page on 127.0.0.1:${webPort}: ${(e as Error).message}\n`);
+      chip?.dispose();
+      return 1;
+    }
+    out(`[sim] page: ${web.url}\n`);
+  }
   board.serial.onByte((b) => out(b === 13 ? '' : String.fromCharCode(b)));
   board.on('reset', (cause) => out(`\n[sim] reset (${cause})\n`));
   board.on('halt', ({ pc }) => out(`\n[sim] CPU halted (SLEEP with interrupts off) at PC 0x${pc.toString(16)}\n`));
@@ -82,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   const code = await done;
   await board.stop();
   board.saveEeprom();
+  await web?.close();
   live.end();
   if (chip) {
     out(`${socketStats(chip)}\n`);
