@@ -2,7 +2,8 @@
 // with the HD44780 16x2 LCD wired as firmware/src/board_pins.h says.
 //
 // Board API (for model and firmware tests):
-//   const board = new Board({ firmware: 'build/x/x.hex', eepromFile?, pinMap?, lcd?, holdTimeoutMs? });
+//   const board = new Board({ firmware: 'build/x/x.hex', eepromFile?, pinMap?, lcd?, holdTimeoutMs?,
+//                             bootloader?, fuses?, signature? });
 //   await board.run(ms)                  run that many simulated ms, as fast as possible
 //   await board.runUntil(pred, ms, what?) run until pred() is true; throws SimTimeoutError after ms
 //   board.start(speed = 1 | 'max') / await board.stop()   free-running, paced to real time
@@ -14,17 +15,26 @@
 //   board.hold(reason) -> release         pause simulated time while host I/O is pending
 //   board.resetExternal()                 RESET pin / DTR auto-reset (MCUSR.EXTRF)
 //   board.powerCycle()                    power-on reset of the AVR and the LCD (MCUSR.PORF)
+//   board.inReset, board.startMillis      reset time-out holding the CPU; when the last one ended
+//   board.fuses, board.spm, board.flash   fuse/lock bytes, self-programming (SPM) state, the flash bytes
 //   board.on('reset', (cause) => ...)     'power' | 'external' | 'watchdog'; board.resets counts them
 //   board.on('halt', ({pc}) => ...)       SLEEP with interrupts disabled; board.halted
 //   board.on('fault', (err) => ...)       StackOverflowError / HoldTimeoutError; run() rejects with it
 //   board.stack                           { heapStart, lowestSp, used, headroom } high-water mark
 //   board.saveEeprom()                    write the EEPROM file now (also done after each run)
 //
-// Resets: the CPU and every peripheral register go back to their reset values
-// (I/O space cleared, ports tri-stated, timers stopped, watchdog off), RAM is
-// kept, clock events are dropped (models re-arm on 'reset'). There is no
-// bootloader: the app starts at 0, with the watchdog off as Optiboot leaves it.
-// The LCD keeps its state; only powerCycle() resets it.
+// Resets (datasheet 7810C §10 "System Control and Reset"): the CPU and every
+// peripheral register go back to their reset values (I/O space cleared, ports
+// tri-stated, timers stopped, watchdog off), RAM is kept, clock events are
+// dropped (models re-arm on 'reset'). The CPU then stays in reset for the time-out
+// the low fuse selects (Uno 0xFF: 14 CK + 65 ms, plus 16K CK for the crystal after
+// power-on; fuses.ts), executing nothing while clock events still run, and starts
+// at the reset vector: 0, or the boot section when BOOTRST is programmed (the
+// default with a bootloader, high fuse 0xDE as on an Uno). MCUSR flags accumulate
+// (power-on sets PORF alone, other resets OR in their flag); while WDRF is set the
+// watchdog is forced on (WDE), and after a watchdog reset it starts in 16 ms reset
+// mode (§10.9.2 WDTCSR, "WDE is overridden by WDRF in MCUSR"). The flash and the
+// EEPROM survive every reset; the LCD keeps its state and only powerCycle() resets it.
 //
 // This file is the composition root: it builds the CPU and its peripherals,
 // wires the LCD (hd44780-wiring.ts) and owns resets. Running simulated time
@@ -37,10 +47,14 @@ import {
 } from 'avr8js';
 import { cpuInternals, watchdogInternals, type CpuInternals } from './avr-internals.ts';
 import { FileEEPROM } from './eeprom-file.ts';
+import {
+  bootStartByte, resetHoldCycles, resetVectorByte, resolveFuses, startupDelay, type Fuses, type StartupDelay,
+} from './fuses.ts';
+import { PROG_MS, SelfProgramming } from './spm.ts';
 import { HD44780, type HD44780Config } from './hd44780.ts';
 import { LcdWiring } from './hd44780-wiring.ts';
 import { saveLcdImage } from './lcd-render.ts';
-import { FLASH_BYTES, loadFirmware, type Firmware } from './hex.ts';
+import { FLASH_BYTES, HexFormatError, loadFirmware, type Firmware } from './hex.ts';
 import { checkLcdPins, loadPinMap, type PinMap } from './pins.ts';
 import { RunLoop, SimTimeoutError } from './run-loop.ts';
 import { UsartWire } from './usart-wire.ts';
@@ -60,7 +74,10 @@ export const MCUSR_EXTRF = 0x02;
 export const MCUSR_BORF = 0x04;
 export const MCUSR_WDRF = 0x08;
 const WDTCSR_WDE = 0x08;
+const WDTCSR_WDCE = 0x10;
 const WDTCSR_WDIE = 0x40;
+/** ATmega328P signature bytes (datasheet §27.3.1): 1E 95 0F. */
+export const ATMEGA328P_SIGNATURE: readonly [number, number, number] = [0x1e, 0x95, 0x0f];
 const IO_END = 0x100;
 
 export type ResetCause = 'power' | 'external' | 'watchdog';
@@ -77,6 +94,15 @@ export interface BoardOptions {
   holdTimeoutSec?: number;
   /** Simulated cycles per slice between event-loop turns (default 1 ms). */
   sliceCycles?: number;
+  /**
+   * A bootloader (.hex path or image) for the boot section, e.g. Optiboot; it must lie
+   * wholly inside the section BOOTSZ selects. With one, BOOTRST is programmed (high 0xDE).
+   */
+  bootloader?: string | Firmware;
+  /** Fuse and lock bytes over the Uno's (fuses.ts UNO_FUSES); e.g. { low: 0xdf } for a ~1 ms start-up. */
+  fuses?: Partial<Fuses>;
+  /** The signature row's bytes (SIGRD reads); default the ATmega328P's 1E 95 0F. */
+  signature?: readonly [number, number, number];
 }
 
 export interface BoardEvents {
@@ -102,11 +128,19 @@ export class Board extends EventEmitter<BoardEvents> {
   readonly lcd: HD44780;
   readonly pins: PinMap;
   readonly firmware: Firmware;
+  readonly bootloader: Firmware | null;
+  readonly fuses: Fuses;
+  readonly spm: SelfProgramming;
+  /** Byte view of the flash: what SPM writes and avrdude reads back. */
+  readonly flash: Uint8Array;
   readonly resets: Record<ResetCause, number> = { power: 0, external: 0, watchdog: 0 };
 
   private readonly internals: CpuInternals;
   private readonly loop: RunLoop;
   private readonly heapStart: number;
+  private readonly startup: StartupDelay;
+  private readonly resetVector: number;
+  private resetUntil = 0;
 
   constructor(opts: BoardOptions) {
     super();
@@ -114,9 +148,23 @@ export class Board extends EventEmitter<BoardEvents> {
     this.pins = opts.pinMap ?? loadPinMap();
     checkLcdPins(this.pins);
 
+    this.bootloader = opts.bootloader === undefined ? null
+      : typeof opts.bootloader === 'string' ? loadBootloader(opts.bootloader) : opts.bootloader;
+    this.fuses = resolveFuses(opts.fuses, this.bootloader !== null);
+    this.startup = startupDelay(this.fuses.low);
+    const bootStart = bootStartByte(this.fuses.high);
+    this.resetVector = resetVectorByte(this.fuses.high);
+
+    // One flash array for the board's life: instruction fetch (progMem) and LPM
+    // (progBytes) are views of it, so what SPM writes is what runs next.
     const cpu = new CPU(new Uint16Array(FLASH_BYTES / 2), SRAM_BYTES);
     this.cpu = cpu;
-    cpu.progBytes.set(this.firmware.flash.subarray(0, cpu.progBytes.length));
+    this.flash = cpu.progBytes;
+    if (this.bootloader) {
+      placeImages(this.flash, this.firmware, this.bootloader, bootStart);
+    } else {
+      this.flash.set(this.firmware.flash.subarray(0, this.flash.length));
+    }
     this.internals = cpuInternals(cpu);
     this.clock = new AVRClock(cpu, CPU_HZ, clockConfig);
     this.portB = new AVRIOPort(cpu, portBConfig);
@@ -130,6 +178,14 @@ export class Board extends EventEmitter<BoardEvents> {
     this.watchdog = new AVRWatchdog(cpu, watchdogConfig, this.clock);
     this.serial = new UsartWire(cpu, this.usart, CPU_HZ);
     this.serial.onWarning = (m) => this.emit('warning', m);
+    this.spm = new SelfProgramming(cpu, {
+      bootStart, fuses: this.fuses, signature: opts.signature ?? ATMEGA328P_SIGNATURE, calibration: 0x9c,
+      progCycles: Math.round(PROG_MS * CYCLES_PER_MS),
+    }, {
+      onArm: () => this.loop.openWindow(),
+      stall: (until) => this.loop.stall(until),
+      warn: (m) => this.emit('warning', m),
+    });
 
     // avr8js's watchdog would only call cpu.reset(); take over its time-out so a
     // watchdog reset is a full board reset. (Patching cpu.reset instead would
@@ -142,6 +198,25 @@ export class Board extends EventEmitter<BoardEvents> {
         this.reset('watchdog');
       } else check();
     };
+    // avr8js re-arms its time-out check only when none is pending, so shortening the
+    // time-out (wdt_enable(WDTO_15MS) while a 2 s one runs) took effect at the old
+    // deadline; the chip resets at the new one. WDRF also forces WDE (§10.9.2).
+    const wdHook = cpu.writeHooks[watchdogConfig.WDTCSR];
+    cpu.writeHooks[watchdogConfig.WDTCSR] = (value, old, addr, mask) => {
+      const r = wdHook(value, old, addr, mask);
+      if (cpu.data[MCUSR] & MCUSR_WDRF && !(cpu.data[watchdogConfig.WDTCSR] & WDTCSR_WDE)) {
+        cpu.data[watchdogConfig.WDTCSR] |= WDTCSR_WDE;
+        wd.enabledValue = true;
+      }
+      cpu.clearClockEvent(wd.checkWatchdog);
+      wd.scheduled = wd.enabledValue;
+      if (wd.enabledValue) {
+        const c = cpu.cycles;
+        if (wd.watchdogTimeout <= c) wd.watchdogTimeout = c + 1;
+        cpu.addClockEvent(wd.checkWatchdog, wd.watchdogTimeout - c);
+      }
+      return r;
+    };
 
     this.heapStart = this.firmware.ram?.heapStart ?? IO_END;
     this.loop = new RunLoop(cpu, this.timers, {
@@ -152,6 +227,7 @@ export class Board extends EventEmitter<BoardEvents> {
       halt: (info) => this.emit('halt', info),
       afterRun: () => this.eepromMemory.save(),
     });
+    this.loop.setWindow({ open: () => this.spm.windowOpen(), execute: () => this.spm.execute() });
 
     this.lcd = new HD44780(cpu, { cpuHz: CPU_HZ, ...opts.lcd });
     new LcdWiring(this.lcd, this.pins, { B: this.portB, C: this.portC, D: this.portD });
@@ -160,6 +236,12 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   get cycles(): number { return this.cpu.cycles; }
+  /** True while the reset time-out holds the CPU (nothing runs; RXEN is 0, so serial input is lost). */
+  get inReset(): boolean { return this.cpu.cycles < this.resetUntil; }
+  /** Simulated ms at which the CPU left the last reset (its first instruction). */
+  get startMillis(): number { return this.resetUntil / CYCLES_PER_MS; }
+  /** The reset vector in bytes: 0, or the boot section's start when BOOTRST is programmed. */
+  get resetVectorByte(): number { return this.resetVector; }
   get millis(): number { return this.cpu.cycles / CYCLES_PER_MS; }
   /** Set while the CPU is stopped by SLEEP with interrupts disabled. */
   get halted(): { pc: number; cycle: number } | null { return this.loop.halted; }
@@ -253,13 +335,54 @@ export class Board extends EventEmitter<BoardEvents> {
     wd.scheduled = false;
     this.usart.reset();
     this.spi.reset();
+    this.spm.reset();
     data[MCUSR] = flags | RESET_FLAG[cause];
     cpu.reset();
+    cpu.pc = this.resetVector >> 1;
     // A new start clears a fault (a watchdog reset does not: it is the firmware's own doing).
     this.loop.reset(cause === 'watchdog');
+    const hold = resetHoldCycles(this.startup, CPU_HZ, cause === 'power');
+    this.resetUntil = cpu.cycles + hold;
+    if (hold > 0) this.loop.stall(this.resetUntil);
+    // The watchdog counts from the end of the time-out (WDRF: forced on at 16 ms).
+    if (data[MCUSR] & MCUSR_WDRF) cpu.addClockEvent(this.watchdogAfterReset, Math.max(1, hold));
     this.resets[cause]++;
     this.serial.afterReset();
     this.emit('reset', cause);
     if (cause === 'watchdog' && executing) executing.next = this.internals.nextClockEvent;
   }
+
+  /** WDRF set: WDTCSR = WDE with prescaler 0 (16 ms, reset mode), written as software would (WDCE first). */
+  private readonly watchdogAfterReset = () => {
+    if (!(this.cpu.data[MCUSR] & MCUSR_WDRF)) return;
+    this.cpu.writeData(watchdogConfig.WDTCSR, WDTCSR_WDCE | WDTCSR_WDE);
+    this.cpu.writeData(watchdogConfig.WDTCSR, WDTCSR_WDE);
+  };
+}
+
+/** A bootloader image; Debian's 532-byte Optiboot overflows the flash end and is refused here. */
+function loadBootloader(path: string): Firmware {
+  try {
+    return loadFirmware(path);
+  } catch (e) {
+    if (e instanceof HexFormatError && /outside the/.test(e.message)) {
+      throw new Error(`bootloader ${path} does not fit in flash (${e.message}); Debian's optiboot_atmega328.hex is 532 B `
+        + 'and runs past 0x7FFF: use a build that ends at or below 0x7FFF (the project builds one into build/optiboot/)');
+    }
+    throw e;
+  }
+}
+
+/** The app below the boot section, the bootloader inside it; either one straying is an error. */
+function placeImages(flash: Uint8Array, app: Firmware, boot: Firmware, bootStart: number): void {
+  const firstUsed = (f: Uint8Array, from: number, to: number) => {
+    for (let i = from; i < to; i++) if (f[i] !== 0xff) return i;
+    return -1;
+  };
+  const low = firstUsed(boot.flash, 0, bootStart);
+  if (low >= 0) throw new Error(`bootloader ${boot.path} has code at 0x${low.toString(16)}, below the boot section at 0x${bootStart.toString(16)}`);
+  const high = firstUsed(app.flash, bootStart, FLASH_BYTES);
+  if (high >= 0) throw new Error(`firmware ${app.path} has code at 0x${high.toString(16)}, inside the boot section at 0x${bootStart.toString(16)} (the Uno's limit is ${bootStart} B)`);
+  flash.set(app.flash.subarray(0, bootStart));
+  flash.set(boot.flash.subarray(bootStart, FLASH_BYTES), bootStart);
 }

@@ -8,6 +8,8 @@
 //   loop.start(speed) / await loop.stop()     free-running, paced to real time
 //   loop.hold(reason) -> release              pause simulated time
 //   loop.reset(keepFault)                      after a board reset: awake, not halted, slice ended
+//   loop.stall(untilCycle)                     execute nothing until then (clock events still run)
+//   loop.openWindow()                          look at each opcode while window.open() (SPM)
 //   loop.fault, halted, sleeping, sleeps, lowestSp
 import { avrInstruction, type AVRTimer, type CPU } from 'avr8js';
 import { cpuInternals, timerInternals, type CpuInternals, type TimerInternals } from './avr-internals.ts';
@@ -52,6 +54,13 @@ export interface RunLoopConfig {
   /** Top of RAM, where the stack starts. */
   ramEnd: number;
 }
+
+/**
+ * Instructions the loop must look at one by one for a few cycles (SPM after an
+ * SPMCSR write): open() says whether the window is still open, execute() runs
+ * the instruction at PC and returns true, or returns false to leave it to avr8js.
+ */
+export interface OpcodeWindow { open(): boolean; execute(): boolean }
 
 /** What the loop tells its board. */
 export interface RunLoopReport {
@@ -131,6 +140,9 @@ export class RunLoop {
   private busy = false;
   private stopRequested = false;
   private freeRun: Promise<void> | null = null;
+  /** No instruction runs before this cycle (reset time-out, NRWW programming). */
+  private stalledUntil = 0;
+  private window: OpcodeWindow | null = null;
 
   constructor(private readonly cpu: CPU, timers: readonly AVRTimer[], private readonly config: RunLoopConfig,
     private readonly report: RunLoopReport) {
@@ -197,11 +209,27 @@ export class RunLoop {
 
   /** After a board reset: awake, not halted, the slice ended; a fault is cleared unless keepFault. */
   reset(keepFault: boolean): void {
+    this.stalledUntil = 0;
     this.sleeping = false;
     this.halted = null;
     this.endSlice();
     if (!keepFault) this.fault = null;
   }
+
+  /** Executes nothing until `untilCycle`; clock events (timers, the UART's shift register) still run. */
+  stall(untilCycle: number): void {
+    this.stalledUntil = Math.max(this.stalledUntil, untilCycle);
+    this.loop.end = 0;
+  }
+
+  /** The cycle before which no instruction runs (0 when not stalled). */
+  get stalled(): number { return this.stalledUntil > this.cpu.cycles ? this.stalledUntil : 0; }
+
+  /** The window whose opcodes the loop checks one by one while it is open (see OpcodeWindow). */
+  setWindow(window: OpcodeWindow): void { this.window = window; }
+
+  /** The window just opened: leave the hot loop after the current instruction. */
+  openWindow(): void { this.loop.end = 0; }
 
   /** Power-on: the stack high-water mark starts again. */
   resetStackMark(): void {
@@ -288,6 +316,14 @@ export class RunLoop {
     const cpu = this.cpu, data = cpu.data;
     this.sliceEnd = end;
     while (cpu.cycles < this.sliceEnd) {
+      if (cpu.cycles < this.stalledUntil) {
+        this.stallTo();
+        continue;
+      }
+      if (this.window?.open()) {
+        this.windowSteps();
+        continue;
+      }
       if (this.sleeping) {
         this.sleepUntil();
         continue;
@@ -295,6 +331,36 @@ export class RunLoop {
       this.loop.end = this.sliceEnd;
       if (data[SMCR] & SMCR_SE) this.hot.sleepEnabled();
       else this.hot.awake();
+    }
+  }
+
+  /**
+   * The CPU executes nothing; clock events run at their cycles as cpu.tick() would
+   * run them, but no interrupt is taken (the core is halted or in reset).
+   */
+  private stallTo(): void {
+    const cpu = this.cpu, internals = this.internals;
+    for (;;) {
+      const end = Math.min(this.stalledUntil, this.sliceEnd);
+      const ev = internals.nextClockEvent;
+      if (ev === null || ev.cycles > end) {
+        if (cpu.cycles < end) cpu.cycles = end;
+        return;
+      }
+      if (ev.cycles > cpu.cycles) cpu.cycles = ev.cycles;
+      ev.callback();
+      internals.nextClockEvent = ev.next;
+    }
+  }
+
+  /** One instruction at a time while the opcode window is open. */
+  private windowSteps(): void {
+    const cpu = this.cpu, data = cpu.data, w = this.window!;
+    while (cpu.cycles < this.sliceEnd && cpu.cycles >= this.stalledUntil && w.open()) {
+      if (!w.execute()) avrInstruction(cpu);
+      cpu.tick();
+      const sp = data[SPL] | (data[SPH] << 8);
+      if (sp < this.lowestSp) this.stackDeeper(sp);
     }
   }
 
