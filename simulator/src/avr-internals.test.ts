@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AVRClock, AVRTimer, AVRWatchdog, CPU, timer0Config, watchdogConfig } from 'avr8js';
-import { cpuInternals, timerInternals, watchdogInternals } from './avr-internals.ts';
+import { AVRClock, AVRTWI, AVRTimer, AVRWatchdog, CPU, timer0Config, twiConfig, watchdogConfig } from 'avr8js';
+import { cpuInternals, timerInternals, twiInternals, watchdogInternals } from './avr-internals.ts';
 
 // The board reaches into these avr8js internals; this fails first if a release changes them.
 test('avr8js internals the board relies on are where expected', () => {
@@ -23,4 +23,16 @@ test('avr8js internals the board relies on are where expected', () => {
   assert.equal(wd.enabledValue, false);
   assert.equal(typeof wd.checkWatchdog, 'function');
   assert.throws(() => watchdogInternals({} as AVRWatchdog), /internals changed/);
+
+  // busy is set by a TWCR write with TWINT|TWEN (the step runs a cycle later) and gates later writes.
+  const twi = new AVRTWI(cpu, twiConfig, 16e6);
+  assert.equal(twiInternals(twi).busy, false);
+  let starts = 0;
+  twi.eventHandler = { start: () => { starts++; }, stop() {}, connectToSlave() {}, writeByte() {}, readByte() {} };
+  cpu.writeData(twiConfig.TWCR, 0xa4); // TWINT | TWSTA | TWEN
+  cpu.cycles += 1;
+  cpu.tick();
+  assert.equal(starts, 1);
+  assert.equal(twiInternals(twi).busy, true);
+  assert.throws(() => twiInternals({} as AVRTWI), /internals changed/);
 });

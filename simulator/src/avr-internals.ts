@@ -1,9 +1,10 @@
 // avr8js 0.21 keeps a few things the board needs private: the clock-event list
 // (to fast-forward through SLEEP), the pending interrupt (to know when a sleep
-// ends) and the watchdog's enable state (to stop it on reset). They are reached
+// ends), the watchdog's enable state (to stop it on reset) and the TWI's busy
+// flag (a reset drops the bus step it waits for). They are reached
 // only through these typed views; avr-internals.test.ts fails if a new avr8js
 // release changes the shape.
-import type { AVRTimer, AVRWatchdog, CPU } from 'avr8js';
+import type { AVRTimer, AVRTWI, AVRWatchdog, CPU } from 'avr8js';
 
 export interface ClockEventEntry { cycles: number; callback: () => void; next: ClockEventEntry | null }
 
@@ -53,5 +54,14 @@ export function timerInternals(timer: AVRTimer): TimerInternals {
   for (const k of ['tcnt', 'lastCycle', 'divider', 'timerMode', 'ocrA', 'ocrB', 'compA', 'compB'] as const) {
     if (typeof t[k] !== 'number') throw new Error(`avr8js timer internals changed: ${k} not found`);
   }
+  return t;
+}
+
+/** AVRTWI's "a bus step is under way" flag: TWCR writes are ignored while it is set. */
+export interface TwiInternals { busy: boolean }
+
+export function twiInternals(twi: AVRTWI): TwiInternals {
+  const t = twi as unknown as TwiInternals;
+  if (typeof t.busy !== 'boolean') throw new Error('avr8js TWI internals changed: busy not found');
   return t;
 }

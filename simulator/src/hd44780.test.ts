@@ -2,7 +2,9 @@
 // table 6, Fig. 23/24 initialisation, write timing Fig. 25, AC rules).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { HD44780, cgramGlyph, a00ToUnicode, type HD44780Config } from './hd44780.ts';
+import {
+  HD44780, LCD_GEOMETRIES, cgramGlyph, a00ToUnicode, lcdGeometry, type HD44780Config, type LcdGeometryName,
+} from './hd44780.ts';
 import { FakeClock, LcdBus } from './hd44780-bus.ts';
 
 
@@ -490,5 +492,140 @@ describe('A00 mapping and change notification', () => {
     lcd.backlight = false;
     lcd.backlight = false;
     assert.equal(n, 2);
+  });
+});
+
+describe('geometries', () => {
+  // Row start addresses (HD44780U Fig. 4-6; 4-row modules fold the two 40-character lines:
+  // rows 3/4 start at 0x00+cols and 0x40+cols), and the "type 1" 16x1 that is an 8x2 inside.
+  const expected: Record<LcdGeometryName, number[][]> = {
+    '8x1': [[0x00, 0x07]],
+    '16x1': [[0x00, 0x07, 0x40, 0x47]],
+    '16x1-linear': [[0x00, 0x0f]],
+    '16x2': [[0x00, 0x0f], [0x40, 0x4f]],
+    '20x2': [[0x00, 0x13], [0x40, 0x53]],
+    '16x4': [[0x00, 0x0f], [0x40, 0x4f], [0x10, 0x1f], [0x50, 0x5f]],
+    '20x4': [[0x00, 0x13], [0x40, 0x53], [0x14, 0x27], [0x54, 0x67]],
+    '40x2': [[0x00, 0x27], [0x40, 0x67]],
+  };
+
+  for (const name of Object.keys(LCD_GEOMETRIES) as LcdGeometryName[]) {
+    const g = LCD_GEOMETRIES[name];
+    test(`${name}: line addresses, and text written at each row's start lands there`, () => {
+      const { lcd, bus } = setup(lcdGeometry(name), false);
+      bus.init(g.twoLine);
+      const { columns, rows } = lcd.config;
+      assert.equal(lcd.text().length, rows);
+      for (let r = 0; r < rows; r++) {
+        const ends = [lcd.cellAddress(r, 0), lcd.cellAddress(r, columns - 1)];
+        if (name === '16x1') ends.splice(1, 0, lcd.cellAddress(0, 7), lcd.cellAddress(0, 8));
+        assert.deepEqual(ends, expected[name][r], `row ${r}`);
+      }
+      // Write a marker at every row's start address and its last column; read the glass.
+      for (let r = 0; r < rows; r++) {
+        bus.command(0x80 | lcd.cellAddress(r, 0));
+        bus.print(String.fromCharCode(0x30 + r));
+        bus.command(0x80 | lcd.cellAddress(r, columns - 1));
+        bus.print('#');
+      }
+      const text = lcd.text();
+      for (let r = 0; r < rows; r++) {
+        assert.equal([...text[r]!].length, columns);
+        assert.equal(text[r]![0], String.fromCharCode(0x30 + r), `row ${r}: ${JSON.stringify(text)}`);
+        assert.equal(text[r]!.at(-1), '#', `row ${r}: ${JSON.stringify(text)}`);
+      }
+      assert.deepEqual(lcd.violations, []);
+    });
+  }
+
+  test('16x1 type 1: a string runs on at 0x40 for columns 8-15; with N=0 the right half stays dark', () => {
+    const { lcd, bus } = setup(lcdGeometry('16x1'), false);
+    bus.init(true);
+    bus.print('abcdefgh');
+    bus.command(0xc0);
+    bus.print('ijklmnop');
+    assert.deepEqual(lcd.text(), ['abcdefghijklmnop']);
+    const one = setup(lcdGeometry('16x1'), false);
+    one.bus.init(false);
+    one.bus.print('abcdefghijklmnop');
+    assert.deepEqual(one.lcd.text(), ['abcdefgh        ']);
+  });
+
+  test('20x4: auto-increment off the end of row 1 continues on row 3 (same DDRAM line)', () => {
+    const { lcd, bus } = setup(lcdGeometry('20x4'));
+    bus.print('x'.repeat(20) + 'row3');
+    assert.equal(lcd.text()[2], 'row3' + ' '.repeat(16));
+    assert.equal(lcd.text()[1], ' '.repeat(20));
+    assert.deepEqual(lcd.cursorCell(), { row: 2, col: 4 });
+  });
+
+  test('display shift moves the folded rows of a 16x4 together over the 40-column ring', () => {
+    const { lcd, bus } = setup(lcdGeometry('16x4'));
+    bus.command(0x80 | 0x10);
+    bus.print('R3');
+    bus.command(0x18); // shift display left: the window moves one column on
+    assert.equal(lcd.text()[0]!.at(-1), 'R');
+    assert.equal(lcd.text()[2]!.slice(0, 1), '3');
+  });
+
+  test('unknown geometry names are refused', () => {
+    assert.throws(() => lcdGeometry('17x3'), /unknown LCD geometry/);
+  });
+});
+
+describe('read path (RW=1)', () => {
+  /** One E cycle with RW=1; returns what the controller drove while E was high. */
+  function readCycle(lcd: HD44780, clock: FakeClock, rs: boolean): number | null {
+    lcd.setPins(rs, true, false, 0xf0);
+    clock.advance(2);
+    lcd.setPins(rs, true, true, 0xf0);
+    clock.advance(8);
+    const out = lcd.busOutput();
+    lcd.setPins(rs, true, false, 0xf0);
+    clock.advance(8);
+    return out;
+  }
+
+  test('BF reads 1 for the 10 ms internal reset after power-on, then 0', () => {
+    const { lcd, clock } = setup({}, false);
+    assert.equal(lcd.busy, true);
+    clock.advanceUs(9_900);
+    assert.equal(readCycle(lcd, clock, false), 0x80);
+    clock.advanceUs(200);
+    assert.equal(readCycle(lcd, clock, false), 0x00);
+  });
+
+  test('an E fall with no E rise since power-on is not a bus cycle (an expander powers up with E high)', () => {
+    const clock = new FakeClock();
+    const lcd = new HD44780(clock);
+    lcd.setPins(true, true, true, 0xf0);
+    lcd.powerOn();
+    clock.advanceUs(50_000);
+    lcd.setPins(false, false, false, 0);
+    assert.equal(lcd.stats.pulses, 0);
+    assert.equal(lcd.ac, 0, 'no data read advanced AC');
+    assert.deepEqual(lcd.violations, [], 'no hold violation for a cycle that never was');
+  });
+
+  test('4-bit data read: two nibbles of the data register; AC advances and DR reloads after the second', () => {
+    const { lcd, bus, clock } = setup();
+    bus.print('Hi');
+    bus.command(0x80);
+    assert.equal(readCycle(lcd, clock, true), 0x40, "high nibble of 'H' (0x48)");
+    assert.equal(lcd.ac, 0, 'AC moves only when the whole byte is read');
+    assert.equal(readCycle(lcd, clock, true), 0x80, 'low nibble in bits 7..4');
+    assert.equal(lcd.ac, 1);
+    assert.equal(readCycle(lcd, clock, true), 0x60, "next byte 'i' (0x69) fetched");
+  });
+
+  test('the data register holds a written byte, so a read without an address set is not RAM', () => {
+    const { lcd, bus } = setup();
+    bus.print('ab');
+    bus.command(0x80);
+    bus.print('Z');
+    assert.equal(lcd.ac, 1);
+    assert.equal(lcd.dr, 0x5a, "DR = 'Z', while RAM at AC holds 'b'");
+    bus.command(0x14); // cursor shift right reloads DR from RAM at the new AC
+    assert.equal(lcd.dr, 0x20);
   });
 });

@@ -9,8 +9,20 @@
 // drops a write that had a readiness or bus-timing violation (hold violations come
 // after the latch and never drop; function-set-change keeps the old N/F; ddram-hole
 // executes). A data write into a 2-line hole address stores nothing but moves AC.
-// t_ADD (AC update ~1.5/f_osc after BF clears) is ignored: it only matters to
-// firmware that reads AC right after BF drops, and BF is not readable on this board.
+// Reads (RW=1, through an I2C backpack): E high drives BF/AC (RS=0) or the data
+// register (RS=1) on the data lines, a nibble per E cycle in 4-bit mode (Table 6,
+// Fig. 17 "4-bit transfer example"); the data register follows the datasheet's
+// "Registers" section (loaded by an address set or cursor shift, reloaded after each
+// read, holding the written byte after a write, so a read straight after a write is
+// not RAM data). BF reads 1 for the 10 ms internal reset after power-on ("Initializing
+// by Internal Reset Circuit"). An E fall with no E rise since power-on is no cycle: an
+// expander powers up with E and RW already high. t_ADD (AC update ~1.5/f_osc after BF
+// clears) is ignored: over I2C a read takes hundreds of microseconds.
+//
+// Geometry (columns x rows; line2FromColumn for a 16x1 built as 8x2): glass row r
+// shows DDRAM line r mod 2 from display position cols * floor(r / 2), so rows start
+// at 0x00, 0x40, 0x00+cols, 0x40+cols (datasheet Fig. 4-6; 4-row modules are a
+// 2-line controller folded). LCD_GEOMETRIES lists the modules sold.
 import { a00ToUnicode } from './font-a00.ts';
 
 export { a00ToUnicode } from './font-a00.ts';
@@ -18,6 +30,8 @@ export { a00ToUnicode } from './font-a00.ts';
 export interface HD44780Config {
   columns: number;
   rows: number;
+  /** Glass columns from this one on show DDRAM line 2 (a "type 1" 16x1 is an 8x2 inside: 8); 0 = none. */
+  line2FromColumn: number;
   /** Controller oscillator; 190 kHz is the datasheet's slowest (worst case) at 5 V. */
   oscHz: number;
   cpuHz: number;
@@ -39,6 +53,7 @@ export interface HD44780Config {
 export const hd44780Config: HD44780Config = {
   columns: 16,
   rows: 2,
+  line2FromColumn: 0,
   oscHz: 190_000,
   cpuHz: 16_000_000,
   strict: false,
@@ -50,6 +65,41 @@ export const hd44780Config: HD44780Config = {
   dataBits: 4,
   maxViolations: 1000,
 };
+
+/** Modules on the market: glass size and how it maps onto the controller's two DDRAM lines. */
+export interface LcdGeometry {
+  columns: number;
+  rows: number;
+  line2FromColumn: number;
+  /** Function set N the module needs (1 = 2-line mode, 1/16 duty). */
+  twoLine: boolean;
+}
+
+export const LCD_GEOMETRIES = {
+  /** One controller alone: 8 characters, 1/8 duty (HD44780U Fig. 3). */
+  '8x1': { columns: 8, rows: 1, line2FromColumn: 0, twoLine: false },
+  /** "Type 1", the common 16x1: an 8x2 inside, columns 8-15 at 0x40 (needs N=1; LCDproc hd44780.c special-cases it). */
+  '16x1': { columns: 16, rows: 1, line2FromColumn: 8, twoLine: true },
+  /** "Type 2" 16x1 with an extension driver: 0x00-0x0F on one line, N=0. */
+  '16x1-linear': { columns: 16, rows: 1, line2FromColumn: 0, twoLine: false },
+  '16x2': { columns: 16, rows: 2, line2FromColumn: 0, twoLine: true },
+  '20x2': { columns: 20, rows: 2, line2FromColumn: 0, twoLine: true },
+  /** Rows 3/4 continue lines 1/2: 0x10 and 0x50 (MC41605 datasheet, via Arduino PR #2273). */
+  '16x4': { columns: 16, rows: 4, line2FromColumn: 0, twoLine: true },
+  /** A 40x2 cut in half and stacked: 0x00, 0x40, 0x14, 0x54. */
+  '20x4': { columns: 20, rows: 4, line2FromColumn: 0, twoLine: true },
+  /** All 80 DDRAM bytes visible (HD44780U Fig. 4). */
+  '40x2': { columns: 40, rows: 2, line2FromColumn: 0, twoLine: true },
+} as const satisfies Record<string, LcdGeometry>;
+
+export type LcdGeometryName = keyof typeof LCD_GEOMETRIES;
+
+/** The model config for a named module ("20x4"); throws on an unknown name. */
+export function lcdGeometry(name: string): Pick<HD44780Config, 'columns' | 'rows' | 'line2FromColumn'> {
+  const g = (LCD_GEOMETRIES as Record<string, LcdGeometry>)[name];
+  if (!g) throw new Error(`unknown LCD geometry "${name}" (known: ${Object.keys(LCD_GEOMETRIES).join(', ')})`);
+  return { columns: g.columns, rows: g.rows, line2FromColumn: g.line2FromColumn };
+}
 
 export type LcdViolationKind =
   | 'power-up' | 'init-spacing' | 'busy' | 'e-pulse-width' | 'e-cycle' | 'data-setup'
@@ -110,6 +160,8 @@ const REF_OSC_HZ = 270_000;
 /** Initialising by instruction: waits after the 1st and 2nd 0x3 (absolute, not oscillator-scaled). */
 const T_INIT1_US = 4100;
 const T_INIT2_US = 100;
+/** Internal reset: BF stays 1 for 10 ms after VCC reaches 4.5 V ("Initializing by Internal Reset Circuit"). */
+const T_RESET_BUSY_MS = 10;
 
 export type NibblePhase = 'high' | 'low';
 
@@ -141,12 +193,14 @@ export class HD44780 {
   /** 4-bit byte pairs whose nibbles had different RS: the nibble phase was off by one. */
   orphanNibbles = 0;
   powerOnCycle = 0;
+  /** Data register: the byte a data read returns ("Registers": loaded by address set / cursor shift and after each read; a write leaves the written byte). */
+  dr = SPACE;
 
   private _backlight = true;
   private readonly dataMask: number;
   private readonly c: {
     pwEh: number; tCycE: number; tAs: number; tDsw: number; short: number; long: number;
-    init1: number; init2: number; powerUp: number;
+    init1: number; init2: number; powerUp: number; resetBusy: number;
   };
   // Bus state and the cycle of each line's last change.
   private rs = false;
@@ -158,6 +212,8 @@ export class HD44780 {
   private eRoseAt = -Infinity;
   private prevERoseAt = -Infinity;
   private eFellAt = -Infinity;
+  /** E rose since power-on, so its fall ends a bus cycle. */
+  private eCycleOpen = false;
   private busyUntil = 0;
   private highNibble = 0;
   private highNibbleRs = false;
@@ -184,6 +240,7 @@ export class HD44780 {
       init1: usToCycles(T_INIT1_US),
       init2: usToCycles(T_INIT2_US),
       powerUp: usToCycles(this.config.powerUpMs * 1000),
+      resetBusy: usToCycles(T_RESET_BUSY_MS * 1000),
     };
     this.dataMask = this.config.dataBits === 8 ? 0xff : 0xf0;
     this.powerOn();
@@ -204,9 +261,10 @@ export class HD44780 {
     return { short: this.c.short, long: this.c.long };
   }
 
-  /** True while the controller is still executing the last instruction (BF = 1). */
+  /** True while the controller is still executing the last instruction or its internal reset (BF = 1). */
   get busy(): boolean {
-    return this.clock.cycles < this.busyUntil;
+    const now = this.clock.cycles;
+    return now < this.busyUntil || now - this.powerOnCycle < this.c.resetBusy;
   }
 
   /** Internal reset circuit: as after VCC rises. */
@@ -225,6 +283,8 @@ export class HD44780 {
     this.nibblePhase = 'high';
     this.nfLocked = false;
     this.initStep = 0;
+    this.eCycleOpen = false;
+    this.dr = this.ddram[0]!;
     this.busyUntil = now;
     this.lastInstructionAt = -Infinity;
     this.onChange?.();
@@ -241,8 +301,11 @@ export class HD44780 {
     if (this.e && !e) {
       // Falling edge: latch the levels held up to now; changes in this same write come after it.
       this.e = false;
-      this.eFellAt = now;
-      this.latch(this.data, now);
+      if (this.eCycleOpen) {
+        this.eFellAt = now;
+        this.latch(this.data, now);
+      }
+      this.eCycleOpen = false;
     }
     if (rs !== this.rs || rw !== this.rw) {
       if (now === this.eFellAt) this.violation('address-hold', undefined, 'RS/RW changed in the same cycle as E fell (t_AH >= 20 ns)');
@@ -257,15 +320,19 @@ export class HD44780 {
     }
     if (e && !this.e) {
       this.e = true;
+      this.eCycleOpen = true;
       this.prevERoseAt = this.eRoseAt;
       this.eRoseAt = now;
     }
   }
 
-  /** What the controller drives on DB7..DB0 while RW=1 and E=1 (null otherwise). 4-bit: nibble in bits 7..4. */
+  /**
+   * What the controller drives on DB7..DB0 while RW=1 and E=1 (null otherwise): BF and AC
+   * (RS=0) or the data register (RS=1), Table 6. 4-bit: the nibble of this E cycle in bits 7..4.
+   */
   busOutput(): number | null {
     if (!this.rw || !this.e) return null;
-    const byte = this.rs ? this.readData(false) : (this.busy ? 0x80 : 0) | (this.ac & 0x7f);
+    const byte = this.rs ? this.dr : (this.busy ? 0x80 : 0) | (this.ac & 0x7f);
     if (this.eightBit) return byte;
     return this.nibblePhase === 'high' ? byte & 0xf0 : (byte << 4) & 0xf0;
   }
@@ -282,7 +349,7 @@ export class HD44780 {
         this.nibblePhase = 'low';
       } else {
         this.nibblePhase = 'high';
-        if (this.rs) this.readData(true);
+        if (this.rs) this.finishRead();
       }
       return;
     }
@@ -378,15 +445,18 @@ export class HD44780 {
       if (this.twoLine ? (this.ac & 0x3f) >= LINE_LENGTH : this.ac >= DDRAM_SIZE) {
         this.violation('ddram-hole', b, `Set DDRAM address 0x${hex(this.ac)} is outside DDRAM (${this.twoLine ? '2-line: 0x00-0x27, 0x40-0x67' : '1-line: 0x00-0x4F'})`);
       }
+      this.loadDr();
     } else if (b & SET_CGRAM) {
       this.addressingCgram = true;
       this.ac = b & 0x3f;
+      this.loadDr();
     } else if (b & FUNCTION_SET) {
       this.functionSet(b);
     } else if (b & SHIFT) {
       const right = (b & SHIFT_RL) !== 0;
       if (b & SHIFT_SC) this.shiftDisplay(!right);
       else this.moveAc(right);
+      this.loadDr();
     } else if (b & DISPLAY_CONTROL) {
       this.displayOn = (b & DC_D) !== 0;
       this.cursorOn = (b & DC_C) !== 0;
@@ -428,6 +498,7 @@ export class HD44780 {
 
   private writeData(b: number): void {
     this.stats.dataWrites++;
+    this.dr = b;
     if (this.addressingCgram) {
       this.stats.cgramWrites++;
       this.cgram[this.ac & 0x3f] = b;
@@ -441,11 +512,15 @@ export class HD44780 {
     if (this.entryShift) this.shiftDisplay(this.entryIncrement);
   }
 
-  /** Reading data returns the RAM byte at AC; a completed read moves AC like a write (without display shift). */
-  private readData(advance: boolean): number {
-    const v = this.addressingCgram ? this.cgram[this.ac & 0x3f]! : (this.ddram[this.ddramIndex(this.ac)] ?? SPACE);
-    if (advance) this.moveAc(this.entryIncrement);
-    return v;
+  /** DR <- RAM at AC (a 2-line hole reads as a space: it has no cells). */
+  private loadDr(): void {
+    this.dr = this.addressingCgram ? this.cgram[this.ac & 0x3f]! : (this.ddram[this.ddramIndex(this.ac)] ?? SPACE);
+  }
+
+  /** A completed data read moves AC like a write (without display shift) and fetches the next byte into DR. */
+  private finishRead(): void {
+    this.moveAc(this.entryIncrement);
+    this.loadDr();
   }
 
   /** DDRAM array index of an address, or -1 in the 2-line holes. */
@@ -477,19 +552,32 @@ export class HD44780 {
     this.shift = (this.shift + (left ? 1 : ring - 1)) % ring;
   }
 
+  /**
+   * DDRAM address shown at glass cell (row, col) now, with the display shift and N
+   * applied; -1 when that cell's line is not driven (line 2 cells in 1-line mode) or
+   * the cell is off the glass.
+   */
+  cellAddress(row: number, col: number): number {
+    const { columns, rows, line2FromColumn: split } = this.config;
+    if (row < 0 || row >= rows || col < 0 || col >= columns) return -1;
+    let line = row & 1;
+    let pos = (row >> 1) * columns + col;
+    if (split > 0 && col >= split) {
+      line = 1;
+      pos -= split;
+    }
+    if (!this.twoLine) return line ? -1 : (pos + this.shift) % DDRAM_SIZE;
+    return line * LINE2_BASE + ((pos + this.shift) % LINE_LENGTH);
+  }
+
   /** Character codes on visible row `row` (after display shift; ignores D so a dark display can still be inspected). */
   codes(row: number): number[] {
     const { columns } = this.config;
     const out = new Array<number>(columns).fill(SPACE);
-    if (row < 0 || row >= this.config.rows) return out;
-    if (!this.twoLine) {
-      if (row !== 0) return out; // 1-line mode drives only the first row
-      for (let c = 0; c < columns; c++) out[c] = this.ddram[(c + this.shift) % DDRAM_SIZE]!;
-      return out;
+    for (let c = 0; c < columns; c++) {
+      const a = this.cellAddress(row, c);
+      if (a >= 0) out[c] = this.ddram[this.ddramIndex(a)]!;
     }
-    const base = (row & 1) * LINE_LENGTH;
-    const offset = (row >> 1) * columns; // 4-row glass: rows 2/3 continue lines 1/2
-    for (let c = 0; c < columns; c++) out[c] = this.ddram[base + ((c + offset + this.shift) % LINE_LENGTH)]!;
     return out;
   }
 
@@ -505,17 +593,11 @@ export class HD44780 {
   /** Visible cursor position, or null when the cursor is off-window or AC points into CGRAM. */
   cursorCell(): { row: number; col: number } | null {
     if (this.addressingCgram) return null;
-    const i = this.ddramIndex(this.ac);
-    if (i < 0) return null;
-    const ring = this.twoLine ? LINE_LENGTH : DDRAM_SIZE;
-    const line = this.twoLine ? Math.floor(i / LINE_LENGTH) : 0;
-    const pos = (((i % ring) - this.shift) % ring + ring) % ring;
     const { columns, rows } = this.config;
-    const band = Math.floor(pos / columns);
-    const row = line + 2 * band;
-    if (!this.twoLine && band > 0) return null;
-    if (row >= rows) return null;
-    return { row, col: pos % columns };
+    for (let row = 0; row < rows; row++) {
+      for (let col = 0; col < columns; col++) if (this.cellAddress(row, col) === this.ac) return { row, col };
+    }
+    return null;
   }
 
   private violation(kind: LcdViolationKind, instruction: number | undefined, message: string): void {
