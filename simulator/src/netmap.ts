@@ -56,7 +56,7 @@ export function isLoopback(host: string): boolean {
 /** Throws unless host is a literal loopback address (names are refused: a resolver could answer anything). */
 export function assertLoopback(host: string, what: string): void {
   if (!isLoopback(host)) {
-    throw new Error(`W5100 model: refusing to ${what} ${JSON.stringify(host)}: only loopback (127.0.0.0/8, ::1) is allowed`);
+    throw new Error(`WIZnet model: refusing to ${what} ${JSON.stringify(host)}: only loopback (127.0.0.0/8, ::1) is allowed`);
   }
 }
 

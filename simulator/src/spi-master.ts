@@ -1,10 +1,13 @@
-// A bare avr8js CPU + SPI + PORTB with the W5100 model on it, driven from
+// A bare avr8js CPU + SPI + PORTB with a WIZnet chip model on it, driven from
 // TypeScript the way a master (the Arduino Ethernet library) would. Simulated
 // time advances only through runMs/runUntil, in 1 ms slices with an event-loop
 // turn between them and paused while the model holds the clock, like Board.
+// SpiBus is the harness; SpiMaster speaks the W5100's frames to a W5100
+// (W5500Master in spi-master-w5500.ts speaks the W5500's).
 import { AVRIOPort, AVRSPI, CPU, portBConfig, spiConfig } from 'avr8js';
 import type { LanOptions } from './netmap.ts';
 import type { LanServices } from './wiznet-chip.ts';
+import type { WiznetHost } from './wiznet-host.ts';
 import {
   CMD, OP_READ, OP_WRITE, SOCKET_BASE, SOCKET_STRIDE, Sn_CR, Sn_RX_RD, Sn_RX_RSR, Sn_TX_FSR, Sn_TX_WR, SR, Sn_SR,
   W5100, type W5100Config,
@@ -16,24 +19,22 @@ const CS = 1 << 2, MOSI = 1 << 3, SCK = 1 << 5;
 const CYCLES_PER_MS = 16_000;
 const TICK = 16; // cycles per step: 1 µs
 
-export class SpiMaster {
+export class SpiBus {
   readonly cpu = new CPU(new Uint16Array(0x4000), 0x800);
   readonly spi = new AVRSPI(this.cpu, spiConfig, 16e6);
   readonly portB = new AVRIOPort(this.cpu, portBConfig);
-  readonly chip: W5100;
   holds = 0;
   private wake: (() => void) | undefined;
+  /** What a chip model is wired to. */
+  protected readonly host: WiznetHost;
 
-  constructor(config: Partial<W5100Config> = {}, withHold = true, lan: Partial<LanOptions> | LanServices = {}) {
+  constructor(withHold = true) {
     const cpu = this.cpu;
     cpu.writeData(spiConfig.SPCR, SPCR_SPE | SPCR_MSTR);
     cpu.writeData(spiConfig.SPSR, SPSR_SPI2X); // 8 MHz: 16 cycles per byte, as SPI.beginTransaction(14 MHz) gives
     cpu.writeData(DDRB, CS | MOSI | SCK);
     cpu.writeData(PORTB, CS);
-    this.chip = new W5100({
-      cpu, spi: this.spi, portB: this.portB,
-      hold: withHold ? () => this.hold() : undefined,
-    }, config, lan);
+    this.host = { cpu, spi: this.spi, portB: this.portB, hold: withHold ? () => this.hold() : undefined };
   }
 
   get ms(): number { return this.cpu.cycles / CYCLES_PER_MS; }
@@ -94,12 +95,27 @@ export class SpiMaster {
     return { miso: cpu.data[spiConfig.SPDR], cycles: cpu.cycles - t0 };
   }
 
-  /** A whole frame through the byte path with CS low; returns the four MISO bytes. */
-  spiFrame(b0: number, addr: number, data: number): number[] {
+  /** Bytes through the byte path with CS low for all of them; returns the MISO bytes. */
+  transaction(bytes: readonly number[]): number[] {
     this.cs(true);
-    const out = [b0, addr >> 8, addr & 0xff, data].map((b) => this.transfer(b).miso);
+    const out = bytes.map((b) => this.transfer(b).miso);
     this.cs(false);
     return out;
+  }
+}
+
+/** A W5100 on the bus, spoken to in W5100 frames. */
+export class SpiMaster extends SpiBus {
+  readonly chip: W5100;
+
+  constructor(config: Partial<W5100Config> = {}, withHold = true, lan: Partial<LanOptions> | LanServices = {}) {
+    super(withHold);
+    this.chip = new W5100(this.host, config, lan);
+  }
+
+  /** A whole frame through the byte path with CS low; returns the four MISO bytes. */
+  spiFrame(b0: number, addr: number, data: number): number[] {
+    return this.transaction([b0, addr >> 8, addr & 0xff, data]);
   }
 
   // ---- register access (frame level) ----------------------------------------

@@ -20,16 +20,13 @@
 // The host (a Board, or a bare CPU + AVRSPI + PORTB) may offer hold() to pause
 // simulated time during host I/O, and 'reset' events (power/external resets
 // reset the chip too, as the shield's reset line follows the Uno's RESET).
-import type { AVRIOPort, AVRSPI, CPU } from 'avr8js';
-import { PinState } from 'avr8js';
 import type { DhcpServer } from './dhcp-server.ts';
 import type { DnsServer } from './dns-server.ts';
 import type { Faults, LanOptions, Mapping, NetMap } from './netmap.ts';
 import { bridgeSockets, newLan, type SocketBridge } from './wiznet-sockets.ts';
 import { SocketLatch } from './wiznet-latch.ts';
-import {
-  bridgeTiming, newSocketStats, type BridgeTiming, type LanServices, type SocketStats, type WiznetChip,
-} from './wiznet-chip.ts';
+import { WiznetPort, wiznetConfig, type WiznetConfig, type WiznetHost } from './wiznet-host.ts';
+import { newSocketStats, type LanServices, type SocketStats, type WiznetChip } from './wiznet-chip.ts';
 import {
   BUF_TOTAL, CMD, GAR, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SIPR, SOCKETS, SOCKET_BASE,
   SOCKET_STRIDE, SR, SUBR, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR,
@@ -40,26 +37,10 @@ import {
 export * from './w5100-regs.ts';
 export type { SocketStats } from './wiznet-chip.ts';
 
-export interface W5100Config extends BridgeTiming {
-  /** Chip select bit in PORTB (D10 = PB2), active low. */
-  csBit: number;
-  clockHz: number;
-}
-
-export const w5100Config: W5100Config = { csBit: 2, clockHz: 16e6, ...bridgeTiming };
-
+export type W5100Config = WiznetConfig;
+export const w5100Config: W5100Config = wiznetConfig;
 /** The board parts the chip is wired to (a Board or a bare avr8js harness). */
-export interface W5100Host {
-  cpu: CPU;
-  spi: AVRSPI;
-  portB: AVRIOPort;
-  /** Pauses simulated time until the returned function is called. */
-  hold?: (reason: string) => () => void;
-  /** The board's pin map: ETH_CS, if present, overrides config.csBit (it must be on PORTB). */
-  pins?: ReadonlyMap<string, { port: string; bit: number }>;
-  /** Board resets ('power' | 'external' | 'watchdog'); the board drops pending clock events on each. */
-  on?: (event: 'reset', listener: (cause: string) => void) => unknown;
-}
+export type W5100Host = WiznetHost;
 
 const IR_WRITE_CLEAR = IR_CONFLICT | IR_UNREACH | IR_PPPOE;
 const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v, k]));
@@ -100,11 +81,9 @@ export class W5100 implements WiznetChip {
   /** Registers that take effect at a socket command (wiznet-latch.ts), one latch per socket over its block. */
   private readonly latches: readonly SocketLatch[];
 
-  private readonly pending = new Set<{ due: number; fire: () => void }>();
-  private csLow = false;
+  private readonly port: WiznetPort;
   private frameIndex = 0;
   private readonly frameBytes = new Uint8Array(3);
-  private readonly nextOnByte: (mosi: number) => void;
 
   /** lan: options for a LAN of the chip's own, or the services of one it shares with another chip. */
   constructor(readonly host: W5100Host, config: Partial<W5100Config> = {},
@@ -118,20 +97,8 @@ export class W5100 implements WiznetChip {
     this.latches = Array.from({ length: SOCKETS },
       (_, n) => new SocketLatch(this.mem.subarray(this.sreg(n, 0), this.sreg(n, SOCKET_STRIDE))));
     this.sockets = bridgeSockets(this, services, this.config, this.stats);
+    this.port = new WiznetPort(host, this.config, this.name, this);
     this.hardReset();
-    host.on?.('reset', (cause) => this.boardReset(cause));
-    const { portB, spi, cpu } = host;
-    const pin = host.pins?.get('ETH_CS');
-    if (pin && pin.port !== 'B') throw new Error(`W5100 model: ETH_CS must be on PORTB (D8-D13), the pin map puts it on PORT${pin.port}`);
-    const csBit = pin?.bit ?? this.config.csBit;
-    this.csLow = portB.pinState(csBit) === PinState.Low;
-    portB.addListener(() => this.updateCs(portB.pinState(csBit) === PinState.Low));
-    this.nextOnByte = spi.onByte;
-    spi.onByte = (mosi) => {
-      if (!this.csLow) { this.nextOnByte(mosi); return; }
-      const miso = this.spiByte(mosi);
-      cpu.addClockEvent(() => spi.completeTransfer(miso), spi.transferCycles);
-    };
   }
 
   // ---- host-side API --------------------------------------------------------
@@ -153,21 +120,10 @@ export class W5100 implements WiznetChip {
   /** Pin reset of the chip (and power-up): every register and socket back to its reset value. */
   hardReset(): void {
     for (const s of this.sockets) s.close();
-    this.pending.clear();
+    this.port.clear();
     resetValues(this.mem);
     for (const l of this.latches) l.reset();
     this.layoutBuffers();
-  }
-
-  /**
-   * The shield's reset line follows the Uno's RESET pin (power-on and external
-   * resets); a watchdog reset only restarts the AVR, so the chip keeps going
-   * and its pending events are re-armed.
-   */
-  private boardReset(cause: string) {
-    if (cause !== 'watchdog') { this.hardReset(); return; }
-    const cpu = this.host.cpu;
-    for (const ev of this.pending) cpu.addClockEvent(ev.fire, Math.max(1, ev.due - cpu.cycles));
   }
 
   /** Closes every host socket and server; call when the simulation ends. */
@@ -177,9 +133,8 @@ export class W5100 implements WiznetChip {
 
   // ---- SPI ------------------------------------------------------------------
 
-  private updateCs(low: boolean) {
-    if (low === this.csLow) return;
-    this.csLow = low;
+  /** CS edge: a frame cut short is dropped. */
+  csEdge(_low: boolean): void {
     if (this.frameIndex !== 0) this.droppedFrames++;
     this.frameIndex = 0;
   }
@@ -331,18 +286,8 @@ export class W5100 implements WiznetChip {
 
   rxFree(n: number): number { return this.rxSize[n] - this.rxUsed(n); }
 
-  /** A clock event us from now; kept so a watchdog reset (which drops the board's events) can re-arm it. */
-  schedule(us: number, fn: () => void): void {
-    const cpu = this.host.cpu;
-    const cycles = Math.max(1, Math.round((us * this.config.clockHz) / 1e6));
-    const ev = { due: cpu.cycles + cycles, fire: () => { this.pending.delete(ev); fn(); } };
-    this.pending.add(ev);
-    cpu.addClockEvent(ev.fire, cycles);
-  }
-
-  hold(reason: string): (() => void) | undefined {
-    return this.host.hold?.(reason);
-  }
+  schedule(us: number, fn: () => void): void { this.port.schedule(us, fn); }
+  hold(reason: string): (() => void) | undefined { return this.port.hold(reason); }
 
   // ---- commands -------------------------------------------------------------
 
