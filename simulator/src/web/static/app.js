@@ -32,8 +32,8 @@ let blinkTimer = null;
 function buildGlass(s) {
   const glass = $('lcd');
   glass.replaceChildren();
-  glass.style.gridTemplateColumns = `repeat(${s.columns}, auto)`;
-  glass.classList.toggle('compact', s.columns > 20);
+  glass.style.gridTemplateColumns = `repeat(${s.columns}, minmax(0, 1fr))`;
+  glass.style.setProperty('--columns', String(s.columns));
   cells = [];
   for (let r = 0; r < s.rows; r++) {
     const row = [];
@@ -45,10 +45,6 @@ function buildGlass(s) {
         'data-row': String(r),
         'data-col': String(c),
       });
-      if (s.columns > 20) {
-        cv.style.width = `${CELL_W}px`;
-        cv.style.height = `${CELL_H}px`;
-      }
       glass.append(cv);
       row.push(cv);
     }
