@@ -8,7 +8,9 @@
 //   await board.runUntil(pred, ms, what?) run until pred() is true; throws SimTimeoutError after ms
 //   board.start(speed = 1 | 'max') / await board.stop()   free-running, paced to real time
 //   board.serial                          UsartWire: write(bytes), onByte(fn), stats, baudMismatch
+//   board.shield                          the Ethernet shield's W5100/W5500 model (opts.shield)
 //   board.lcd                             HD44780 model (text(), codes(), violations, ...)
+//   board.i2c, board.backpack             TWI bus (i2c-bus.ts); the PCF8574 backpack when lcdBus is i2c
 //   board.cpu, clock, portB/C/D, timers, spi, usart, eeprom, watchdog   avr8js objects for models
 //   board.pins                            parsed pin map (name -> {arduino, port, bit})
 //   board.cycles, board.millis            simulated time since power-on
@@ -41,9 +43,9 @@
 // (slices, holds, SLEEP, the stack guard) is run-loop.ts.
 import { EventEmitter } from 'node:events';
 import {
-  AVRClock, AVREEPROM, AVRIOPort, AVRSPI, AVRTimer, AVRUSART, AVRWatchdog, CPU,
+  AVRClock, AVREEPROM, AVRIOPort, AVRSPI, AVRTimer, AVRTWI, AVRUSART, AVRWatchdog, CPU,
   clockConfig, eepromConfig, portBConfig, portCConfig, portDConfig, spiConfig,
-  timer0Config, timer1Config, timer2Config, usart0Config, watchdogConfig, type AVRPortConfig,
+  timer0Config, timer1Config, timer2Config, twiConfig, usart0Config, watchdogConfig, type AVRPortConfig,
 } from 'avr8js';
 import { cpuInternals, watchdogInternals, type CpuInternals } from './avr-internals.ts';
 import { FileEEPROM } from './eeprom-file.ts';
@@ -51,12 +53,15 @@ import {
   bootStartByte, resetHoldCycles, resetVectorByte, resolveFuses, startupDelay, type Fuses, type StartupDelay,
 } from './fuses.ts';
 import { PROG_MS, SelfProgramming } from './spm.ts';
-import { HD44780, type HD44780Config } from './hd44780.ts';
+import { HD44780, lcdGeometry, type HD44780Config, type LcdGeometryName } from './hd44780.ts';
+import { LcdBackpack, type LcdBackpackConfig } from './hd44780-backpack.ts';
 import { LcdWiring } from './hd44780-wiring.ts';
+import { I2CBus } from './i2c-bus.ts';
 import { saveLcdImage } from './lcd-render.ts';
 import { FLASH_BYTES, HexFormatError, loadFirmware, type Firmware } from './hex.ts';
 import { checkLcdPins, loadPinMap, type PinMap } from './pins.ts';
 import { RunLoop, SimTimeoutError } from './run-loop.ts';
+import { fitShield, type Shield, type ShieldName } from './shield.ts';
 import { UsartWire } from './usart-wire.ts';
 
 export { HoldTimeoutError, SimTimeoutError, StackOverflowError } from './run-loop.ts';
@@ -90,10 +95,16 @@ export interface BoardOptions {
   /** EEPROM contents are read from and saved to this file. */
   eepromFile?: string;
   lcd?: Partial<HD44780Config>;
+  /** The LCD module's size (default 16x2); `lcd` may still override single settings. */
+  lcdGeometry?: LcdGeometryName;
+  /** How the LCD is attached: board_pins.h's parallel wiring (default) or a PCF8574 backpack on the TWI. */
+  lcdBus?: { kind: 'parallel' } | ({ kind: 'i2c' } & Partial<LcdBackpackConfig>);
   /** Wall-clock seconds a hold may last before it is reported as a fault. */
   holdTimeoutSec?: number;
   /** Simulated cycles per slice between event-loop turns (default 1 ms). */
   sliceCycles?: number;
+  /** An Ethernet shield on the SPI (chip select D10): its WIZnet chip is board.shield. */
+  shield?: ShieldName;
   /**
    * A bootloader (.hex path or image) for the boot section, e.g. Optiboot; it must lie
    * wholly inside the section BOOTSZ selects. With one, BOOTRST is programmed (high 0xDE).
@@ -126,7 +137,12 @@ export class Board extends EventEmitter<BoardEvents> {
   readonly watchdog: AVRWatchdog;
   readonly serial: UsartWire;
   readonly lcd: HD44780;
+  readonly twi: AVRTWI;
+  readonly i2c: I2CBus;
+  readonly backpack: LcdBackpack | null = null;
   readonly pins: PinMap;
+  /** The Ethernet shield's chip model, when BoardOptions.shield fitted one (dispose() it when done). */
+  readonly shield: Shield | undefined;
   readonly firmware: Firmware;
   readonly bootloader: Firmware | null;
   readonly fuses: Fuses;
@@ -229,10 +245,21 @@ export class Board extends EventEmitter<BoardEvents> {
     });
     this.loop.setWindow({ open: () => this.spm.windowOpen(), execute: () => this.spm.execute() });
 
-    this.lcd = new HD44780(cpu, { cpuHz: CPU_HZ, ...opts.lcd });
-    new LcdWiring(this.lcd, this.pins, { B: this.portB, C: this.portC, D: this.portD });
+    this.twi = new AVRTWI(cpu, twiConfig, CPU_HZ);
+    this.i2c = new I2CBus(cpu, this.twi, CPU_HZ);
+    const geometry = opts.lcdGeometry ? lcdGeometry(opts.lcdGeometry) : {};
+    this.lcd = new HD44780(cpu, { cpuHz: CPU_HZ, ...geometry, ...opts.lcd });
+    const { kind, ...backpack } = opts.lcdBus ?? { kind: 'parallel' };
+    if (kind === 'i2c') this.backpack = new LcdBackpack(this.lcd, backpack).attachTo(this.i2c);
+    else new LcdWiring(this.lcd, this.pins, { B: this.portB, C: this.portC, D: this.portD });
     this.lcd.powerOn();
+    // Every reset puts the TWI back to its reset values; a power cycle also powers the backpack up again (latch FF).
+    this.on('reset', (cause) => {
+      this.i2c.reset();
+      if (cause === 'power') this.backpack?.powerOn();
+    });
     this.reset('power');
+    this.shield = opts.shield ? fitShield(this, opts.shield) : undefined;
   }
 
   get cycles(): number { return this.cpu.cycles; }
