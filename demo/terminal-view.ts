@@ -1,4 +1,4 @@
-// The 16x2 drawn with Unicode in a terminal, for use without hardware. Custom
+// The LCD's rows (16x2 for pmlcd; any geometry works) drawn with Unicode in a terminal, for use without hardware. Custom
 // glyph codes are shown as the symbol the named glyph set defines.
 const GLYPH_SYMBOLS: Record<string, string> = {
   main: '▼▲▏▎▍▌♥°',
@@ -13,7 +13,7 @@ export function cellSymbol(code: number, glyphSet: string): string {
   return '·';
 }
 
-/** Four lines: a frame around the two LCD rows. */
+/** A frame around the LCD rows: rows + 2 lines. */
 export function lcdPreview(rows: readonly (readonly number[])[], glyphSet: string, backlight = true): string[] {
   const edge = '─'.repeat(rows[0]?.length ?? 16);
   return [

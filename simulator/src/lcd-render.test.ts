@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { HD44780 } from './hd44780.ts';
+import { HD44780, LCD_GEOMETRIES, lcdGeometry } from './hd44780.ts';
 import { FakeClock, LcdBus } from './hd44780-bus.ts';
 import { A00_FONT, romGlyph } from './font-a00.ts';
 import { renderSvg, renderDefaults, saveLcdImage, glyphFor, ARTIFACT_DIR } from './lcd-render.ts';
@@ -87,4 +87,24 @@ test('saveLcdImage writes the SVG under build/test-artifacts', () => {
   assert.ok(file.startsWith(ARTIFACT_DIR) && file.endsWith('.svg'));
   assert.ok(existsSync(file));
   assert.equal(readFileSync(file, 'utf8'), renderSvg(lcd));
+});
+
+test('renderSvg sizes the glass to every geometry: one cell per character, rows x columns', () => {
+  const o = renderDefaults;
+  const pitch = o.dot + o.dotGap;
+  for (const [name, g] of Object.entries(LCD_GEOMETRIES)) {
+    const clock = new FakeClock();
+    const lcd = new HD44780(clock, lcdGeometry(name));
+    const bus = new LcdBus(lcd, clock);
+    bus.init(g.twoLine);
+    bus.print('A');
+    const svg = renderSvg(lcd);
+    const w = (g.columns - 1) * 6 * pitch + (5 * pitch - o.dotGap) + 2 * o.margin + 2 * o.bezel;
+    const h = (g.rows - 1) * 9 * pitch + (8 * pitch - o.dotGap) + 2 * o.margin + 2 * o.bezel;
+    assert.match(svg, new RegExp(`^<svg [^>]*width="${w}" height="${h}"`), name);
+    const cells = litDots(svg);
+    assert.equal(cells.size, g.columns * g.rows, name);
+    assert.ok(cells.has(`${g.rows - 1},${g.columns - 1}`), `${name}: last cell drawn`);
+    assert.equal(cells.get('0,0')!.length, popcount(romGlyph(0x41)), `${name}: 'A' in the first cell`);
+  }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HD44780 } from './hd44780.ts';
+import { HD44780, LCD_GEOMETRIES, lcdGeometry } from './hd44780.ts';
 import { LiveLcd, drawLcd } from './terminal.ts';
 
 function lcdShowing(text: string) {
@@ -40,4 +40,17 @@ test('LiveLcd redraws in place only when the picture changed, throttled', async 
   assert.match(out, /│ One/);
   live.end();
   assert.equal(lcd.onChange, null);
+});
+
+test('drawLcd frames every geometry: rows + 2 lines, columns + 4 wide, text in its row', () => {
+  for (const name of Object.keys(LCD_GEOMETRIES)) {
+    const lcd = new HD44780({ cycles: 0 }, lcdGeometry(name));
+    lcd.displayOn = true;
+    lcd.twoLine = LCD_GEOMETRIES[name as keyof typeof LCD_GEOMETRIES].twoLine;
+    lcd.ddram[lcd.ddramIndex(lcd.cellAddress(lcd.config.rows - 1, 0))] = 0x5a; // 'Z' at the last row's start
+    const box = drawLcd(lcd);
+    assert.equal(box.length, lcd.config.rows + 2, name);
+    assert.ok(box.every((l) => [...l].length === lcd.config.columns + 4), `${name}: ${JSON.stringify(box)}`);
+    assert.equal(box.at(-2), `│ Z${' '.repeat(lcd.config.columns - 1)} │`, name);
+  }
 });
