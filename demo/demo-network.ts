@@ -10,6 +10,8 @@ import { W5100 } from '../simulator/src/w5100.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
 import { lcdPreview } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';
+import type { WebServer } from '../simulator/src/web/server.ts';
+import { startDemoWeb } from './web-demo.ts';
 
 const SIM_SERVER = '192.168.7.2';
 const SIM_PORT = 44322;
@@ -19,6 +21,8 @@ export interface NetworkDemoOptions {
   seconds?: number;
   iface?: string;
   out?: (s: string) => void;
+  /** Serve the board's web page on 127.0.0.1 (port 0: any free one). */
+  web?: { port: number };
 }
 
 export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number> {
@@ -27,9 +31,11 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
   let board: Board | undefined;
   let chip: W5100 | undefined;
   let view: NodeJS.Timeout | undefined;
+  let web: WebServer | undefined;
   const cleanup = async () => {
     if (view) clearInterval(view);
     await board?.stop();
+    await web?.close();
     chip?.dispose();
     await pcp?.stop();
   };
@@ -50,6 +56,13 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
     board = new Board({ firmware: fw.hex });
     chip = new W5100(board);
     chip.map(SIM_SERVER, SIM_PORT, '127.0.0.1', port);
+    const notes: string[] = [];
+    if (o.web) {
+      web = await startDemoWeb({
+        board, chip, port: o.web.port, url, pcp: pcp ?? null, log: (l) => { notes.push(l); if (notes.length > 4) notes.shift(); },
+      });
+      out(`web page: ${web.url}\n`);
+    }
     let serial = '';
     board.serial.onByte((b) => { serial += String.fromCharCode(b); });
     const b = board;
@@ -72,8 +85,10 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
     const draw = () => {
       const frame = [
         `pmlcd demo --network: the board polls ${url} as ${SIM_SERVER}:${SIM_PORT} by itself (Ctrl-C to stop)`,
+        ...(web ? [`web page: ${web.url}`] : []),
         ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), 'main', b.lcd.backlight),
         `simulated ${(b.millis / 1000).toFixed(1)} s, DHCP leases ${chip!.dhcp.stats.ack}, TCP connects ${chip!.stats[0].connects}`,
+        ...notes,
       ].join('\n');
       if (tty) out(`\x1b[H\x1b[2J${frame}\n`);
       else if (frame.split('\n').slice(1, 5).join() !== last) out(`${frame}\n\n`);

@@ -13,6 +13,8 @@ import { PmwebapiClient } from '../host/src/pmwebapi.ts';
 import { SerialLink } from '../host/src/serial-link.ts';
 import { lcdPreview } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';
+import type { WebServer } from '../simulator/src/web/server.ts';
+import { startDemoWeb } from './web-demo.ts';
 
 const SIM_PATH = '/dev/pmlcd-sim0';
 const TRAFFIC_LINES = 10;
@@ -21,6 +23,8 @@ export interface DemoOptions {
   network: boolean;
   values: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
+  /** Serve the board's web page on 127.0.0.1 (port 0: any free one). */
+  web?: { port: number };
 }
 
 /** The busiest interface that is not loopback over one second, else lo (ppp0 will not exist here). */
@@ -49,7 +53,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   if (o.network) {
     const { runNetworkDemo } = await import('./demo-network.ts');
     const iface = typeof o.values.iface === 'string' ? o.values.iface.split(',')[0] : undefined;
-    return runNetworkDemo({ seconds: Number(o.env.PMLCD_DEMO_SECONDS ?? 0), iface });
+    return runNetworkDemo({ seconds: Number(o.env.PMLCD_DEMO_SECONDS ?? 0), iface, web: o.web });
   }
   const out = (s: string) => process.stdout.write(s);
   const seconds = Number(o.env.PMLCD_DEMO_SECONDS ?? 0);
@@ -57,10 +61,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let board: Board | null = null;
   let bridge: Bridge | null = null;
   let view: NodeJS.Timeout | null = null;
+  let web: WebServer | null = null;
   const cleanup = async () => {
     if (view) clearInterval(view);
     await bridge?.stop();
     await board?.stop();
+    await web?.close();
     await pcp?.stop();
   };
   try {
@@ -79,15 +85,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     out(`interface ${escapeControl(iface)}; building the firmware\n`);
     const fw = await buildMainFirmware(true);
     board = new Board({ firmware: fw.hex });
+    const traffic: string[] = [];
     const binding = new SimSerialBinding();
     binding.attach(SIM_PATH, board);
-    board.start();
-
-    const cfg = resolveConfig({
-      env: o.env,
-      flags: { url, hostspec, iface, port: SIM_PATH, poll: '1', 'latency-instance': 'ping', ...o.values },
-    });
-    const traffic: string[] = [];
+    const logs: string[] = [];
     const link = new SerialLink({
       binding, findPath: async () => SIM_PATH,
       onTraffic: (dir, line) => {
@@ -96,7 +97,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         if (traffic.length > TRAFFIC_LINES) traffic.shift();
       },
     });
-    const logs: string[] = [];
+    if (o.web) {
+      web = await startDemoWeb({
+        board, port: o.web.port, url, pcp, usb: { binding, path: SIM_PATH }, bridge: () => bridge, link,
+        log: (l) => { logs.push(l); if (logs.length > 4) logs.shift(); },
+      });
+      out(`web page: ${web.url}\n`);
+    }
+    board.start();
+
+    const cfg = resolveConfig({
+      env: o.env,
+      flags: { url, hostspec, iface, port: SIM_PATH, poll: '1', 'latency-instance': 'ping', ...o.values },
+    });
     const log = createLogger('pretty', (l) => {
       logs.push(l.trimEnd());
       if (logs.length > 4) logs.shift();
@@ -109,6 +122,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const draw = () => {
       const frame = [
         escapeControl(`pmlcd demo: ${url} hostspec=${hostspec} iface=${iface} (Ctrl-C to stop)`),
+        ...(web ? [`web page: ${web.url}`] : []),
         ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), link.lastGlyphSet ?? 'main', b.lcd.backlight),
         escapeControl(`serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`),
         ...traffic, '', ...logs,

@@ -138,6 +138,17 @@ export class Bridge extends EventEmitter {
     return page;
   }
 
+  /** Shows the rotation's next page now (the demo's web page has a button for it); an alert still wins. */
+  nextPage(): Page {
+    this.rotation.skip(this.now());
+    return this.refresh();
+  }
+
+  /** The rotation's page now (an alert may be shown in its place). */
+  get pageName(): string {
+    return this.rotation.current(this.now()).page;
+  }
+
   /** Stops polling, shows "bridge stopped", closes the port. */
   async stop(): Promise<void> {
     this.running = false;

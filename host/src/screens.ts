@@ -175,6 +175,14 @@ export class Rotation {
     }
     return this.slots[this.i];
   }
+
+  /** Moves to the next slot now, which then gets its whole time (a page switch asked for from outside). */
+  skip(nowMs: number): Slot {
+    this.current(nowMs);
+    this.i = (this.i + 1) % this.slots.length;
+    this.since = nowMs;
+    return this.slots[this.i];
+  }
 }
 
 /** While an alert lasts, it alternates with the main page (which then shows NA and the age). */

@@ -78,6 +78,15 @@ test('rotation follows per-page durations and expands per-interface / per-host p
   assert.equal(r.current(154_000).page, 'main', 'ten whole cycles later');
 });
 
+test('skip: the next page at once, with its whole time (the demo web page\'s page switch)', () => {
+  const r = new Rotation([{ page: 'main', index: 0, seconds: 10 }, { page: 'latency', index: 0, seconds: 4 }], 0);
+  assert.equal(r.skip(3_000).page, 'latency');
+  assert.equal(r.current(6_999).page, 'latency', 'its 4 s count from the switch');
+  assert.equal(r.current(7_000).page, 'main');
+  assert.equal(r.skip(8_000).page, 'latency');
+  assert.equal(r.skip(8_500).page, 'main', 'and round again');
+});
+
 test('alerts pre-empt the rotation: source down, then latency over the threshold', () => {
   const r = new Rotation([{ page: 'status', index: 0, seconds: 5 }], 0);
   const down = screenNow(r, input({ nowMs: 12_000 }, { up: false, lastError: 'connection failed: ECONNREFUSED' }));
