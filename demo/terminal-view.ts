@@ -1,5 +1,5 @@
-// The LCD's rows (16x2 for pmlcd; any geometry works) drawn with Unicode in a terminal, for use without hardware. Custom
-// glyph codes are shown as the symbol the named glyph set defines.
+// The LCD's rows (16x2 for pmlcd; any geometry works) drawn with Unicode in a
+// terminal, for use without hardware. Custom glyph codes are shown as the symbol the named glyph set defines.
 const GLYPH_SYMBOLS: Record<string, string> = {
   main: '▼▲▏▎▍▌♥°',
   spark: '▁▂▃▄▅▆▇█',
