@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Board } from './board.ts';
 import { LiveLcd } from './terminal.ts';
 import { isLoopback } from './netmap.ts';
-import { W5100 } from './w5100.ts';
+import { SHIELDS, socketStats, type Shield, type ShieldName } from './shield.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
 
 const USAGE = `usage: pmlcd-sim [options] <firmware.hex|firmware.elf>
@@ -17,6 +17,9 @@ below it and each line typed on stdin is sent to the board.
 
 options:
   --eeprom FILE   keep the EEPROM contents in FILE (created when missing)
+  --shield w5100|w5500
+                  fit that Ethernet shield (a W5100 or a W5500 model; the
+                  firmware's driver is W5100-only); implies --net
   --net           fit the Ethernet shield: a simulated W5100 on the LAN
                   192.168.7.0/24 with its own DHCP server; socket statistics
                   are printed on exit
@@ -36,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: {
       eeprom: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean' },
-      net: { type: 'boolean' }, map: { type: 'string', multiple: true },
+      net: { type: 'boolean' }, map: { type: 'string', multiple: true }, shield: { type: 'string' },
       web: { type: 'boolean' }, 'web-port': { type: 'string' },
     } });
   } catch (e) {
@@ -54,7 +57,13 @@ export async function main(argv: string[]): Promise<number> {
   const maps = (args.values.map ?? []).map(parseMap);
   const badMap = maps.find((m) => typeof m === 'string');
   if (badMap) { process.stderr.write(`pmlcd-sim: ${badMap}\n`); return 2; }
-  if (maps.length && !args.values.net) { process.stderr.write('pmlcd-sim: --map needs --net\n'); return 2; }
+  const shieldArg = args.values.shield;
+  if (shieldArg !== undefined && !(SHIELDS as readonly string[]).includes(shieldArg)) {
+    process.stderr.write(`pmlcd-sim: --shield must be ${SHIELDS.join(' or ')}, not "${shieldArg}"\n`);
+    return 2;
+  }
+  const shield = (shieldArg ?? (args.values.net ? 'w5100' : undefined)) as ShieldName | undefined;
+  if (maps.length && !shield) { process.stderr.write('pmlcd-sim: --map needs --net or --shield\n'); return 2; }
   const webPortArg = args.values['web-port'] ?? '0';
   const webPort = /^\d{1,5}$/.test(webPortArg) ? Number(webPortArg) : -1;
   if (webPort < 0 || webPort > 65535) {
@@ -64,11 +73,11 @@ export async function main(argv: string[]): Promise<number> {
   if (args.values['web-port'] !== undefined && !args.values.web) { process.stderr.write('pmlcd-sim: --web-port needs --web\n'); return 2; }
 
   let board: Board;
-  let chip: W5100 | undefined;
+  let chip: Shield | undefined;
   try {
-    board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom });
-    if (args.values.net) {
-      chip = new W5100(board);
+    board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom, shield });
+    chip = board.shield;
+    if (chip) {
       for (const m of maps as Mapping[]) chip.map(m.ip, m.port, m.host, m.hostPort);
     }
   } catch (e) {
@@ -127,15 +136,6 @@ function parseMap(spec: string): Mapping | string {
   const host = m[3] ?? '127.0.0.1';
   if (!isLoopback(host)) return `--map "${spec}": the simulated shield only reaches loopback (127.0.0.0/8)`;
   return { ip: m[1], port: Number(m[2]), host, hostPort: Number(m[4]) };
-}
-
-/** One line per socket that did anything: bytes, connects and the commands it was given. */
-export function socketStats(chip: W5100): string {
-  const lines = chip.stats.map((s, n) => {
-    const cmds = Object.entries(s.commands).map(([k, v]) => `${k}=${v}`).join(' ');
-    return cmds ? `[sim] W5100 socket ${n}: in ${s.bytesIn} B, out ${s.bytesOut} B, connects ${s.connects}, ${cmds}` : '';
-  }).filter(Boolean);
-  return lines.length ? lines.join('\n') : '[sim] W5100: no socket was used';
 }
 
 process.exitCode = await main(process.argv.slice(2));
