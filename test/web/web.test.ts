@@ -33,7 +33,8 @@ function pageCodes(page: Page): Promise<number[][]> {
     for (const c of cells as HTMLElement[]) {
       const r = Number(c.dataset.row),
         col = Number(c.dataset.col);
-      (rows[r] ??= [])[col] = Number(c.dataset.code);
+      rows[r] ??= [];
+      rows[r][col] = Number(c.dataset.code);
     }
     return rows;
   });
