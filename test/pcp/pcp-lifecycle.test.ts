@@ -68,7 +68,7 @@ describe('private PCP lifecycle', { skip: pcpUnavailable() ?? false }, () => {
   });
 
   test('a crashed owner leaves processes behind; the sweeper kills them by PID', async () => {
-    const script = `import { startPrivatePcp } from './host/src/pcp-local.ts';
+    const script = `import { startPrivatePcp } from './demo/pcp-local.ts';
       const p = await startPrivatePcp({ shping: [] });
       console.log(JSON.stringify({ dir: p.dir, pids: p.pids }));`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
