@@ -1,4 +1,4 @@
-// Test helpers around host/src/pcp-local.ts: one private PCP per test file, a raw HTTP client
+// Test helpers around demo/pcp-local.ts: one private PCP per test file, a raw HTTP client
 // (node's fetch hides framing), and small PMWEBAPI getters.
 import { after, before } from 'node:test';
 import { connect } from 'node:net';
