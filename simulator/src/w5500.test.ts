@@ -58,18 +58,19 @@ function openTcp(m: W5500Master, n: number, dip: string, dport: number) {
 /** The Arduino Ethernet library's probe order (utility/w5100.cpp init): W5200, then W5500, then W5100. */
 function probe(bus: { transaction(b: readonly number[]): number[] }): 'W5200' | 'W5500' | 'W5100' | 'none' {
   const soft = (wr: (v: number) => void, rd: () => number) => { wr(0x80); return rd() === 0; };
+  const readsBack = (wr: (v: number) => void, rd: () => number, vs: number[]) => vs.every((v) => { wr(v); return rd() === v; });
   // W5200 frames: address, 0x80 | length high (write) or length high, length low, data.
   const w52 = (v: number) => bus.transaction([0, 0, 0x80, 1, v]);
   const r52 = (a = 0) => bus.transaction([a >> 8, a & 0xff, 0, 1, 0])[4];
-  if (soft(w52, r52) && [0x08, 0x10, 0x00].every((v) => (w52(v), r52() === v)) && r52(0x1f) === 3) return 'W5200';
+  if (soft(w52, r52) && readsBack(w52, r52, [0x08, 0x10, 0x00]) && r52(0x1f) === 3) return 'W5200';
   // W5500 frames: address, control (common block), data.
   const w55 = (v: number) => bus.transaction([0, 0, 0x04, v]);
   const r55 = (a = 0) => bus.transaction([a >> 8, a & 0xff, 0x00, 0])[3];
-  if (soft(w55, r55) && [0x08, 0x10, 0x00].every((v) => (w55(v), r55() === v)) && r55(0x39) === 4) return 'W5500';
+  if (soft(w55, r55) && readsBack(w55, r55, [0x08, 0x10, 0x00]) && r55(0x39) === 4) return 'W5500';
   // W5100 frames: 0xF0 write / 0x0F read, address, data.
   const w51 = (v: number) => bus.transaction([0xf0, 0, 0, v]);
   const r51 = () => bus.transaction([0x0f, 0, 0, 0])[3];
-  if (soft(w51, r51) && [0x10, 0x12, 0x00].every((v) => (w51(v), r51() === v))) return 'W5100';
+  if (soft(w51, r51) && readsBack(w51, r51, [0x10, 0x12, 0x00])) return 'W5100';
   return 'none';
 }
 

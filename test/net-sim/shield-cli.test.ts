@@ -11,7 +11,7 @@ import { W5100 } from '../../simulator/src/w5100.ts';
 import { W5500 } from '../../simulator/src/w5500.ts';
 
 /** The serial console alone: LCD redraws (ESC[s ... ESC[u) can land in the middle of a serial line. */
-const consoleText = (out: string) => out.replace(/\x1b\[s[^]*?\x1b\[u/g, '');
+const consoleText = (out: string) => out.replace(/\x1b\[s[\s\S]*?\x1b\[u/g, '');
 
 test('Board fits the shield it is asked for, on D10', async () => {
   const { hex } = await buildMainFirmware(true);
