@@ -553,8 +553,8 @@ describe('geometries', () => {
 
   test('20x4: auto-increment off the end of row 1 continues on row 3 (same DDRAM line)', () => {
     const { lcd, bus } = setup(lcdGeometry('20x4'));
-    bus.print('x'.repeat(20) + 'row3');
-    assert.equal(lcd.text()[2], 'row3' + ' '.repeat(16));
+    bus.print(`${'x'.repeat(20)}row3`);
+    assert.equal(lcd.text()[2], `row3${' '.repeat(16)}`);
     assert.equal(lcd.text()[1], ' '.repeat(20));
     assert.deepEqual(lcd.cursorCell(), { row: 2, col: 4 });
   });

@@ -114,16 +114,16 @@ export class I2CBus implements TWIEventHandler {
 
   connectToSlave(address: number, write: boolean): void {
     this.byte(() => {
-      const device = this.devices.find((d) => d.answers(address)) ?? null;
-      const ack = device !== null && device.connect(write);
-      this.selected = ack ? device : null;
+      const device = this.devices.find((d) => d.answers(address));
+      const ack = device?.connect(write) === true;
+      this.selected = ack && device ? device : null;
       if (!ack) this.stats.nacks++;
       this.twi.completeConnect(ack);
     });
   }
 
   writeByte(value: number): void {
-    this.byte(() => this.twi.completeWrite(this.selected !== null && this.selected.write(value)));
+    this.byte(() => this.twi.completeWrite(this.selected?.write(value) === true));
   }
 
   readByte(more: boolean): void {

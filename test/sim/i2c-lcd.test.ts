@@ -12,7 +12,7 @@ test('"hello" through the I2C backpack at 0x27: on the glass, no timing violatio
   await waitFor('AC ', 1000);
   await waitFor('\n');
   assert.match(output(), /AC 05/);
-  assert.deepEqual(board.lcd.text(), ['hello' + ' '.repeat(15), ' '.repeat(20), ' '.repeat(20), ' '.repeat(20)]);
+  assert.deepEqual(board.lcd.text(), [`hello${' '.repeat(15)}`, ' '.repeat(20), ' '.repeat(20), ' '.repeat(20)]);
   assert.deepEqual(board.lcd.violations, []);
   assert.equal(board.lcd.backlight, true);
   assert.ok(board.i2c.stats.maxSclHz === 100_000, `SCL ${board.i2c.stats.maxSclHz} Hz`);
