@@ -302,6 +302,19 @@ describe('backpack pin mappings', () => {
   });
 });
 
+describe('HD44780 timing checks behind the expander', () => {
+  test("hd44780_I2Cexp's [4D 49 1D 19] raises E in the byte that changes RS: a t_AS violation, executed unless strict", () => {
+    for (const strict of [false, true]) {
+      const { port, master, lcd } = rig({ lcd: { strict } });
+      port.init();
+      master.write(0x27, [0x4d, 0x49, 0x1d, 0x19]); // 'A' (0x41), RS=1 after a command left RS=0
+      master.idleUs(60);
+      assert.deepEqual(lcd.violations.map((v) => v.kind), ['address-setup'], `strict ${strict}`);
+      assert.equal(lcd.text()[0]![0], strict ? ' ' : 'A', `strict ${strict}`);
+    }
+  });
+});
+
 describe('reading back through the expander', () => {
   test('busy flag: 1 during clear, 0 after 2.2 ms; AC counts the characters printed', () => {
     const { port, lcd } = rig();
