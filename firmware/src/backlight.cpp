@@ -4,7 +4,7 @@
 #include "config.h"
 #include "pin_io.h"
 
-#define BLINK_HALF_PERIOD_MS 500
+constexpr uint16_t BLINK_HALF_PERIOD_MS = 500;
 
 static BacklightRequest requested;
 

@@ -27,7 +27,7 @@ static_assert(CFG_EEPROM_ADDR + CFG_SLOTS * CFG_SLOT_SIZE <= 1024, "the slots fi
 Config cfg KEPT_IN_RAM;
 CfgStatus cfgStatus;
 
-#define HOLDOFF_MAGIC 0x5AE5
+constexpr uint16_t HOLDOFF_MAGIC = 0x5AE5;
 // RAM kept across resets: set while a save's hold-off runs.
 static struct {
   uint16_t magic;     // HOLDOFF_MAGIC while the hold-off of the last save runs
@@ -55,8 +55,8 @@ void configDefaults() { memcpy_P(&cfg, &DEFAULTS, sizeof cfg); }
 static uint16_t at;  // EEPROM cursor of readTo()/writeFrom()/crcAt()
 
 static uint16_t slotAt(uint8_t slot) { return CFG_EEPROM_ADDR + slot * CFG_SLOT_SIZE; }
-#define DATA_OFFSET sizeof(ConfigHeader)
-#define SEQ_OFFSET (sizeof(ConfigHeader) + sizeof(Config))
+constexpr uint16_t DATA_OFFSET = sizeof(ConfigHeader);
+constexpr uint16_t SEQ_OFFSET = sizeof(ConfigHeader) + sizeof(Config);
 
 static void readTo(void *dst, uint8_t n) {
   uint8_t *p = static_cast<uint8_t *>(dst);

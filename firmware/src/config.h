@@ -4,10 +4,10 @@
 #pragma once
 #include <stdint.h>
 
-#define CFG_HOSTSPEC_LEN 31
-#define CFG_IFACE_LEN 15
-#define CFG_METRIC_LEN 39
-#define CFG_INST_LEN 15
+constexpr uint8_t CFG_HOSTSPEC_LEN = 31;
+constexpr uint8_t CFG_IFACE_LEN = 15;
+constexpr uint8_t CFG_METRIC_LEN = 39;
+constexpr uint8_t CFG_INST_LEN = 15;
 
 enum Mode : uint8_t { MODE_HOST = 0, MODE_NET = 1, MODE_LCDPROC = 2 };
 enum Api : uint8_t { API_AUTO = 0, API_PMPROXY = 1, API_PMWEBD = 2 };
@@ -61,7 +61,7 @@ extern CfgStatus cfgStatus;
 
 // Bounds the worst host's EEPROM wear (docs/protocol.md): at most one save per
 // minute of uptime whatever the host sends, each save rewriting one slot of four.
-#define CFG_SAVE_HOLDOFF_MS 60000UL
+constexpr uint32_t CFG_SAVE_HOLDOFF_MS = 60000UL;
 
 // EEPROM layout: CFG_SLOTS slots from CFG_EEPROM_ADDR, each a header, the Config
 // struct, then the slot's sequence number twice ("begin" and "end", stored
@@ -74,15 +74,15 @@ extern CfgStatus cfgStatus;
 // reported as "old"). Slot 0 is where the single-block layout of earlier
 // firmware kept its settings: with the cells after it still erased, as that
 // firmware left them, it loads as a slot with sequence 0.
-#define CFG_EEPROM_ADDR 0
-#define CFG_SLOTS 4
-#define CFG_MAGIC 0x4C50         // "PL", little-endian
-#define CFG_LAYOUT_VERSION 1
+constexpr uint16_t CFG_EEPROM_ADDR = 0;
+constexpr uint8_t CFG_SLOTS = 4;
+constexpr uint16_t CFG_MAGIC = 0x4C50;         // "PL", little-endian
+constexpr uint8_t CFG_LAYOUT_VERSION = 1;
 struct ConfigHeader {
   uint16_t magic;
   uint8_t layout;
   uint16_t length;               // sizeof(Config)
   uint16_t crc;                  // CRC-16/MCRF4XX (avr-libc _crc_ccitt_update) over the Config bytes
 };
-#define CFG_SEQ_SIZE 4           // uint32_t, little-endian, inverted
-#define CFG_SLOT_SIZE (sizeof(ConfigHeader) + sizeof(Config) + 2 * CFG_SEQ_SIZE)
+constexpr uint8_t CFG_SEQ_SIZE = 4;           // uint32_t, little-endian, inverted
+constexpr uint16_t CFG_SLOT_SIZE = sizeof(ConfigHeader) + sizeof(Config) + 2 * CFG_SEQ_SIZE;

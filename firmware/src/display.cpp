@@ -4,8 +4,8 @@
 #include "glyphs.h"
 #include "lcd.h"
 
-#define NO_CURSOR 0xFF
-#define CGRAM_CODES 16  // codes 8-15 mirror the 8 glyphs
+constexpr uint8_t NO_CURSOR = 0xFF;
+constexpr uint8_t CGRAM_CODES = 16;  // codes 8-15 mirror the 8 glyphs
 
 static uint8_t shadow[DISPLAY_CELLS];  // what the owner wants shown
 static uint8_t glass[DISPLAY_CELLS];   // what the LCD shows

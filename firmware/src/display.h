@@ -14,9 +14,9 @@
 #pragma once
 #include <stdint.h>
 
-#define DISPLAY_COLS 16
-#define DISPLAY_ROWS 2
-#define DISPLAY_CELLS (DISPLAY_COLS * DISPLAY_ROWS)
+constexpr uint8_t DISPLAY_COLS = 16;
+constexpr uint8_t DISPLAY_ROWS = 2;
+constexpr uint8_t DISPLAY_CELLS = DISPLAY_COLS * DISPLAY_ROWS;
 
 void displayBegin();
 void displayLoadGlyphs(const uint8_t *setInFlash);

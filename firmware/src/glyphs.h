@@ -3,12 +3,15 @@
 #include <avr/pgmspace.h>
 #include <stdint.h>
 
-#define GLYPH_SET_BYTES 64
+constexpr uint8_t GLYPH_SET_BYTES = 64;
+// Macros, not constexpr: net/screen_format.h (Arduino-free, compiled natively)
+// repeats these three and netmode.cpp includes both; a macro may be defined
+// twice with the same value, a constexpr may not.
 #define GLYPH_DOWN 0
 #define GLYPH_UP 1
 #define GLYPH_BAR1 2  // bar cells of 1-4 columns are GLYPH_BAR1 + columns - 1
-#define GLYPH_HEART 6
-#define GLYPH_DEGREE 7
+constexpr uint8_t GLYPH_HEART = 6;
+constexpr uint8_t GLYPH_DEGREE = 7;
 
 // The "main" set of docs/screens.md, loaded at boot.
 extern const uint8_t GLYPHS_MAIN[GLYPH_SET_BYTES] PROGMEM;

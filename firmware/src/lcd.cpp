@@ -6,22 +6,22 @@
 static_assert(PMLCD_PIN_LCD_RS == 8 && PMLCD_PIN_LCD_E == 9, "LCD RS/E expected on PB0/PB1");
 static_assert(PMLCD_PIN_LCD_D4 == 14 && PMLCD_PIN_LCD_D7 == 17, "LCD D4-D7 expected on PC0-PC3");
 
-#define RS_BIT 0
-#define E_BIT 1
-#define DATA_MASK 0x0F
+constexpr uint8_t RS_BIT = 0;
+constexpr uint8_t E_BIT = 1;
+constexpr uint8_t DATA_MASK = 0x0F;
 
 // Timer1 at F_CPU/8: 2 ticks per microsecond, wraps every 32.7 ms. A wrapped
 // difference can only make the driver wait longer than needed, never shorter.
-#define TICKS_PER_US 2
+constexpr uint8_t TICKS_PER_US = 2;
 // 37 us and 1.52 ms at 270 kHz, scaled to 190 kHz (x270/190), plus one timer
 // tick of margin and rounded up.
-#define EXEC_SHORT_TICKS (54 * TICKS_PER_US)
-#define EXEC_LONG_TICKS (2200 * TICKS_PER_US)
+constexpr uint16_t EXEC_SHORT_TICKS = 54 * TICKS_PER_US;
+constexpr uint16_t EXEC_LONG_TICKS = 2200 * TICKS_PER_US;
 // Initialisation waits (HD44780U figure 24, 4-bit): >= 40 ms after power-up,
 // >= 4.1 ms after the first 0x3, >= 100 us after the second.
-#define POWER_UP_MS 50
-#define INIT_WAIT1_TICKS (4500 * TICKS_PER_US)
-#define INIT_WAIT2_TICKS (150 * TICKS_PER_US)
+constexpr uint8_t POWER_UP_MS = 50;
+constexpr uint16_t INIT_WAIT1_TICKS = 4500 * TICKS_PER_US;
+constexpr uint16_t INIT_WAIT2_TICKS = 150 * TICKS_PER_US;
 
 static uint16_t lastLatch;  // Timer1 count when the last instruction was latched
 static uint16_t busyTicks;  // its execution time

@@ -6,15 +6,15 @@
 #pragma once
 #include <stdint.h>
 
-#define LCD_CLEAR 0x01
-#define LCD_HOME 0x02
-#define LCD_ENTRY_INC 0x06       // entry mode: increment, no display shift
-#define LCD_DISPLAY_ON 0x0C      // display on, cursor off, blink off
-#define LCD_DISPLAY_OFF 0x08
-#define LCD_FUNCTION_4BIT_2LINE 0x28
-#define LCD_SET_CGRAM 0x40
-#define LCD_SET_DDRAM 0x80
-#define LCD_ROW2_ADDR 0x40
+constexpr uint8_t LCD_CLEAR = 0x01;
+constexpr uint8_t LCD_HOME = 0x02;
+constexpr uint8_t LCD_ENTRY_INC = 0x06;       // entry mode: increment, no display shift
+constexpr uint8_t LCD_DISPLAY_ON = 0x0C;      // display on, cursor off, blink off
+constexpr uint8_t LCD_DISPLAY_OFF = 0x08;
+constexpr uint8_t LCD_FUNCTION_4BIT_2LINE = 0x28;
+constexpr uint8_t LCD_SET_CGRAM = 0x40;
+constexpr uint8_t LCD_SET_DDRAM = 0x80;
+constexpr uint8_t LCD_ROW2_ADDR = 0x40;
 
 // Power-up wait and initialisation by instruction; leaves the display cleared and on.
 void lcdBegin();

@@ -3,10 +3,10 @@
 #include "line_reader.h"
 #include "protocol.h"
 
-#define INSTRUCTION_ESCAPE 0xFE
-#define LINE_ESCAPE 0x00
-#define FUNCTION_SET_MASK 0xE0
-#define FUNCTION_SET 0x20
+constexpr uint8_t INSTRUCTION_ESCAPE = 0xFE;
+constexpr uint8_t LINE_ESCAPE = 0x00;
+constexpr uint8_t FUNCTION_SET_MASK = 0xE0;
+constexpr uint8_t FUNCTION_SET = 0x20;
 
 enum State : uint8_t { DATA, INSTRUCTION, LINE };
 static State state;

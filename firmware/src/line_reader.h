@@ -3,7 +3,7 @@
 #pragma once
 #include <stdint.h>
 
-#define LINE_MAX 64
+constexpr uint8_t LINE_MAX = 64;
 
 enum LineStatus : uint8_t { LINE_PENDING, LINE_READY, LINE_TOO_LONG, LINE_BAD_CHAR };
 

@@ -19,10 +19,10 @@
 
 // Longest legitimate stall is an EEPROM save (fed per byte) or a full redraw
 // (~2 ms); 2 s leaves room for network mode's steps.
-#define WATCHDOG_TIMEOUT WDTO_2S
-#define HEARTBEAT_HALF_PERIOD_MS 500
+constexpr uint8_t WATCHDOG_TIMEOUT = WDTO_2S;
+constexpr uint16_t HEARTBEAT_HALF_PERIOD_MS = 500;
 // Bytes handled per loop pass, so the watchdog is fed during a long stream.
-#define BYTES_PER_PASS UART_RX_BUFFER
+constexpr uint8_t BYTES_PER_PASS = UART_RX_BUFFER;
 
 static const char BOOT_LINE1[] PROGMEM = "pmlcd " PMLCD_FW_VERSION;
 static const char BOOT_LINE2[] PROGMEM = "waiting for host";
@@ -31,7 +31,7 @@ static const char LCDPROC_LINE1[] PROGMEM = "LCDproc mode";
 static const char LCDPROC_LINE2[] PROGMEM = "waiting for LCDd";
 static const char NO_DATA[] PROGMEM = "NO DATA ";
 
-#define MODE_BOOTING 0xFF  // no mode entered yet
+constexpr uint8_t MODE_BOOTING = 0xFF;  // no mode entered yet
 static uint8_t activeMode = MODE_BOOTING;
 static uint32_t lastCommandMs;
 static bool hostLost;      // no accepted command for host.timeout seconds

@@ -14,7 +14,7 @@
 #include "uart.h"
 #include "version.h"
 
-#define GLYPH_ROWS 8
+constexpr uint8_t GLYPH_ROWS = 8;
 
 static void err(const __FlashStringHelper *codeAndReason) {
   uartPrint(F("ERR "));

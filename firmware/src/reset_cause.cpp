@@ -5,7 +5,7 @@
 // .noinit: survives a watchdog reset and is not cleared by the C runtime.
 static uint8_t mcusrAtBoot __attribute__((section(".noinit")));
 static uint16_t rebootMarker __attribute__((section(".noinit")));
-#define REBOOT_MARKER 0xB007
+constexpr uint16_t REBOOT_MARKER = 0xB007;
 
 // Runs in .init3, before .data/.bss are set up. Optiboot clears MCUSR and
 // (since 4.4-ish) hands the original value over in r2. A watchdog reset leaves

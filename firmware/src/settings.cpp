@@ -10,7 +10,7 @@
 // T_SAVES: read-only, the store's save count (configSaves()), not in Config.
 enum Type : uint8_t { T_ENUM, T_BOOL, T_IP, T_MAC, T_U16, T_U32, T_SAVES, T_STR_METRIC, T_STR_NAME };
 // Added to a string type: the empty string is allowed (the latency metric is optional).
-#define T_OPTIONAL 0x80
+constexpr uint8_t T_OPTIONAL = 0x80;
 
 // Enum value names, NUL-separated, in value order.
 static const char ENUM_MODE[] PROGMEM = "host\0net\0lcdproc\0";
@@ -19,11 +19,11 @@ static const char ENUM_UNITS[] PROGMEM = "bits\0bytes\0";
 static const char ENUM_BACKLIGHT[] PROGMEM = "on\0off\0lost-off\0alert-blink\0";
 static const char *const ENUMS[] PROGMEM = {ENUM_MODE, ENUM_API, ENUM_UNITS, ENUM_BACKLIGHT};
 static const uint8_t ENUM_SIZES[] PROGMEM = {3, 3, 2, 4};
-enum : uint8_t { E_MODE, E_API, E_UNITS, E_BACKLIGHT };
+enum EnumList : uint8_t { E_MODE, E_API, E_UNITS, E_BACKLIGHT };
 
 struct Range { uint16_t min, max; };
 static const Range RANGES[] PROGMEM = {{1, 65535}, {1, 3600}};
-enum : uint8_t { R_PORT, R_SECONDS };
+enum RangeIndex : uint8_t { R_PORT, R_SECONDS };
 
 struct Setting {
   const char *name;
@@ -85,7 +85,7 @@ static const Setting SETTINGS[] PROGMEM = {
     {K_BACKLIGHT, T_ENUM, AT(backlight), E_BACKLIGHT},
     {K_SAVES, T_SAVES, 0, 0},
 };
-#define COUNT (sizeof SETTINGS / sizeof SETTINGS[0])
+constexpr uint8_t SETTING_COUNT = sizeof SETTINGS / sizeof SETTINGS[0];
 static_assert(sizeof(Config) < 256, "offsets are 8-bit");
 
 static Setting get(uint8_t idx) {
@@ -96,12 +96,12 @@ static Setting get(uint8_t idx) {
 
 static uint8_t *field(const Setting &s) { return reinterpret_cast<uint8_t *>(&cfg) + s.offset; }
 
-uint8_t settingCount() { return COUNT; }
+uint8_t settingCount() { return SETTING_COUNT; }
 
 uint8_t settingModeIndex() { return 0; }
 
 uint8_t settingFind(const char *key) {
-  for (uint8_t i = 0; i < COUNT; i++) {
+  for (uint8_t i = 0; i < SETTING_COUNT; i++) {
     if (strcmp_P(key, get(i).name) == 0) return i;
   }
   return SETTING_NONE;

@@ -4,7 +4,7 @@
 #include <WString.h>
 #include <stdint.h>
 
-#define SETTING_NONE 0xFF
+constexpr uint8_t SETTING_NONE = 0xFF;
 
 uint8_t settingCount();
 uint8_t settingFind(const char *key);  // SETTING_NONE if unknown

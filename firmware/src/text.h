@@ -3,12 +3,12 @@
 #pragma once
 #include <stdint.h>
 
-#define TEXT_ERR_ESC -1
-#define TEXT_ERR_LONG -2
+constexpr int8_t TEXT_ERR_ESC = -1;
+constexpr int8_t TEXT_ERR_LONG = -2;
 
 // The A00 ROM has the yen sign at 0x5C; a backslash is drawn as 0xA4 (a small
 // down-right stroke) instead.
-#define LCD_BACKSLASH_SUBSTITUTE 0xA4
+constexpr uint8_t LCD_BACKSLASH_SUBSTITUTE = 0xA4;
 
 // Decodes from p up to the end of the string or an unescaped `stop` character
 // (p is left there) into at most max codes. Cells that are the heartbeat (\h)

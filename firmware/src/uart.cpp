@@ -3,13 +3,13 @@
 #include <avr/io.h>
 #include <stdlib.h>
 
-#define BAUD 115200
+constexpr uint32_t BAUD = 115200;
 // Double speed, as the core's HardwareSerial::begin() picks it: UBRR 16 gives
 // 117647 baud (+2.1%), where normal speed's best (UBRR 8) would be -3.5%.
-#define UBRR_VALUE ((F_CPU / 4 / BAUD - 1) / 2)
+constexpr uint16_t UBRR_VALUE = (F_CPU / 4 / BAUD - 1) / 2;
 
 static_assert((UART_RX_BUFFER & (UART_RX_BUFFER - 1)) == 0, "ring indexes wrap by masking");
-#define RX_MASK (UART_RX_BUFFER - 1)
+constexpr uint8_t RX_MASK = UART_RX_BUFFER - 1;
 
 // Free-running counts: head - tail is the fill level, so all 64 slots hold data
 // (a ring that compares indexes must keep one slot empty).

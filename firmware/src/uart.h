@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 // The protocol promises the host this much buffer for bytes in flight.
-#define UART_RX_BUFFER 64
+constexpr uint8_t UART_RX_BUFFER = 64;
 
 void uartBegin();
 uint8_t uartAvailable();

@@ -16,7 +16,7 @@
 
 void configRamLost(uint8_t fill);
 
-#define EEPROM_BYTES 1024
+constexpr uint16_t EEPROM_BYTES = 1024;
 static uint8_t ee[EEPROM_BYTES];
 static uint32_t cellWrites[EEPROM_BYTES];
 static long budget = -1;  // byte writes until the power cut; -1: none

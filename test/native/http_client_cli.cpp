@@ -20,10 +20,10 @@ char *utoa(unsigned v, char *buf, int radix) {
 }
 
 // The peer: connects at once, answers with `reply` RX_STEP bytes per read, then closes.
-#define RX_STEP 7
+constexpr uint8_t RX_STEP = 7;
 static std::string reply;
 static size_t sent;
-static uint8_t sr;
+static W5SocketStatus sr;
 uint8_t w5Status(uint8_t) { return sr == W5_SR_ESTABLISHED && sent == reply.size() ? W5_SR_CLOSE_WAIT : sr; }
 uint8_t w5TakeIr(uint8_t, uint8_t) { return 0; }
 bool w5Open(uint8_t, uint8_t, uint16_t) { sr = W5_SR_INIT; return true; }
@@ -48,10 +48,10 @@ static bool sink(const uint8_t *p, uint16_t n) { body.append((const char *)p, n)
 static void path(uint8_t) {}
 
 static void run(HttpClient &http) {
-  static const uint8_t ip[4] = {192, 168, 7, 2};
+  static constexpr uint8_t SERVER_IP[4] = {192, 168, 7, 2};
   body.clear();
   http.drop();  // a new connection for every reply
-  http.start(ip, 44322, path, sink);
+  http.start(SERVER_IP, 44322, path, sink);
   for (int i = 0; i < 100000 && http.poll() != HP_DONE && http.phase != HP_FAILED; i++) now++;
   printf("{\"phase\":\"%s\",\"err\":%u,\"status\":%u,\"body\":\"", http.phase == HP_DONE ? "done" : "failed", http.err, http.status);
   for (unsigned char c : body) {

@@ -18,7 +18,7 @@ static void emit(const char *s, int n) {
 }
 
 int main() {
-  static const char *names[] = {"rate", "first", "same", "back", "gap", "reset"};
+  static constexpr const char *STATUS_NAMES[] = {"rate", "first", "same", "back", "gap", "reset"};
   RateState st;
   unsigned width = 64, poll = 2, bytes = 0;
   uint32_t rate[2] = {0, 0};
@@ -39,7 +39,7 @@ int main() {
     // As netmode.cpp: the gap limit from the poll interval; the same sample again changes nothing.
     uint8_t s = rateUpdate(st, now, sec, us, width == 32, STALE_POLLS * 1000UL * poll, rate);
     if (s != RATE_SAME) shown = s;
-    printf("%s ", names[s]);
+    printf("%s ", STATUS_NAMES[s]);
     if (shown == RATE_OK) printf("%lu %lu ", (unsigned long)rate[0], (unsigned long)rate[1]);
     else printf("null null ");
     ScreenSample ss;

@@ -3,47 +3,35 @@
 #include <string.h>
 #include "w5100.h"
 
-#define DHCP_CLIENT_PORT 68
-#define DHCP_SERVER_PORT 67
-#define BOOTREQUEST 1
-#define BOOTREPLY 2
-#define MSG_DISCOVER 1
-#define MSG_OFFER 2
-#define MSG_REQUEST 3
-#define MSG_ACK 5
-#define MSG_NAK 6
-#define OPT_SUBNET 1
-#define OPT_ROUTER 3
-#define OPT_DNS 6
-#define OPT_REQUESTED_IP 50
-#define OPT_LEASE 51
-#define OPT_MSG_TYPE 53
-#define OPT_SERVER_ID 54
-#define OPT_PARAMS 55
-#define OPT_T1 58
-#define OPT_T2 59
-#define OPT_END 255
-#define OFF_XID 4
-#define OFF_CIADDR 12
-#define OFF_YIADDR 16
-#define OFF_CHADDR 28
-#define OFF_MAGIC 236
-#define OFF_OPTIONS 240
-#define MIN_MESSAGE 300  // BOOTP minimum; some servers drop shorter requests
+constexpr uint16_t DHCP_CLIENT_PORT = 68;
+constexpr uint16_t DHCP_SERVER_PORT = 67;
+enum BootpOp : uint8_t { BOOTREQUEST = 1, BOOTREPLY = 2 };
+enum DhcpMessage : uint8_t { MSG_DISCOVER = 1, MSG_OFFER = 2, MSG_REQUEST = 3, MSG_ACK = 5, MSG_NAK = 6 };
+enum DhcpOption : uint8_t {
+  OPT_SUBNET = 1, OPT_ROUTER = 3, OPT_DNS = 6, OPT_REQUESTED_IP = 50, OPT_LEASE = 51, OPT_MSG_TYPE = 53,
+  OPT_SERVER_ID = 54, OPT_PARAMS = 55, OPT_T1 = 58, OPT_T2 = 59, OPT_END = 255,
+};
+constexpr uint8_t OFF_XID = 4;
+constexpr uint8_t OFF_CIADDR = 12;
+constexpr uint8_t OFF_YIADDR = 16;
+constexpr uint8_t OFF_CHADDR = 28;
+constexpr uint8_t OFF_MAGIC = 236;
+constexpr uint8_t OFF_OPTIONS = 240;
+constexpr uint16_t MIN_MESSAGE = 300;  // BOOTP minimum; some servers drop shorter requests
 
 DhcpLease dhcpLease;
 
 static const uint8_t *mac;
 static uint32_t xid, sentAt, boundAt, nextTry;  // nextTry: seconds after boundAt
 static uint8_t phase, tries;
-static const uint8_t kBroadcast[4] = {255, 255, 255, 255};
-static const uint8_t kMagic[4] = {99, 130, 83, 99};
+constexpr uint8_t BROADCAST[4] = {255, 255, 255, 255};
+constexpr uint8_t MAGIC_COOKIE[4] = {99, 130, 83, 99};
 
 static void send(uint8_t type) {
   const uint8_t s = W5_SOCK_UDP;
   const bool renewing = phase == DP_RENEWING || phase == DP_REBINDING;
   // Renewal goes to the server that gave the lease, the rest is broadcast.
-  w5SetDest(s, phase == DP_RENEWING ? dhcpLease.server : kBroadcast, DHCP_SERVER_PORT);
+  w5SetDest(s, phase == DP_RENEWING ? dhcpLease.server : BROADCAST, DHCP_SERVER_PORT);
   uint8_t head[OFF_CHADDR] = {BOOTREQUEST, 1, 6, 0};
   head[OFF_XID] = xid >> 24; head[OFF_XID + 1] = xid >> 16; head[OFF_XID + 2] = xid >> 8; head[OFF_XID + 3] = xid;
   head[10] = renewing ? 0 : 0x80;  // ask for a broadcast reply while we have no address
@@ -51,7 +39,7 @@ static void send(uint8_t type) {
   w5TxPut(s, head, sizeof head);
   w5TxPut(s, mac, 6);
   w5TxFill(s, 0, OFF_MAGIC - OFF_CHADDR - 6);
-  w5TxPut(s, kMagic, 4);
+  w5TxPut(s, MAGIC_COOKIE, 4);
   uint8_t opt[] = {OPT_MSG_TYPE, 1, type, OPT_PARAMS, 4, OPT_SUBNET, OPT_ROUTER, OPT_DNS, OPT_LEASE};
   w5TxPut(s, opt, sizeof opt);
   uint16_t len = OFF_OPTIONS + sizeof opt;

@@ -3,11 +3,11 @@
 #include <string.h>
 #include "w5100.h"
 
-#define LOCAL_PORT_BASE 49152
-#define RX_CHUNK 64  // bytes moved from the chip per poll
+constexpr uint16_t LOCAL_PORT_BASE = 49152;
+constexpr uint8_t RX_CHUNK = 64;  // bytes moved from the chip per poll
 
 // Chunked framing states (RFC 9112 7.1)
-enum : uint8_t { CK_SIZE, CK_EXT, CK_SIZE_LF, CK_DATA, CK_DATA_CR, CK_DATA_LF, CK_TRAILER, CK_TRAILER_LF, CK_END };
+enum ChunkState : uint8_t { CK_SIZE, CK_EXT, CK_SIZE_LF, CK_DATA, CK_DATA_CR, CK_DATA_LF, CK_TRAILER, CK_TRAILER_LF, CK_END };
 
 static uint16_t localPort = LOCAL_PORT_BASE;
 

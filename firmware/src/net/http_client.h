@@ -6,15 +6,15 @@
 #pragma once
 #include <stdint.h>
 
-#define HTTP_LINE_MAX 32          // status and header lines: the first 32 bytes count
-#define HTTP_HEADERS_MAX 2048     // bytes of status line + headers
-#define HTTP_BODY_MAX 16384UL     // longer bodies are rejected as oversize
-#define HTTP_CONNECT_MS 4000UL
+constexpr uint8_t HTTP_LINE_MAX = 32;          // status and header lines: the first 32 bytes count
+constexpr uint16_t HTTP_HEADERS_MAX = 2048;     // bytes of status line + headers
+constexpr uint32_t HTTP_BODY_MAX = 16384UL;     // longer bodies are rejected as oversize
+constexpr uint32_t HTTP_CONNECT_MS = 4000UL;
 // A connect that fails sooner was refused (a RST arrives within a LAN round
 // trip); one that times out takes at least the chip's first retry, 200 ms.
-#define HTTP_REFUSED_MS 100UL
-#define HTTP_HEADERS_MS 5000UL
-#define HTTP_BODY_MS 8000UL
+constexpr uint32_t HTTP_REFUSED_MS = 100UL;
+constexpr uint32_t HTTP_HEADERS_MS = 5000UL;
+constexpr uint32_t HTTP_BODY_MS = 8000UL;
 
 enum HttpErr : uint8_t {
   HE_NONE = 0,

@@ -3,15 +3,15 @@
 #include "screen_format.h"
 
 // Up to S_DONE the states sit between tokens, where whitespace is skipped.
-enum : uint8_t {
+enum LexState : uint8_t {
   S_VALUE, S_ARR_FIRST, S_OBJ_FIRST, S_KEY, S_COLON, S_AFTER, S_DONE,
   S_STRING, S_ESC, S_UHEX, S_NUMBER, S_LITERAL,
 };
 // Number grammar phases (RFC 8259): sign, int digits, dot, frac, e, e-sign, exp.
-enum : uint8_t { N_SIGN, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
+enum NumberPhase : uint8_t { N_SIGN, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 
 // Past this the next digit may not fit in 32 bits.
-#define ACC_LIMIT 429496729UL
+constexpr uint32_t ACC_LIMIT = 429496729UL;
 
 // v * 10 + d by shifts: the AVR has no 32-bit multiply and the library call costs more.
 static uint32_t times10(uint32_t v, uint8_t d) {
@@ -20,7 +20,7 @@ static uint32_t times10(uint32_t v, uint8_t d) {
   return ((v + x4) << 1) + d;
 }
 
-static const char kLiterals[] PROGMEM = "true\0false\0null";
+static const char LITERALS[] PROGMEM = "true\0false\0null";
 
 static bool isSpace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -61,8 +61,8 @@ bool JsonStream::value(uint8_t c) {
     return true;
   }
   for (uint8_t i = 0, n = 0; n < 3; n++) {  // the literal's first letter picks it
-    if (pgm_read_byte(kLiterals + i) == c) { state = S_LITERAL; sub = i + 1; return true; }
-    while (pgm_read_byte(kLiterals + i)) i++;
+    if (pgm_read_byte(LITERALS + i) == c) { state = S_LITERAL; sub = i + 1; return true; }
+    while (pgm_read_byte(LITERALS + i)) i++;
     i++;
   }
   return false;
@@ -223,7 +223,7 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         continue;
       }
       case S_LITERAL: {
-        char want = pgm_read_byte(kLiterals + sub);
+        char want = pgm_read_byte(LITERALS + sub);
         if (want) {
           if (c != (uint8_t)want) break;
           sub++;

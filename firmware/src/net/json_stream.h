@@ -8,9 +8,9 @@
 #pragma once
 #include <stdint.h>
 
-#define JSON_MAX_DEPTH 8   // PMWEBAPI replies nest 5 deep; labels add 1
-#define JSON_STR_MAX 40    // metric names are at most 39 characters
-#define JSON_NUM_MAX 40    // longest number token; %.16g needs about 24
+constexpr uint8_t JSON_MAX_DEPTH = 8;   // PMWEBAPI replies nest 5 deep; labels add 1
+constexpr uint8_t JSON_STR_MAX = 40;    // metric names are at most 39 characters
+constexpr uint8_t JSON_NUM_MAX = 40;    // longest number token; %.16g needs about 24
 
 enum JsonErr : uint8_t {
   JE_NONE = 0,

@@ -16,24 +16,24 @@
 #include "screen_format.h"
 #include "w5100.h"
 
-#define BACKOFF_MAX_MS 60000UL  // the cap of the back-off (docs/backoff.md)
-#define CHIP_RETRY_MS 10000UL
-#define SHOW_IP_MS 1500UL
-#define POLLTIMEOUT_EXTRA_S 30  // context lifetime beyond the poll interval
+constexpr uint32_t BACKOFF_MAX_MS = 60000UL;  // the cap of the back-off (docs/backoff.md)
+constexpr uint32_t CHIP_RETRY_MS = 10000UL;
+constexpr uint32_t SHOW_IP_MS = 1500UL;
+constexpr uint8_t POLLTIMEOUT_EXTRA_S = 30;  // context lifetime beyond the poll interval
 
-enum : uint8_t {
+enum NetState : uint8_t {
   NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_NOCHIP,
 };
 // What the last failure was, for the error screen.
-enum : uint8_t {
+enum NetError : uint8_t {
   NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_DHCP, NE_DHCP_NAK,
   NE_REFUSED, NE_LEASE, NE_CONTEXT,
 };
-#define REASON_EVERY_MS 2000UL  // stale values and the reason take turns on line 2
+constexpr uint32_t REASON_EVERY_MS = 2000UL;  // stale values and the reason take turns on line 2
 
-static const char kShpingStatus[] = "shping.status";
+constexpr char SHPING_STATUS[] = "shping.status";
 // In NE_ order; a connect that times out is most often a cable or switch problem.
-static const char kErrText[] PROGMEM =
+static const char ERR_TEXT[] PROGMEM =
     "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0"
     "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0PCP context lost\0";
 
@@ -144,7 +144,7 @@ static uint8_t putIp(uint8_t *f, uint8_t at, const uint8_t *a) {
 
 // The last failure in at most 16 characters, from f[at] on.
 static void putReason(uint8_t *f, uint8_t at) {
-  const char *t = kErrText;
+  const char *t = ERR_TEXT;
   for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
   uint8_t end = at + DISPLAY_COLS;
   at = putP(f, at, t);
@@ -244,7 +244,7 @@ static void onContext() {
 // Latency is optional: a PCP without the shping agent, or a wrong instance
 // name, must not keep the rates off the glass. Latency shows NA and its
 // instance is looked up again every LAT_RETRY_POLLS polls.
-static constexpr uint8_t LAT_RETRY_POLLS = 30;
+constexpr uint8_t LAT_RETRY_POLLS = 30;
 static uint8_t latRetry;
 
 static void latencyOff() {
@@ -254,7 +254,7 @@ static void latencyOff() {
 
 static void latencyOn() {
   query.names[PM_LAT] = cfg.mLat;
-  if (!strncmp_P(cfg.mLat, PSTR("shping."), 7)) query.names[PM_STATUS] = kShpingStatus;
+  if (!strncmp_P(cfg.mLat, PSTR("shping."), 7)) query.names[PM_STATUS] = SHPING_STATUS;
   query.inst[PM_LAT] = query.inst[PM_STATUS] = PM_INST_NULL;
 }
 

@@ -3,33 +3,18 @@
 #include "flash_str.h"
 
 // Role of a container, from its parent's role and key.
-static const uint8_t R_SKIP = 0;
-static const uint8_t R_ROOT = 1;
-static const uint8_t R_TS = 2;
-static const uint8_t R_VALUES = 3;
-static const uint8_t R_METRIC = 4;
-static const uint8_t R_INSTS = 5;
-static const uint8_t R_INST = 6;
-static const uint8_t R_INDOM = 7;
-static const uint8_t R_INAME = 8;
-static const uint8_t K_OTHER = 0;
-static const uint8_t K_CONTEXT = 1;
-static const uint8_t K_TIMESTAMP = 2;
-static const uint8_t K_VALUES = 3;
-static const uint8_t K_INSTANCES = 4;
-static const uint8_t K_MESSAGE = 5;
-static const uint8_t K_S = 6;
-static const uint8_t K_US = 7;
-static const uint8_t K_NAME = 8;
-static const uint8_t K_INSTANCE = 9;
-static const uint8_t K_VALUE = 10;
+enum Role : uint8_t { R_SKIP, R_ROOT, R_TS, R_VALUES, R_METRIC, R_INSTS, R_INST, R_INDOM, R_INAME };
+// Keys the parser looks at; K_OTHER for any other.
+enum Key : uint8_t {
+  K_OTHER, K_CONTEXT, K_TIMESTAMP, K_VALUES, K_INSTANCES, K_MESSAGE, K_S, K_US, K_NAME, K_INSTANCE, K_VALUE,
+};
 
-static const char kCtxErr[] PROGMEM = "context identifier";
+static const char CTX_ERR_TEXT[] PROGMEM = "context identifier";
 
 // The key's length (and first letter) leaves one candidate: a single compare
 // instead of a walk through every known key.
-__attribute__((noinline)) static uint8_t keyId(const char *s, uint8_t len) {
-  uint8_t id;
+__attribute__((noinline)) static Key keyId(const char *s, uint8_t len) {
+  Key id;
   const char *k;
   switch (len) {
     case 1: id = K_S; k = PSTR("s"); break;
@@ -125,7 +110,9 @@ void PmParser::instScalar(JsonStream &p, uint8_t ev) {
 }
 
 void PmParser::open(JsonStream &p, bool obj, uint8_t d) {
-  uint8_t parent = d > 1 ? role[d - 1] : R_SKIP, k = parent == R_ROOT || parent == R_METRIC ? key : K_OTHER, rl = R_SKIP;
+  uint8_t parent = R_SKIP, k = K_OTHER, rl = R_SKIP;
+  if (d > 1) parent = role[d - 1];
+  if (parent == R_ROOT || parent == R_METRIC) k = key;
   if (d == 1) rl = obj ? R_ROOT : R_SKIP;
   else if (parent == R_ROOT && k == K_TIMESTAMP) rl = obj ? R_TS : R_SKIP;
   else if (parent == R_ROOT && k == K_VALUES) rl = obj ? R_SKIP : R_VALUES;
@@ -185,7 +172,7 @@ bool PmParser::rootScalar(JsonStream &p, uint8_t ev) {
     ok = isNum && !n.exp && n.fracDigits <= 9 && toU32(JsonNumber{n.whole, 0, 0, 0, false, false, true}, &r.tsSec) && !n.neg;
     r.tsUs = n.frac / 1000;
     r.have |= PMH_TS;
-  } else if (key == K_MESSAGE && ev == JV_STR && containsP(p.str, kCtxErr)) {
+  } else if (key == K_MESSAGE && ev == JV_STR && containsP(p.str, CTX_ERR_TEXT)) {
     r.have |= PMH_CTXERR;
   }
   return ok;

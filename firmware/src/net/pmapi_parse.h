@@ -8,7 +8,7 @@
 
 enum PmMetric : uint8_t { PM_IN = 0, PM_OUT, PM_LAT, PM_STATUS, PM_METRICS };
 
-#define PM_INST_NULL (-1)  // a singular metric's instance (null or -1)
+constexpr int32_t PM_INST_NULL = -1;  // a singular metric's instance (null or -1)
 
 enum PmHave : uint8_t {
   PMH_CONTEXT = 1, PMH_TS = 2, PMH_IN = 4, PMH_OUT = 8, PMH_LAT = 16, PMH_STATUS = 32,

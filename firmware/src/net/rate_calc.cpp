@@ -1,6 +1,6 @@
 #include "rate_calc.h"
 
-#define RATE_CAP 0xFFFFFFFFUL
+constexpr uint32_t RATE_CAP = 0xFFFFFFFFUL;
 
 // round(delta * 1000 / ms), ties up, capped, with 32-bit divisions only (the
 // AVR has no 64-bit division in flash): long division of delta by ms a byte at

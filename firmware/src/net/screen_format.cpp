@@ -21,7 +21,7 @@ static uint32_t divRound(uint32_t n, uint32_t d) {
 // 3 digits wins. n / div < 1000 is the spec's n < 10*base, 100*base, 1000*base.
 void fmtRate(char *out, uint32_t n) {
   if (n < 1000) { putUint(out, FMT_RATE_LEN, n); return; }
-  static const char units[] = "kMG";
+  static constexpr char UNITS[] = "kMG";
   uint32_t base = 1000;
   // n < 2^32 < 10^10, so "G" always succeeds and "T" is never reached.
   for (uint8_t u = 0; u < 3; u++, base *= 1000) {
@@ -35,7 +35,7 @@ void fmtRate(char *out, uint32_t n) {
         for (uint8_t i = 0; i < 3 - prec; i++) out[i] = out[i + 1];
         out[3 - prec] = '.';
       }
-      out[4] = units[u];
+      out[4] = UNITS[u];
       return;
     }
   }
@@ -80,7 +80,7 @@ void fmtAge(char *out, uint32_t s) {
 
 // Line 1 after a sample without a rate, in RateStatus order from RATE_RESET
 // back to RATE_BACK (docs/rates.md), each 16 characters.
-static const char kNoRateLine[] PROGMEM = "counter reset   time jump or gapclock went back ";
+static const char NO_RATE_LINE[] PROGMEM = "counter reset   time jump or gapclock went back ";
 
 void fmtMainScreen(char *l1, char *l2, const ScreenSample &s) {
   l1[0] = GLYPH_DOWN;
@@ -94,7 +94,7 @@ void fmtMainScreen(char *l1, char *l2, const ScreenSample &s) {
     fmtLatency(l2, !s.stale && s.latOk, s.latUs);
     fmtBar(l2 + 7, 0, 0);
     if (!s.stale && s.rateStatus >= RATE_BACK) {
-      const char *t = kNoRateLine + (RATE_RESET - s.rateStatus) * SCREEN_COLS;
+      const char *t = NO_RATE_LINE + (RATE_RESET - s.rateStatus) * SCREEN_COLS;
       for (uint8_t i = 0; i < SCREEN_COLS; i++) l1[i] = pgm_read_byte(t + i);
     }
   } else {

@@ -4,22 +4,23 @@
 #pragma once
 #include <stdint.h>
 
-#define SCREEN_COLS 16
-#define FMT_RATE_LEN 5
-#define FMT_LAT_LEN 6
-#define FMT_BAR_CELLS 9
-#define FMT_AGE_LEN 3
+constexpr uint8_t SCREEN_COLS = 16;
+constexpr uint8_t FMT_RATE_LEN = 5;
+constexpr uint8_t FMT_LAT_LEN = 6;
+constexpr uint8_t FMT_BAR_CELLS = 9;
+constexpr uint8_t FMT_AGE_LEN = 3;
 // Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md).
-#define STALE_POLLS 3
+constexpr uint8_t STALE_POLLS = 3;
 
-// Custom glyph codes of the "main" glyph set (docs/screens.md).
+// Custom glyph codes of the "main" glyph set (docs/screens.md). The first three
+// are macros because glyphs.h repeats them (see there).
 #define GLYPH_DOWN 0
 #define GLYPH_UP 1
 #define GLYPH_BAR1 2
-#define GLYPH_FULL 0xFF
+constexpr uint8_t GLYPH_FULL = 0xFF;
 // Shown for a character the A00 ROM cannot draw (control characters, code
 // points >= 0x7F): the same one the bridge uses (docs/screens.md).
-#define SCREEN_PLACEHOLDER '?'
+constexpr char SCREEN_PLACEHOLDER = '?';
 
 // Writers fill exactly their width; none writes a terminating NUL.
 void fmtRate(char *out, uint32_t n);

@@ -4,50 +4,45 @@
 #include "../pin_io.h"
 
 // SPI frame opcodes (datasheet 6.3.2)
-#define OP_WRITE 0xF0
-#define OP_READ 0x0F
+constexpr uint8_t OP_WRITE = 0xF0;
+constexpr uint8_t OP_READ = 0x0F;
 // Common registers
-#define REG_MR 0x0000
-#define REG_GAR 0x0001
-#define REG_SUBR 0x0005
-#define REG_SHAR 0x0009
-#define REG_SIPR 0x000F
-#define REG_RTR 0x0017
-#define REG_RCR 0x0019
-#define REG_RMSR 0x001A
-#define REG_TMSR 0x001B
-#define MR_RST 0x80
-#define MR_PB 0x10
-// Socket registers: base + n * 0x100
-#define SOCK_BASE 0x0400
-#define Sn_MR 0x00
-#define Sn_CR 0x01
-#define Sn_IR 0x02
-#define Sn_SR 0x03
-#define Sn_PORT 0x04
-#define Sn_DIPR 0x0C
-#define Sn_DPORT 0x10
-#define Sn_TX_FSR 0x20
-#define Sn_TX_WR 0x24
-#define Sn_RX_RSR 0x26
-#define Sn_RX_RD 0x28
-// Sn_CR commands
-#define CR_OPEN 0x01
-#define CR_CONNECT 0x04
-#define CR_DISCON 0x08
-#define CR_CLOSE 0x10
-#define CR_SEND 0x20
-#define CR_RECV 0x40
+constexpr uint16_t REG_MR = 0x0000;
+constexpr uint16_t REG_GAR = 0x0001;
+constexpr uint16_t REG_SUBR = 0x0005;
+constexpr uint16_t REG_SHAR = 0x0009;
+constexpr uint16_t REG_SIPR = 0x000F;
+constexpr uint16_t REG_RTR = 0x0017;
+constexpr uint16_t REG_RCR = 0x0019;
+constexpr uint16_t REG_RMSR = 0x001A;
+constexpr uint16_t REG_TMSR = 0x001B;
+constexpr uint8_t MR_RST = 0x80;
+constexpr uint8_t MR_PB = 0x10;
+// Socket registers: base + n * 0x100 (the datasheet's Sn_MR, Sn_CR, ...)
+constexpr uint16_t SOCK_BASE = 0x0400;
+constexpr uint8_t SN_MR = 0x00;
+constexpr uint8_t SN_CR = 0x01;
+constexpr uint8_t SN_IR = 0x02;
+constexpr uint8_t SN_SR = 0x03;
+constexpr uint8_t SN_PORT = 0x04;
+constexpr uint8_t SN_DIPR = 0x0C;
+constexpr uint8_t SN_DPORT = 0x10;
+constexpr uint8_t SN_TX_FSR = 0x20;
+constexpr uint8_t SN_TX_WR = 0x24;
+constexpr uint8_t SN_RX_RSR = 0x26;
+constexpr uint8_t SN_RX_RD = 0x28;
+// Commands written to SN_CR
+enum W5Command : uint8_t { CR_OPEN = 0x01, CR_CONNECT = 0x04, CR_DISCON = 0x08, CR_CLOSE = 0x10, CR_SEND = 0x20, CR_RECV = 0x40 };
 // 2 KB per socket (RMSR = TMSR = 0x55)
-#define BUF_SIZE 0x0800
-#define BUF_MASK 0x07FF
-#define TX_BASE 0x4000
-#define RX_BASE 0x6000
+constexpr uint16_t BUF_SIZE = 0x0800;
+constexpr uint16_t BUF_MASK = 0x07FF;
+constexpr uint16_t TX_BASE = 0x4000;
+constexpr uint16_t RX_BASE = 0x6000;
 // W5500 probe: VERSIONR in the common block reads 4 (W5500 datasheet 4.1)
-#define W5500_VERSIONR 0x0039
-#define W5500_VERSION 4
+constexpr uint16_t W5500_VERSIONR = 0x0039;
+constexpr uint8_t W5500_VERSION = 4;
 
-#define CS_BIT _BV(2)  // PB2 = D10, board_pins.h PMLCD_PIN_ETH_CS
+constexpr uint8_t CS_BIT = _BV(2);  // PB2 = D10, board_pins.h PMLCD_PIN_ETH_CS
 static_assert(PMLCD_PIN_ETH_CS == 10, "w5100.cpp drives the chip select as PB2");
 
 static uint16_t txOffset[2];  // bytes put since the last send, per socket we use
@@ -83,8 +78,8 @@ static uint16_t rdStable(uint16_t a) {
 }
 
 static void cmd(uint8_t s, uint8_t c) {
-  wr(sreg(s, Sn_CR), c);
-  for (uint8_t i = 0; i < 255 && rd(sreg(s, Sn_CR)); i++) {}
+  wr(sreg(s, SN_CR), c);
+  for (uint8_t i = 0; i < 255 && rd(sreg(s, SN_CR)); i++) {}
 }
 
 static uint8_t w5500Version() {
@@ -128,19 +123,19 @@ void w5SetRetry(uint16_t rtr, uint8_t count) {
   wr(REG_RCR, count);
 }
 
-uint8_t w5Status(uint8_t s) { return rd(sreg(s, Sn_SR)); }
+uint8_t w5Status(uint8_t s) { return rd(sreg(s, SN_SR)); }
 
 uint8_t w5TakeIr(uint8_t s, uint8_t bits) {
-  uint8_t v = rd(sreg(s, Sn_IR)) & bits;
-  if (v) wr(sreg(s, Sn_IR), v);
+  uint8_t v = rd(sreg(s, SN_IR)) & bits;
+  if (v) wr(sreg(s, SN_IR), v);
   return v;
 }
 
 bool w5Open(uint8_t s, uint8_t proto, uint16_t port) {
   cmd(s, CR_CLOSE);
-  wr(sreg(s, Sn_MR), proto);
-  wr(sreg(s, Sn_IR), 0xFF);
-  wr16(sreg(s, Sn_PORT), port);
+  wr(sreg(s, SN_MR), proto);
+  wr(sreg(s, SN_IR), 0xFF);
+  wr16(sreg(s, SN_PORT), port);
   cmd(s, CR_OPEN);
   txOffset[s & 1] = 0;
   return w5Status(s) == (proto == W5_PROTO_TCP ? W5_SR_INIT : W5_SR_UDP);
@@ -150,8 +145,8 @@ void w5Close(uint8_t s) { cmd(s, CR_CLOSE); }
 void w5Disconnect(uint8_t s) { cmd(s, CR_DISCON); }
 
 void w5SetDest(uint8_t s, const uint8_t ip[4], uint16_t port) {
-  wrN(sreg(s, Sn_DIPR), ip, 4);
-  wr16(sreg(s, Sn_DPORT), port);
+  wrN(sreg(s, SN_DIPR), ip, 4);
+  wr16(sreg(s, SN_DPORT), port);
 }
 
 void w5Connect(uint8_t s, const uint8_t ip[4], uint16_t port) {
@@ -159,10 +154,10 @@ void w5Connect(uint8_t s, const uint8_t ip[4], uint16_t port) {
   cmd(s, CR_CONNECT);
 }
 
-uint16_t w5TxFree(uint8_t s) { return rdStable(sreg(s, Sn_TX_FSR)) - txOffset[s & 1]; }
+uint16_t w5TxFree(uint8_t s) { return rdStable(sreg(s, SN_TX_FSR)) - txOffset[s & 1]; }
 
 static void txByte(uint8_t s, uint8_t b) {
-  uint16_t ptr = rd16(sreg(s, Sn_TX_WR)) + txOffset[s & 1]++;
+  uint16_t ptr = rd16(sreg(s, SN_TX_WR)) + txOffset[s & 1]++;
   wr(TX_BASE + s * BUF_SIZE + (ptr & BUF_MASK), b);
 }
 
@@ -173,21 +168,21 @@ void w5TxPutP(uint8_t s, const char *p) {
 }
 
 void w5TxSend(uint8_t s) {
-  uint16_t a = sreg(s, Sn_TX_WR);
+  uint16_t a = sreg(s, SN_TX_WR);
   wr16(a, rd16(a) + txOffset[s & 1]);
   txOffset[s & 1] = 0;
   cmd(s, CR_SEND);
 }
 
-uint16_t w5RxSize(uint8_t s) { return rdStable(sreg(s, Sn_RX_RSR)); }
+uint16_t w5RxSize(uint8_t s) { return rdStable(sreg(s, SN_RX_RSR)); }
 
 uint8_t w5RxPeek(uint8_t s, uint16_t offset) {
-  uint16_t ptr = rd16(sreg(s, Sn_RX_RD)) + offset;
+  uint16_t ptr = rd16(sreg(s, SN_RX_RD)) + offset;
   return rd(RX_BASE + s * BUF_SIZE + (ptr & BUF_MASK));
 }
 
 void w5RxSkip(uint8_t s, uint16_t n) {
-  uint16_t a = sreg(s, Sn_RX_RD);
+  uint16_t a = sreg(s, SN_RX_RD);
   wr16(a, rd16(a) + n);
   cmd(s, CR_RECV);
 }
@@ -196,7 +191,7 @@ uint16_t w5RxRead(uint8_t s, uint8_t *buf, uint16_t n) {
   uint16_t have = w5RxSize(s);
   if (n > have) n = have;
   if (!n) return 0;
-  uint16_t rdPtr = rd16(sreg(s, Sn_RX_RD));
+  uint16_t rdPtr = rd16(sreg(s, SN_RX_RD));
   uint16_t base = RX_BASE + s * BUF_SIZE, off = rdPtr & BUF_MASK;
   // One read frame per byte (the W5100 has no burst mode), back to back:
   // each next SPI byte is loaded as soon as the last one is out.
@@ -215,7 +210,7 @@ uint16_t w5RxRead(uint8_t s, uint8_t *buf, uint16_t n) {
     buf[i] = SPDR;
     PORTB |= CS_BIT;
   }
-  wr16(sreg(s, Sn_RX_RD), rdPtr + n);
+  wr16(sreg(s, SN_RX_RD), rdPtr + n);
   cmd(s, CR_RECV);
   return n;
 }

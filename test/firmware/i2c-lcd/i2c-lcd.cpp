@@ -6,11 +6,11 @@
 #include <Arduino.h>
 #include <util/twi.h>
 
-static const uint8_t ADDR = 0x27;
-static const uint8_t RS = 0x01, RW = 0x02, EN = 0x04, BL = 0x08;
+constexpr uint8_t ADDR = 0x27;
+constexpr uint8_t RS = 0x01, RW = 0x02, EN = 0x04, BL = 0x08;
 // Execution times for the slowest oscillator (190 kHz): 37 us and 1.52 ms x 270/190.
-static const uint16_t EXEC_SHORT_US = 53;
-static const uint16_t EXEC_LONG_US = 2161;
+constexpr uint16_t EXEC_SHORT_US = 53;
+constexpr uint16_t EXEC_LONG_US = 2161;
 
 static bool twiWait() {
   while (!(TWCR & _BV(TWINT))) {}

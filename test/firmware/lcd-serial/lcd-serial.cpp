@@ -10,11 +10,11 @@
 #include "board_pins.h"
 
 // Datasheet execution times are for fosc = 270 kHz; a slow part runs at 190 kHz.
-static const uint16_t EXEC_SHORT_US = 37UL * 270 / 190 + 1;    // 53 us
-static const uint16_t EXEC_LONG_US = 1520UL * 270 / 190 + 1;   // 2161 us
-static const uint8_t POWER_UP_MS = 50;                         // >= 40 ms after VCC reaches 2.7 V
-static const uint8_t LCD_COLS = 16;
-static const uint8_t LINE_MAX = 120;
+constexpr uint16_t EXEC_SHORT_US = 37UL * 270 / 190 + 1;    // 53 us
+constexpr uint16_t EXEC_LONG_US = 1520UL * 270 / 190 + 1;   // 2161 us
+constexpr uint8_t POWER_UP_MS = 50;                         // >= 40 ms after VCC reaches 2.7 V
+constexpr uint8_t LCD_COLS = 16;
+constexpr uint8_t LINE_MAX = 120;
 
 static uint8_t resetFlags __attribute__((section(".noinit")));
 static char line[LINE_MAX + 1];

@@ -6,20 +6,20 @@
 #include <Arduino.h>
 #include "net/pmapi_parse.h"
 
-#define RX_BLOCK 64  // http_client.cpp's RX_CHUNK
+constexpr uint8_t RX_BLOCK = 64;  // http_client.cpp's RX_CHUNK
 
-static const char kBody[] PROGMEM = "{\"context\":1508114417,\"timestamp\":1795811302.161206379,\"values\":[{\"pmid\":\"60.3.0\",\"name\":\"network.interface.in.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":247779774}]},{\"pmid\":\"60.3.8\",\"name\":\"network.interface.out.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":851767}]}]}";
-static const char kIn[] = "network.interface.in.bytes";
-static const char kOut[] = "network.interface.out.bytes";
+static const char REPLY[] PROGMEM = "{\"context\":1508114417,\"timestamp\":1795811302.161206379,\"values\":[{\"pmid\":\"60.3.0\",\"name\":\"network.interface.in.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":247779774}]},{\"pmid\":\"60.3.8\",\"name\":\"network.interface.out.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":851767}]}]}";
+constexpr char METRIC_IN[] = "network.interface.in.bytes";
+constexpr char METRIC_OUT[] = "network.interface.out.bytes";
 static PmParser parser;
-static uint8_t body[sizeof kBody];
+static uint8_t body[sizeof REPLY];
 
 void setup() {
   Serial.begin(115200);
-  PmQuery q = {{kIn, kOut, NULL, NULL}, {3, 3, -1, -1}, NULL};
-  const uint16_t len = sizeof kBody - 1;
+  PmQuery q = {{METRIC_IN, METRIC_OUT, NULL, NULL}, {3, 3, -1, -1}, NULL};
+  const uint16_t len = sizeof REPLY - 1;
   const uint8_t rounds = 20;
-  memcpy_P(body, kBody, len);
+  memcpy_P(body, REPLY, len);
   uint32_t t0 = micros();
   for (uint8_t r = 0; r < rounds; r++) {
     parser.begin(&q);

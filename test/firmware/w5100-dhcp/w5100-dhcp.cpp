@@ -9,17 +9,17 @@
 
 using namespace w5100;
 
-static const uint8_t SOCK = 0;
-static const uint8_t MAC[6] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x02};
-static const uint8_t ZERO[4] = {0, 0, 0, 0};
-static const uint8_t BROADCAST[4] = {255, 255, 255, 255};
-static const uint16_t DHCP_SERVER_PORT = 67, DHCP_CLIENT_PORT = 68, DNS_PORT = 53, DNS_LOCAL_PORT = 1053;
-static const uint16_t REPLY_TIMEOUT_MS = 1000;
-static const uint8_t UDP_HEADER = 8;
-static const uint16_t BOOTP_FIXED = 236;  // op .. file, before the magic cookie
-static const uint16_t PACKET_MAX = 400;   // DHCP replies are 300-576 bytes; keep what fits
-static const uint8_t DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPACK = 5, DHCPNAK = 6;
-static const uint32_t XID = 0x504D4C43;   // "PMLC"
+constexpr uint8_t SOCK = 0;
+constexpr uint8_t MAC[6] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x02};
+constexpr uint8_t ZERO[4] = {0, 0, 0, 0};
+constexpr uint8_t BROADCAST[4] = {255, 255, 255, 255};
+constexpr uint16_t DHCP_SERVER_PORT = 67, DHCP_CLIENT_PORT = 68, DNS_PORT = 53, DNS_LOCAL_PORT = 1053;
+constexpr uint16_t REPLY_TIMEOUT_MS = 1000;
+constexpr uint8_t UDP_HEADER = 8;
+constexpr uint16_t BOOTP_FIXED = 236;  // op .. file, before the magic cookie
+constexpr uint16_t PACKET_MAX = 400;   // DHCP replies are 300-576 bytes; keep what fits
+enum DhcpMessage : uint8_t { DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPACK = 5, DHCPNAK = 6 };
+constexpr uint32_t XID = 0x504D4C43;   // "PMLC"
 
 static uint8_t packet[PACKET_MAX];
 static uint8_t yiaddr[4], serverId[4], mask[4], router[4], dns[4];
@@ -28,7 +28,7 @@ static uint32_t lease;
 /** Waits for one datagram and copies its payload into packet; returns its length, 0 on timeout. */
 static uint16_t receive(uint8_t *fromIp, uint16_t *fromPort) {
   uint32_t t0 = millis();
-  while (read16Stable(sreg(SOCK, Sn_RX_RSR)) < UDP_HEADER) {
+  while (read16Stable(sreg(SOCK, SN_RX_RSR)) < UDP_HEADER) {
     if (millis() - t0 > REPLY_TIMEOUT_MS) return 0;
   }
   uint8_t h[UDP_HEADER];

@@ -10,18 +10,18 @@
 
 using namespace w5100;
 
-static const uint8_t SOCK = 0;
-static const uint8_t MAC[6] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x01};
-static const uint8_t IP[4] = {192, 168, 7, 50};
-static const uint8_t GW[4] = {192, 168, 7, 1};
-static const uint8_t MASK[4] = {255, 255, 255, 0};
-static const uint8_t SERVER[4] = {192, 168, 7, 2};
-static const uint16_t SERVER_PORT = 80;
-static const uint16_t LOCAL_PORT = 49152;
-static const uint16_t CONNECT_TIMEOUT_MS = 3000;
-static const uint16_t READ_TIMEOUT_MS = 5000;
-static const uint16_t ECHO_LIMIT = 600;
-static const uint8_t CHUNK = 64;
+constexpr uint8_t SOCK = 0;
+constexpr uint8_t MAC[6] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x01};
+constexpr uint8_t IP[4] = {192, 168, 7, 50};
+constexpr uint8_t GW[4] = {192, 168, 7, 1};
+constexpr uint8_t MASK[4] = {255, 255, 255, 0};
+constexpr uint8_t SERVER[4] = {192, 168, 7, 2};
+constexpr uint16_t SERVER_PORT = 80;
+constexpr uint16_t LOCAL_PORT = 49152;
+constexpr uint16_t CONNECT_TIMEOUT_MS = 3000;
+constexpr uint16_t READ_TIMEOUT_MS = 5000;
+constexpr uint16_t ECHO_LIMIT = 600;
+constexpr uint8_t CHUNK = 64;
 static const char REQUEST[] PROGMEM = "GET / HTTP/1.0\r\nHost: 192.168.7.2\r\nConnection: close\r\n\r\n";
 
 static uint8_t chunk[CHUNK];
@@ -41,7 +41,7 @@ static void fetch() {
       Serial.print(F("ERR connect sr="));
       printHex(sr);
       Serial.print(F(" ir="));
-      printHex(read(sreg(SOCK, Sn_IR)));
+      printHex(read(sreg(SOCK, SN_IR)));
       Serial.print(F(" ms="));
       Serial.println(millis() - t0);
       command(SOCK, CR_CLOSE);
@@ -56,11 +56,11 @@ static void fetch() {
   uint32_t len = 0, bulk = 0, tBulk = 0, lastData = millis();
   uint16_t sum = 0;
   for (;;) {
-    uint16_t n = read16Stable(sreg(SOCK, Sn_RX_RSR));
+    uint16_t n = read16Stable(sreg(SOCK, SN_RX_RSR));
     if (n == 0) {
       sr = status(SOCK);
       if (sr == SR_CLOSE_WAIT || sr == SR_CLOSED) {
-        if (read16Stable(sreg(SOCK, Sn_RX_RSR)) == 0) break;
+        if (read16Stable(sreg(SOCK, SN_RX_RSR)) == 0) break;
         continue;
       }
       if (millis() - lastData > READ_TIMEOUT_MS) { Serial.println(F("ERR read timeout")); break; }

@@ -9,24 +9,24 @@
 namespace w5100 {
 
 // Common registers (datasheet section 3)
-const uint16_t MR = 0x0000, GAR = 0x0001, SUBR = 0x0005, SHAR = 0x0009, SIPR = 0x000F, RTR = 0x0017, RCR = 0x0019,
+constexpr uint16_t MR = 0x0000, GAR = 0x0001, SUBR = 0x0005, SHAR = 0x0009, SIPR = 0x000F, RTR = 0x0017, RCR = 0x0019,
                RMSR = 0x001A, TMSR = 0x001B;
-const uint8_t MR_RST = 0x80;
-// Socket registers: 0x0400 + n * 0x100 + offset
-const uint8_t Sn_MR = 0x00, Sn_CR = 0x01, Sn_IR = 0x02, Sn_SR = 0x03, Sn_PORT = 0x04, Sn_DIPR = 0x0C, Sn_DPORT = 0x10,
-              Sn_TX_FSR = 0x20, Sn_TX_WR = 0x24, Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28;
-const uint8_t MR_TCP = 0x01, MR_UDP = 0x02;
-const uint8_t CR_OPEN = 0x01, CR_CONNECT = 0x04, CR_DISCON = 0x08, CR_CLOSE = 0x10, CR_SEND = 0x20, CR_RECV = 0x40;
-const uint8_t IR_SEND_OK = 0x10, IR_TIMEOUT = 0x08;
-const uint8_t SR_CLOSED = 0x00, SR_INIT = 0x13, SR_ESTABLISHED = 0x17, SR_CLOSE_WAIT = 0x1C, SR_UDP = 0x22;
+constexpr uint8_t MR_RST = 0x80;
+// Socket registers: 0x0400 + n * 0x100 + offset (the datasheet's SN_MR, SN_CR, ...)
+constexpr uint8_t SN_MR = 0x00, SN_CR = 0x01, SN_IR = 0x02, SN_SR = 0x03, SN_PORT = 0x04, SN_DIPR = 0x0C, SN_DPORT = 0x10,
+              SN_TX_FSR = 0x20, SN_TX_WR = 0x24, SN_RX_RSR = 0x26, SN_RX_RD = 0x28;
+enum Protocol : uint8_t { MR_TCP = 0x01, MR_UDP = 0x02 };
+enum Command : uint8_t { CR_OPEN = 0x01, CR_CONNECT = 0x04, CR_DISCON = 0x08, CR_CLOSE = 0x10, CR_SEND = 0x20, CR_RECV = 0x40 };
+constexpr uint8_t IR_SEND_OK = 0x10, IR_TIMEOUT = 0x08;
+enum Status : uint8_t { SR_CLOSED = 0x00, SR_INIT = 0x13, SR_ESTABLISHED = 0x17, SR_CLOSE_WAIT = 0x1C, SR_UDP = 0x22 };
 // 2 KB per socket with RMSR = TMSR = 0x55
-const uint16_t TX_BASE = 0x4000, RX_BASE = 0x6000, BUF_SIZE = 0x0800, BUF_MASK = BUF_SIZE - 1;
+constexpr uint16_t TX_BASE = 0x4000, RX_BASE = 0x6000, BUF_SIZE = 0x0800, BUF_MASK = BUF_SIZE - 1;
 
 static volatile uint8_t *csPort;
 static uint8_t csMask;
-static const SPISettings spiSettings(14000000, MSBFIRST, SPI_MODE0);
+static const SPISettings SPI_SETTINGS(14000000, MSBFIRST, SPI_MODE0);
 
-inline void select() { SPI.beginTransaction(spiSettings); *csPort &= ~csMask; }
+inline void select() { SPI.beginTransaction(SPI_SETTINGS); *csPort &= ~csMask; }
 inline void deselect() { *csPort |= csMask; SPI.endTransaction(); }
 
 inline void write(uint16_t addr, uint8_t v) {
@@ -55,10 +55,10 @@ inline uint16_t read16Stable(uint16_t addr) {
 inline void writeBytes(uint16_t addr, const uint8_t *p, uint8_t n) { for (uint8_t i = 0; i < n; i++) write(addr + i, p[i]); }
 inline void readBytes(uint16_t addr, uint8_t *p, uint8_t n) { for (uint8_t i = 0; i < n; i++) p[i] = read(addr + i); }
 
-inline uint8_t status(uint8_t s) { return read(sreg(s, Sn_SR)); }
+inline uint8_t status(uint8_t s) { return read(sreg(s, SN_SR)); }
 inline void command(uint8_t s, uint8_t c) {
-  write(sreg(s, Sn_CR), c);
-  while (read(sreg(s, Sn_CR))) {}
+  write(sreg(s, SN_CR), c);
+  while (read(sreg(s, SN_CR))) {}
 }
 
 /** Soft reset, then the interface addresses; false if no W5100 answers. */
@@ -86,47 +86,47 @@ inline bool begin(const uint8_t *mac, const uint8_t *ip, const uint8_t *gw, cons
 
 inline bool open(uint8_t s, uint8_t mode, uint16_t port, uint8_t expect) {
   command(s, CR_CLOSE);
-  write(sreg(s, Sn_MR), mode);
-  write(sreg(s, Sn_IR), 0xFF);
-  write16(sreg(s, Sn_PORT), port);
+  write(sreg(s, SN_MR), mode);
+  write(sreg(s, SN_IR), 0xFF);
+  write16(sreg(s, SN_PORT), port);
   command(s, CR_OPEN);
   return status(s) == expect;
 }
 
 inline void setDest(uint8_t s, const uint8_t *ip, uint16_t port) {
-  writeBytes(sreg(s, Sn_DIPR), ip, 4);
-  write16(sreg(s, Sn_DPORT), port);
+  writeBytes(sreg(s, SN_DIPR), ip, 4);
+  write16(sreg(s, SN_DPORT), port);
 }
 
 /** Copies n bytes into the TX ring at TX_WR + offset (split at the top of the 2 KB buffer). */
 inline void txPut(uint8_t s, uint16_t offset, const uint8_t *p, uint16_t n, bool progmem) {
-  uint16_t ptr = read16(sreg(s, Sn_TX_WR)) + offset;
+  uint16_t ptr = read16(sreg(s, SN_TX_WR)) + offset;
   uint16_t base = TX_BASE + s * BUF_SIZE;
   for (uint16_t i = 0; i < n; i++) write(base + ((ptr + i) & BUF_MASK), progmem ? pgm_read_byte(p + i) : p[i]);
 }
 
 /** Advances TX_WR by n, SENDs, and waits for SEND_OK; false on TIMEOUT or a closed socket. */
 inline bool send(uint8_t s, uint16_t n) {
-  write16(sreg(s, Sn_TX_WR), read16(sreg(s, Sn_TX_WR)) + n);
+  write16(sreg(s, SN_TX_WR), read16(sreg(s, SN_TX_WR)) + n);
   command(s, CR_SEND);
   for (;;) {
-    uint8_t ir = read(sreg(s, Sn_IR));
-    if (ir & IR_SEND_OK) { write(sreg(s, Sn_IR), IR_SEND_OK); return true; }
-    if (ir & IR_TIMEOUT) { write(sreg(s, Sn_IR), IR_TIMEOUT); return false; }
+    uint8_t ir = read(sreg(s, SN_IR));
+    if (ir & IR_SEND_OK) { write(sreg(s, SN_IR), IR_SEND_OK); return true; }
+    if (ir & IR_TIMEOUT) { write(sreg(s, SN_IR), IR_TIMEOUT); return false; }
     if (status(s) == SR_CLOSED) return false;
   }
 }
 
 /** Copies n received bytes from RX_RD + offset. */
 inline void rxGet(uint8_t s, uint16_t offset, uint8_t *p, uint16_t n) {
-  uint16_t ptr = read16(sreg(s, Sn_RX_RD)) + offset;
+  uint16_t ptr = read16(sreg(s, SN_RX_RD)) + offset;
   uint16_t base = RX_BASE + s * BUF_SIZE;
   for (uint16_t i = 0; i < n; i++) p[i] = read(base + ((ptr + i) & BUF_MASK));
 }
 
 /** Frees n bytes of the RX ring (RX_RD += n, RECV). */
 inline void rxDone(uint8_t s, uint16_t n) {
-  write16(sreg(s, Sn_RX_RD), read16(sreg(s, Sn_RX_RD)) + n);
+  write16(sreg(s, SN_RX_RD), read16(sreg(s, SN_RX_RD)) + n);
   command(s, CR_RECV);
 }
 
