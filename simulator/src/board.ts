@@ -238,6 +238,8 @@ export class Board extends EventEmitter<BoardEvents> {
     this.loop = new RunLoop(cpu, this.timers, {
       cpuHz: CPU_HZ, sliceCycles: opts.sliceCycles ?? CYCLES_PER_MS, holdTimeoutMs: (opts.holdTimeoutSec ?? 10) * 1000,
       heapStart: this.heapStart, ramEnd: RAMEND,
+      // Only the bootloader's polling loops are fast-forwarded (run-loop.ts skipSpin).
+      spinFrom: this.bootloader ? bootStart : undefined,
     }, {
       fault: (e) => this.emit('fault', e),
       halt: (info) => this.emit('halt', info),

@@ -5,9 +5,11 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { Board } from './board.ts';
 import { LiveLcd } from './terminal.ts';
+import { LCD_FLAGS_USAGE, parseLcdFlags } from './hd44780-options.ts';
 import { isLoopback } from './netmap.ts';
 import { SHIELDS, socketStats, type Shield, type ShieldName } from './shield.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
+import { SerialTcpBridge, parseSerialSpec } from './serial-tcp.ts';
 
 const USAGE = `usage: pmlcd-sim [options] <firmware.hex|firmware.elf>
 
@@ -31,7 +33,14 @@ options:
                   network state and controls (reset, cables, faults) on
                   127.0.0.1; its address is printed
   --web-port N    the page's port (default 0: any free port)
-  --help          show this help
+  --serial tcp:127.0.0.1:PORT
+                  also serve the board's serial port on loopback TCP (PORT 0:
+                  any free one, printed); a connection resets the board like
+                  opening an Uno's port, e.g. for avrdude -P net:127.0.0.1:PORT
+  --bootloader FILE
+                  put FILE (e.g. build/optiboot/optiboot_atmega328p.hex) in the
+                  boot section and start there, as an Uno does (BOOTRST)
+${LCD_FLAGS_USAGE}  --help          show this help
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       eeprom: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean' },
       net: { type: 'boolean' }, map: { type: 'string', multiple: true }, shield: { type: 'string' },
       web: { type: 'boolean' }, 'web-port': { type: 'string' },
+      serial: { type: 'string' }, bootloader: { type: 'string' },
+      lcd: { type: 'string' }, 'lcd-bus': { type: 'string' }, 'lcd-map': { type: 'string' },
     } });
   } catch (e) {
     process.stderr.write(`pmlcd-sim: ${(e as Error).message}\n${USAGE}`);
@@ -71,11 +82,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.values['web-port'] !== undefined && !args.values.web) { process.stderr.write('pmlcd-sim: --web-port needs --web\n'); return 2; }
+  const serialSpec = args.values.serial === undefined ? undefined : parseSerialSpec(args.values.serial);
+  if (typeof serialSpec === 'string') { process.stderr.write(`pmlcd-sim: ${serialSpec}\n`); return 2; }
+
+  const lcdOptions = parseLcdFlags({ lcd: args.values.lcd, lcdBus: args.values['lcd-bus'], lcdMap: args.values['lcd-map'] });
+  if (typeof lcdOptions === 'string') { process.stderr.write(`pmlcd-sim: ${lcdOptions}\n`); return 2; }
 
   let board: Board;
   let chip: Shield | undefined;
   try {
-    board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom, shield });
+    board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom, shield, bootloader: args.values.bootloader, ...lcdOptions });
     chip = board.shield;
     if (chip) {
       for (const m of maps as Mapping[]) chip.map(m.ip, m.port, m.host, m.hostPort);
@@ -102,6 +118,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     out(`[sim] page: ${web.url}\n`);
   }
+  let tcp: SerialTcpBridge | undefined;
+  if (serialSpec) {
+    try {
+      tcp = new SerialTcpBridge(board, serialSpec);
+      const a = await tcp.listen();
+      out(`[sim] serial: tcp:${a.host}:${a.port}\n`);
+      tcp.on('connect', (peer) => out(`\n[sim] serial opened by ${peer}\n`));
+    } catch (e) {
+      live.end();
+      process.stderr.write(`pmlcd-sim: cannot serve the serial port on ${serialSpec.host}:${serialSpec.port}: ${(e as Error).message}\n`);
+      await web?.close();
+      chip?.dispose();
+      return 1;
+    }
+  }
   board.serial.onByte((b) => out(b === 13 ? '' : String.fromCharCode(b)));
   board.on('reset', (cause) => out(`\n[sim] reset (${cause})\n`));
   board.on('halt', ({ pc }) => out(`\n[sim] CPU halted (SLEEP with interrupts off) at PC 0x${pc.toString(16)}\n`));
@@ -119,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
   await board.stop();
   board.saveEeprom();
   await web?.close();
+  await tcp?.close();
   live.end();
   if (chip) {
     out(`${socketStats(chip)}\n`);

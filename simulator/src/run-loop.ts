@@ -10,6 +10,7 @@
 //   loop.reset(keepFault)                      after a board reset: awake, not halted, slice ended
 //   loop.stall(untilCycle)                     execute nothing until then (clock events still run)
 //   loop.openWindow()                          look at each opcode while window.open() (SPM)
+//   config.spinFrom                            polling loops at or above this byte address are fast-forwarded
 //   loop.fault, halted, sleeping, sleeps, lowestSp
 import { avrInstruction, type AVRTimer, type CPU } from 'avr8js';
 import { cpuInternals, timerInternals, type CpuInternals, type TimerInternals } from './avr-internals.ts';
@@ -23,6 +24,10 @@ const SPH = 0x5e;
 const SREG = 0x5f;
 const SREG_I = 0x80;
 const OP_SLEEP = 0x9588;
+// avr8js TimerMode values (as sleep-skip.ts).
+const TIMER_NORMAL = 0;
+const TIMER_CTC = 2;
+const TIMER_FAST_PWM = 3;
 
 export class StackOverflowError extends Error {
   constructor(readonly pc: number, readonly sp: number, readonly heapStart: number, readonly cycle: number) {
@@ -53,7 +58,17 @@ export interface RunLoopConfig {
   heapStart: number;
   /** Top of RAM, where the stack starts. */
   ramEnd: number;
+  /**
+   * Byte address from which busy polling loops are fast-forwarded (the boot section:
+   * Optiboot polls TIFR1 and UCSR0A with interrupts off); undefined: never.
+   */
+  spinFrom?: number;
 }
+
+/** Longest polling loop recognised, in instructions. */
+const SPIN_MAX_INSTRUCTIONS = 16;
+/** Cycles run between two looks for a polling loop when the last look found none. */
+const SPIN_RECHECK_CYCLES = 4096;
 
 /**
  * Instructions the loop must look at one by one for a few cycles (SPM after an
@@ -114,6 +129,22 @@ function hotLoops(cpu: CPU, state: LoopState, ramEnd: number, stackDeeper: (sp: 
   };
 }
 
+/**
+ * The cycle at which a running timer next sets a flag (overflow or compare match),
+ * or -1 when unsure; unlike sleep-skip's timerWakeCycle it counts flags no
+ * interrupt is enabled for, since a polling loop reads them.
+ */
+function nextTimerFlag(t: TimerInternals): number {
+  if (!t.divider || t.tcntUpdated || t.updateDivider) return -1;
+  if (t.timerMode !== TIMER_NORMAL && t.timerMode !== TIMER_CTC && t.timerMode !== TIMER_FAST_PWM) return -1;
+  const val = t.tcnt, top = t.TOP;
+  if (val > top) return -1;
+  let steps = top + 1 - val;
+  if (t.ocrA > val && t.ocrA <= top) steps = Math.min(steps, t.ocrA - val);
+  if (t.ocrB > val && t.ocrB <= top) steps = Math.min(steps, t.ocrB - val);
+  return t.lastCycle + steps * t.divider;
+}
+
 export class RunLoop {
   /** The first fault (stack overflow, hold timeout); the loop refuses to run once set. */
   fault: Error | null = null;
@@ -143,6 +174,9 @@ export class RunLoop {
   /** No instruction runs before this cycle (reset time-out, NRWW programming). */
   private stalledUntil = 0;
   private window: OpcodeWindow | null = null;
+  private spinSnapshot: Uint8Array | null = null;
+  /** Polling-loop periods skipped (whole iterations' cycles), for tests and benchmarks. */
+  spinSkipped = 0;
 
   constructor(private readonly cpu: CPU, timers: readonly AVRTimer[], private readonly config: RunLoopConfig,
     private readonly report: RunLoopReport) {
@@ -329,6 +363,11 @@ export class RunLoop {
         continue;
       }
       this.loop.end = this.sliceEnd;
+      if (this.config.spinFrom !== undefined && cpu.pc * 2 >= this.config.spinFrom) {
+        if (this.skipSpin()) continue;
+        this.loop.end = Math.min(this.sliceEnd, cpu.cycles + SPIN_RECHECK_CYCLES);
+        if (cpu.cycles >= this.loop.end || cpu.cycles < this.stalledUntil || this.window?.open()) continue;
+      }
       if (data[SMCR] & SMCR_SE) this.hot.sleepEnabled();
       else this.hot.awake();
     }
@@ -351,6 +390,56 @@ export class RunLoop {
       ev.callback();
       internals.nextClockEvent = ev.next;
     }
+  }
+
+  /**
+   * A busy polling loop (Optiboot's `while (!(UCSR0A & RXC0))`, `while (!(TIFR1 & TOV1))`)
+   * runs identically until a clock event changes what it polls: two periods are run
+   * instruction by instruction and, when the whole data space (registers, I/O, RAM)
+   * is the same after the second as after the first and no clock event came in
+   * between, the CPU is moved on by whole periods to just before the next event or
+   * the slice end. Exact: the loop would have done nothing else; only host CPU time
+   * is saved. Returns true when periods were skipped.
+   */
+  private skipSpin(): boolean {
+    const cpu = this.cpu, data = cpu.data;
+    const next = () => Math.min(this.internals.nextClockEvent?.cycles ?? Infinity, this.sliceEnd);
+    const limit = next();
+    const pc0 = cpu.pc;
+    const period = (): number => {
+      const c0 = cpu.cycles;
+      for (let i = 0; i < SPIN_MAX_INSTRUCTIONS; i++) {
+        // Leave the last few cycles before an event to the normal path.
+        if (cpu.cycles + 8 >= limit || cpu.cycles < this.stalledUntil) return -1;
+        avrInstruction(cpu);
+        cpu.tick();
+        const sp = data[SPL] | (data[SPH] << 8);
+        if (sp < this.lowestSp) this.stackDeeper(sp);
+        if (this.window?.open() || this.fault || this.sliceEnd === 0) return -1;
+        if (cpu.pc === pc0) return cpu.cycles - c0;
+      }
+      return -1;
+    };
+    if (period() < 0) return false;
+    const snap = this.spinSnapshot ??= new Uint8Array(data.length);
+    snap.set(data);
+    const p = period();
+    if (p <= 0) return false;
+    for (let i = 0; i < data.length; i++) if (snap[i] !== data[i]) return false;
+    // A pure loop sees a timer only through its flags (a TCNT read catches the count up
+    // itself), so a timer's count event may move to the next flag change.
+    for (let ev = this.internals.nextClockEvent; ev;) {
+      const timer = this.timerByCount.get(ev.callback);
+      const at = timer ? nextTimerFlag(timer) : -1;
+      if (at <= ev.cycles) break;
+      cpu.updateClockEvent(ev.callback, at - cpu.cycles);
+      ev = this.internals.nextClockEvent;
+    }
+    const n = Math.floor((next() - 8 - cpu.cycles) / p);
+    if (n <= 0) return false;
+    cpu.cycles += n * p;
+    this.spinSkipped += n;
+    return true;
   }
 
   /** One instruction at a time while the opcode window is open. */
