@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, buildMainFirmware } from '../../scripts/avr-build.ts';
+import { ROOT, buildMainFirmware, buildTestFirmware } from '../../scripts/avr-build.ts';
 import { startFakePmwebapi } from '../support/pmwebapi-fake.ts';
 
 /** The serial console alone: LCD redraws (ESC[s ... ESC[u) can land in the middle of a serial line. */
@@ -74,4 +74,35 @@ test('pmlcd-sim refuses a mapping off loopback', async () => {
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 2);
   assert.match(err, /only reaches loopback/);
+});
+
+test('pmlcd-sim --lcd 20x4 --lcd-bus i2c:0x27: a 20x4 behind a PCF8574 backpack shows what the firmware wrote over I2C', async () => {
+  const { hex } = await buildTestFirmware('i2c-lcd');
+  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--speed', 'max', '--lcd', '20x4', '--lcd-bus', 'i2c:0x27', hex],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const seen = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 20x4 box with hello in:\n${out.slice(-3000)}`)), 20_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/│ hello {15} │[^]*│ {22}│[^]*│ {22}│[^]*│ {22}│/.test(out) && /AC 05/.test(consoleText(out))) { clearTimeout(timer); resolve(); }
+    });
+  });
+  try {
+    await seen;
+    const exit = new Promise<number | null>((r) => child.on('exit', r));
+    child.kill('SIGINT');
+    assert.equal(await exit, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('pmlcd-sim refuses an I2C address no PCF8574 or PCF8574A can have', async () => {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--lcd-bus', 'i2c:0x30', 'x.hex'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.equal(code, 2);
+  assert.match(err, /--lcd-bus must be parallel or i2c:0x20-0x27/);
 });
