@@ -411,6 +411,7 @@ export class RunLoop {
       for (let i = 0; i < SPIN_MAX_INSTRUCTIONS; i++) {
         // Leave the last few cycles before an event to the normal path.
         if (cpu.cycles + 8 >= limit || cpu.cycles < this.stalledUntil) return -1;
+        if (cpu.progMem[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) return -1; // the hot loop's to enter
         avrInstruction(cpu);
         cpu.tick();
         const sp = data[SPL] | (data[SPH] << 8);
@@ -446,6 +447,10 @@ export class RunLoop {
   private windowSteps(): void {
     const cpu = this.cpu, data = cpu.data, w = this.window!;
     while (cpu.cycles < this.sliceEnd && cpu.cycles >= this.stalledUntil && w.open()) {
+      if (cpu.progMem[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) {
+        this.enterSleep();
+        return;
+      }
       if (!w.execute()) avrInstruction(cpu);
       cpu.tick();
       const sp = data[SPL] | (data[SPH] << 8);
