@@ -22,8 +22,10 @@ void backlightRequest(BacklightRequest r) {
 void backlightUpdate(bool alert) {
   BacklightRequest s = requested;
   if (alert) {
-    if (cfg.backlight == BL_OFF || cfg.backlight == BL_LOST_OFF) s = BACKLIGHT_OFF;
-    else if (cfg.backlight == BL_ALERT_BLINK) s = BACKLIGHT_BLINK;
+    if (cfg.backlight == BL_OFF || cfg.backlight == BL_LOST_OFF)
+      s = BACKLIGHT_OFF;
+    else if (cfg.backlight == BL_ALERT_BLINK)
+      s = BACKLIGHT_BLINK;
   }
   bool on = s == BACKLIGHT_BLINK ? (millis() / BLINK_HALF_PERIOD_MS) & 1 : s == BACKLIGHT_ON;
   pinWrite(PMLCD_PIN_BACKLIGHT, on);

@@ -21,7 +21,8 @@ static uint16_t _crc_ccitt_update(uint16_t crc, uint8_t data) {
 }
 #endif
 
-static_assert(CFG_EEPROM_ADDR + CFG_SLOTS * CFG_SLOT_SIZE <= 1024, "the slots fit the ATmega328P's EEPROM");
+static_assert(CFG_EEPROM_ADDR + CFG_SLOTS * CFG_SLOT_SIZE <= 1024,
+              "the slots fit the ATmega328P's EEPROM");
 
 // In .noinit so that a save waiting for its hold-off survives a reset.
 Config cfg KEPT_IN_RAM;
@@ -30,24 +31,40 @@ CfgStatus cfgStatus;
 constexpr uint16_t HOLDOFF_MAGIC = 0x5AE5;
 // RAM kept across resets: set while a save's hold-off runs.
 static struct {
-  uint16_t magic;     // HOLDOFF_MAGIC while the hold-off of the last save runs
-  bool pending;       // cfg differs from EEPROM and waits for the hold-off to end
-  uint16_t cfgCrc;    // of cfg while pending: proves RAM survived the reset
-  uint32_t sinceSave; // uptime since the last save, carried across resets
+  uint16_t magic;      // HOLDOFF_MAGIC while the hold-off of the last save runs
+  bool pending;        // cfg differs from EEPROM and waits for the hold-off to end
+  uint16_t cfgCrc;     // of cfg while pending: proves RAM survived the reset
+  uint32_t sinceSave;  // uptime since the last save, carried across resets
 } holdoff KEPT_IN_RAM;
 
 static uint32_t lastSaveMs;  // millis() of the last save (may be "before boot")
 static uint8_t newestSlot;
-static uint32_t newestSeq;   // 0 with newestSlot = CFG_SLOTS - 1: nothing stored yet
+static uint32_t newestSeq;  // 0 with newestSlot = CFG_SLOTS - 1: nothing stored yet
 
 static const Config DEFAULTS PROGMEM = {
-    MODE_HOST, 1,
-    {192, 168, 1, 177}, {255, 255, 255, 0}, {192, 168, 1, 1}, {192, 168, 1, 1},
+    MODE_HOST,
+    1,
+    {192, 168, 1, 177},
+    {255, 255, 255, 0},
+    {192, 168, 1, 1},
+    {192, 168, 1, 1},
     {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0xED},
-    {192, 168, 1, 1}, 44322, API_AUTO,
-    "localhost", "ppp0",
-    "network.interface.in.bytes", "network.interface.out.bytes", "shping.time.real", "ping",
-    2, 0, 20000000UL, 1000000UL, 10, 1, BL_ON,
+    {192, 168, 1, 1},
+    44322,
+    API_AUTO,
+    "localhost",
+    "ppp0",
+    "network.interface.in.bytes",
+    "network.interface.out.bytes",
+    "shping.time.real",
+    "ping",
+    2,
+    0,
+    20000000UL,
+    1000000UL,
+    10,
+    1,
+    BL_ON,
 };
 
 void configDefaults() { memcpy_P(&cfg, &DEFAULTS, sizeof cfg); }
@@ -74,7 +91,8 @@ static bool writeFrom(const void *src, uint8_t n) {
 // CRC of the Config bytes in RAM (from != nullptr) or in EEPROM at the cursor.
 static uint16_t crcOf(const uint8_t *from) {
   uint16_t crc = 0xFFFF;
-  for (uint8_t i = 0; i < sizeof(Config); i++) crc = _crc_ccitt_update(crc, from ? *from++ : eepromRead(at++));
+  for (uint8_t i = 0; i < sizeof(Config); i++)
+    crc = _crc_ccitt_update(crc, from ? *from++ : eepromRead(at++));
   return crc;
 }
 static uint16_t cfgCrc() { return crcOf(reinterpret_cast<const uint8_t *>(&cfg)); }
@@ -130,8 +148,10 @@ void configPoll(uint32_t now) {
   if (holdoff.magic != HOLDOFF_MAGIC) return;
   holdoff.sinceSave = now - lastSaveMs;
   if (holding(now)) return;
-  if (holdoff.pending) saveNow(now);
-  else holdoff.magic = 0;  // hold-off over: the next save is written at once
+  if (holdoff.pending)
+    saveNow(now);
+  else
+    holdoff.magic = 0;  // hold-off over: the next save is written at once
 }
 
 uint32_t configSaves() { return newestSeq; }

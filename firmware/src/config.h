@@ -15,13 +15,13 @@ enum Backlight : uint8_t { BL_ON = 0, BL_OFF = 1, BL_LOST_OFF = 2, BL_ALERT_BLIN
 enum CfgStatus : uint8_t { CFG_OK = 0, CFG_DEFAULTS = 1, CFG_OLD = 2 };
 
 struct Config {
-  uint8_t mode;       // Mode
-  uint8_t dhcp;       // 1: DHCP, 0: static ip/mask/gw/dns
+  uint8_t mode;  // Mode
+  uint8_t dhcp;  // 1: DHCP, 0: static ip/mask/gw/dns
   uint8_t ip[4], mask[4], gw[4], dns[4];
   uint8_t mac[6];
   uint8_t srvIp[4];
   uint16_t srvPort;
-  uint8_t api;        // Api
+  uint8_t api;  // Api
   char hostspec[CFG_HOSTSPEC_LEN + 1];
   char iface[CFG_IFACE_LEN + 1];
   char mIn[CFG_METRIC_LEN + 1];
@@ -29,7 +29,7 @@ struct Config {
   char mLat[CFG_METRIC_LEN + 1];
   char latInst[CFG_INST_LEN + 1];
   uint16_t pollSec;
-  uint8_t unitsBytes; // 0: bit/s, 1: byte/s
+  uint8_t unitsBytes;       // 0: bit/s, 1: byte/s
   uint32_t capDown, capUp;  // bit/s
   uint16_t hostTimeoutSec;
   uint8_t hostFallback;
@@ -76,13 +76,13 @@ constexpr uint32_t CFG_SAVE_HOLDOFF_MS = 60000UL;
 // firmware left them, it loads as a slot with sequence 0.
 constexpr uint16_t CFG_EEPROM_ADDR = 0;
 constexpr uint8_t CFG_SLOTS = 4;
-constexpr uint16_t CFG_MAGIC = 0x4C50;         // "PL", little-endian
+constexpr uint16_t CFG_MAGIC = 0x4C50;  // "PL", little-endian
 constexpr uint8_t CFG_LAYOUT_VERSION = 1;
 struct ConfigHeader {
   uint16_t magic;
   uint8_t layout;
-  uint16_t length;               // sizeof(Config)
-  uint16_t crc;                  // CRC-16/MCRF4XX (avr-libc _crc_ccitt_update) over the Config bytes
+  uint16_t length;  // sizeof(Config)
+  uint16_t crc;     // CRC-16/MCRF4XX (avr-libc _crc_ccitt_update) over the Config bytes
 };
-constexpr uint8_t CFG_SEQ_SIZE = 4;           // uint32_t, little-endian, inverted
+constexpr uint8_t CFG_SEQ_SIZE = 4;  // uint32_t, little-endian, inverted
 constexpr uint16_t CFG_SLOT_SIZE = sizeof(ConfigHeader) + sizeof(Config) + 2 * CFG_SEQ_SIZE;

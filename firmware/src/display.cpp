@@ -11,8 +11,8 @@ static uint8_t shadow[DISPLAY_CELLS];  // what the owner wants shown
 static uint8_t glass[DISPLAY_CELLS];   // what the LCD shows
 static uint32_t heartbeatMask;
 static bool heartbeatOn;
-static uint8_t cursor;                 // DDRAM address counter, NO_CURSOR if unknown
-static const uint8_t *loadedGlyphs;    // set in CGRAM, nullptr after raw glyph writes
+static uint8_t cursor;               // DDRAM address counter, NO_CURSOR if unknown
+static const uint8_t *loadedGlyphs;  // set in CGRAM, nullptr after raw glyph writes
 static const uint8_t *pendingGlyphs;
 
 // The code cell i should show; heart is heartbeatMask shifted right by i (the
@@ -70,8 +70,10 @@ void displayFrame(const uint8_t codes[DISPLAY_CELLS], uint32_t heartbeatCells) {
 static void rowFromFlash(uint8_t *row, const char *text) {
   for (uint8_t i = 0; i < DISPLAY_COLS; i++) {
     uint8_t c = pgm_read_byte(text);
-    if (c) text++;
-    else c = ' ';
+    if (c)
+      text++;
+    else
+      c = ' ';
     row[i] = c;
   }
 }

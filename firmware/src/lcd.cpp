@@ -29,8 +29,7 @@ static uint16_t busyTicks;  // its execution time
 static inline uint16_t now() { return TCNT1; }
 
 static void waitReady() {
-  while ((uint16_t)(now() - lastLatch) < busyTicks) {
-  }
+  while ((uint16_t)(now() - lastLatch) < busyTicks) {}
 }
 
 // E high for >= 450 ns (8 cycles at 16 MHz) and a full E cycle >= 1000 ns:
@@ -49,8 +48,10 @@ static inline void nibble(uint8_t n) {
 
 static void send(bool rs, uint8_t b, uint16_t execTicks) {
   waitReady();
-  if (rs) PORTB |= _BV(RS_BIT);
-  else PORTB &= ~_BV(RS_BIT);
+  if (rs)
+    PORTB |= _BV(RS_BIT);
+  else
+    PORTB &= ~_BV(RS_BIT);
   nibble(b >> 4);
   nibble(b);
   lastLatch = now();
@@ -81,8 +82,7 @@ void lcdBegin() {
   PORTB &= ~(_BV(RS_BIT) | _BV(E_BIT));
   DDRC |= DATA_MASK;
   // millis() starts at reset; the bootloader (if any) only adds to the wait.
-  while (millis() < POWER_UP_MS) {
-  }
+  while (millis() < POWER_UP_MS) {}
   busyTicks = 0;
   initNibble(0x3, INIT_WAIT1_TICKS);
   initNibble(0x3, INIT_WAIT2_TICKS);

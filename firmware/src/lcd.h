@@ -8,8 +8,8 @@
 
 constexpr uint8_t LCD_CLEAR = 0x01;
 constexpr uint8_t LCD_HOME = 0x02;
-constexpr uint8_t LCD_ENTRY_INC = 0x06;       // entry mode: increment, no display shift
-constexpr uint8_t LCD_DISPLAY_ON = 0x0C;      // display on, cursor off, blink off
+constexpr uint8_t LCD_ENTRY_INC = 0x06;   // entry mode: increment, no display shift
+constexpr uint8_t LCD_DISPLAY_ON = 0x0C;  // display on, cursor off, blink off
 constexpr uint8_t LCD_DISPLAY_OFF = 0x08;
 constexpr uint8_t LCD_FUNCTION_4BIT_2LINE = 0x28;
 constexpr uint8_t LCD_SET_CGRAM = 0x40;

@@ -23,8 +23,10 @@ static void instruction(uint8_t b) {
 void lcdprocByte(uint8_t b) {
   switch (state) {
     case DATA:
-      if (b == INSTRUCTION_ESCAPE) state = INSTRUCTION;
-      else lcdData(b);
+      if (b == INSTRUCTION_ESCAPE)
+        state = INSTRUCTION;
+      else
+        lcdData(b);
       break;
     case INSTRUCTION:
       state = b == LINE_ESCAPE ? LINE : DATA;

@@ -34,9 +34,9 @@ static const char NO_DATA[] PROGMEM = "NO DATA ";
 constexpr uint8_t MODE_BOOTING = 0xFF;  // no mode entered yet
 static uint8_t activeMode = MODE_BOOTING;
 static uint32_t lastCommandMs;
-static bool hostLost;      // no accepted command for host.timeout seconds
-static bool hostDrew;      // network mode: the host's frame owns the display
-static bool netRunning;    // netmodeBegin() called, netmodeEnd() not yet
+static bool hostLost;    // no accepted command for host.timeout seconds
+static bool hostDrew;    // network mode: the host's frame owns the display
+static bool netRunning;  // netmodeBegin() called, netmodeEnd() not yet
 static uint32_t noDataSecond;
 
 static void startNet() {
@@ -136,7 +136,8 @@ static void checkHostLost(uint32_t now) {
   noDataSecond = 0xFFFFFFFF;
   uartPrint(F("# host lost\n"));
   // Without a shield the fallback would only trade NO DATA for "No W5100 found".
-  if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable() && netmodeHardwarePresent()) startNet();
+  if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable() && netmodeHardwarePresent())
+    startNet();
 }
 
 static void idle() {

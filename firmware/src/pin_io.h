@@ -9,14 +9,22 @@
 
 #define PIN_IO_INLINE static inline __attribute__((always_inline))
 
-constexpr uint8_t pinMask(uint8_t pin) { return 1 << (pin < 8 ? pin : pin < 14 ? pin - 8 : pin - 14); }
+constexpr uint8_t pinMask(uint8_t pin) {
+  return 1 << (pin < 8 ? pin : pin < 14 ? pin - 8 : pin - 14);
+}
 
-PIN_IO_INLINE volatile uint8_t &pinPort(uint8_t pin) { return pin < 8 ? PORTD : pin < 14 ? PORTB : PORTC; }
-PIN_IO_INLINE volatile uint8_t &pinDdr(uint8_t pin) { return pin < 8 ? DDRD : pin < 14 ? DDRB : DDRC; }
+PIN_IO_INLINE volatile uint8_t &pinPort(uint8_t pin) {
+  return pin < 8 ? PORTD : pin < 14 ? PORTB : PORTC;
+}
+PIN_IO_INLINE volatile uint8_t &pinDdr(uint8_t pin) {
+  return pin < 8 ? DDRD : pin < 14 ? DDRB : DDRC;
+}
 
 PIN_IO_INLINE void pinOutput(uint8_t pin) { pinDdr(pin) |= pinMask(pin); }
 
 PIN_IO_INLINE void pinWrite(uint8_t pin, bool high) {
-  if (high) pinPort(pin) |= pinMask(pin);
-  else pinPort(pin) &= ~pinMask(pin);
+  if (high)
+    pinPort(pin) |= pinMask(pin);
+  else
+    pinPort(pin) &= ~pinMask(pin);
 }

@@ -42,7 +42,8 @@ static void printFields(bool withReset) {
     uartPrint(resetCauseName(resetCause()));
   }
   uartPrint(F(" cfg="));
-  uartPrint(reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CFG_STATUS_NAMES, cfgStatus)));
+  uartPrint(
+      reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CFG_STATUS_NAMES, cfgStatus)));
   netmodeBannerFields(uartOut);
   uartWrite('\n');
 }
@@ -50,8 +51,10 @@ static void printFields(bool withReset) {
 void protocolBanner() { printFields(true); }
 
 static void textError(int8_t r) {
-  if (r == TEXT_ERR_ESC) err(F("ESC bad escape"));
-  else err(F("ARG text too long"));
+  if (r == TEXT_ERR_ESC)
+    err(F("ESC bad escape"));
+  else
+    err(F("ARG text too long"));
 }
 
 // F <line 1>|<line 2>
@@ -205,15 +208,21 @@ void protocolLine(LineStatus status) {
       resetByCommand();
 #ifdef PMLCD_TEST_HOOKS
     case 'X':  // test builds only: hang with interrupts on, so only the watchdog can recover
-      for (;;) {
-      }
+      for (;;) {}
 #endif
-    case 'F': return arg ? cmdFrame(arg) : badArgs();
-    case 'T': return arg ? cmdText(arg) : badArgs();
-    case 'G': return arg ? cmdGlyph(arg) : badArgs();
-    case 'B': return arg ? cmdBacklight(arg) : badArgs();
-    case 'M': return arg ? cmdMode(arg) : badArgs();
-    case 'C': return arg ? cmdConfig(arg) : badArgs();
-    default: return unknownCommand();
+    case 'F':
+      return arg ? cmdFrame(arg) : badArgs();
+    case 'T':
+      return arg ? cmdText(arg) : badArgs();
+    case 'G':
+      return arg ? cmdGlyph(arg) : badArgs();
+    case 'B':
+      return arg ? cmdBacklight(arg) : badArgs();
+    case 'M':
+      return arg ? cmdMode(arg) : badArgs();
+    case 'C':
+      return arg ? cmdConfig(arg) : badArgs();
+    default:
+      return unknownCommand();
   }
 }

@@ -41,6 +41,5 @@ const __FlashStringHelper *resetCauseName(ResetCause c) {
 void resetByCommand() {
   rebootMarker = REBOOT_MARKER;
   wdt_enable(WDTO_15MS);
-  for (;;) {
-  }
+  for (;;) {}
 }

@@ -3,7 +3,12 @@
 #include <Arduino.h>
 
 enum ResetCause : uint8_t {
-  RESET_POWER, RESET_EXTERNAL, RESET_WATCHDOG, RESET_BROWNOUT, RESET_COMMAND, RESET_UNKNOWN
+  RESET_POWER,
+  RESET_EXTERNAL,
+  RESET_WATCHDOG,
+  RESET_BROWNOUT,
+  RESET_COMMAND,
+  RESET_UNKNOWN
 };
 
 // Once per boot (the banner): it clears the marker resetByCommand() leaves.

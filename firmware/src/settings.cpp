@@ -8,7 +8,17 @@
 #include "uart.h"
 
 // T_SAVES: read-only, the store's save count (configSaves()), not in Config.
-enum Type : uint8_t { T_ENUM, T_BOOL, T_IP, T_MAC, T_U16, T_U32, T_SAVES, T_STR_METRIC, T_STR_NAME };
+enum Type : uint8_t {
+  T_ENUM,
+  T_BOOL,
+  T_IP,
+  T_MAC,
+  T_U16,
+  T_U32,
+  T_SAVES,
+  T_STR_METRIC,
+  T_STR_NAME
+};
 // Added to a string type: the empty string is allowed (the latency metric is optional).
 constexpr uint8_t T_OPTIONAL = 0x80;
 
@@ -21,7 +31,9 @@ static const char *const ENUMS[] PROGMEM = {ENUM_MODE, ENUM_API, ENUM_UNITS, ENU
 static const uint8_t ENUM_SIZES[] PROGMEM = {3, 3, 2, 4};
 enum EnumList : uint8_t { E_MODE, E_API, E_UNITS, E_BACKLIGHT };
 
-struct Range { uint16_t min, max; };
+struct Range {
+  uint16_t min, max;
+};
 static const Range RANGES[] PROGMEM = {{1, 65535}, {1, 3600}};
 enum RangeIndex : uint8_t { R_PORT, R_SECONDS };
 
@@ -166,7 +178,8 @@ static bool parseMac(const char *p, uint8_t out[6]) {
 // interface, instance) also allow ':', '@', '/', '-': nothing that needs
 // quoting in a URL or JSON string.
 static bool nameChar(char c, bool metric) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_')
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+      c == '_')
     return true;
   return !metric && (c == ':' || c == '@' || c == '/' || c == '-');
 }
@@ -231,7 +244,9 @@ static void printHex2(uint8_t b) {
   uartWrite(pgm_read_byte(&HEX_DIGITS[b & 15]));
 }
 
-static void printFlash(const char *s) { uartPrint(reinterpret_cast<const __FlashStringHelper *>(s)); }
+static void printFlash(const char *s) {
+  uartPrint(reinterpret_cast<const __FlashStringHelper *>(s));
+}
 
 void settingPrint(uint8_t idx) {
   Setting s = get(idx);

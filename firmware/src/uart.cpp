@@ -44,8 +44,7 @@ uint8_t uartRead() {
 }
 
 void uartWrite(uint8_t b) {
-  while (!(UCSR0A & _BV(UDRE0))) {
-  }
+  while (!(UCSR0A & _BV(UDRE0))) {}
   UDR0 = b;
   // TXC is cleared by writing a one; it then means "this byte has gone out".
   UCSR0A = _BV(U2X0) | _BV(TXC0);
@@ -66,8 +65,7 @@ void uartPrintNumber(uint32_t n) {
 }
 
 void uartFlush() {
-  while (!(UCSR0A & _BV(TXC0))) {
-  }
+  while (!(UCSR0A & _BV(TXC0))) {}
 }
 
 namespace {

@@ -66,9 +66,7 @@ static void mutate(Config &c) {
   terminate(c);
 }
 
-static void powerOn() {
-  configRamLost(static_cast<uint8_t>(rnd(256)));
-}
+static void powerOn() { configRamLost(static_cast<uint8_t>(rnd(256))); }
 
 static int cuts(unsigned long seed, long count, bool wrap) {
   rngState = seed * 2654435761u + 1;
@@ -82,7 +80,8 @@ static int cuts(unsigned long seed, long count, bool wrap) {
     memcpy(ee + at, &seq, 4);
     memcpy(ee + at + 4, &seq, 4);
     powerOn();
-    if (configLoad() != CFG_OK || configSaves() != 0xFFFFFFF0u) return printf("error=wrap-setup\n"), 1;
+    if (configLoad() != CFG_OK || configSaves() != 0xFFFFFFF0u)
+      return printf("error=wrap-setup\n"), 1;
   }
   Config expected = cfg;
   Config defaults;
@@ -105,8 +104,11 @@ static int cuts(unsigned long seed, long count, bool wrap) {
         CfgStatus st = configLoad();
         if ((st != CFG_DEFAULTS && st != CFG_OK) || memcmp(&cfg, &defaults, sizeof cfg)) {
           half++;
-          const uint8_t *a = reinterpret_cast<const uint8_t *>(&cfg), *b = reinterpret_cast<const uint8_t *>(&defaults);
-          for (unsigned i = 0; i < sizeof cfg; i++) if (a[i] != b[i]) fprintf(stderr, "blank: st %d byte %u %02x != %02x\n", st, i, a[i], b[i]);
+          const uint8_t *a = reinterpret_cast<const uint8_t *>(&cfg),
+                        *b = reinterpret_cast<const uint8_t *>(&defaults);
+          for (unsigned i = 0; i < sizeof cfg; i++)
+            if (a[i] != b[i])
+              fprintf(stderr, "blank: st %d byte %u %02x != %02x\n", st, i, a[i], b[i]);
         }
         done++;
         blankBoots++;
@@ -133,18 +135,27 @@ static int cuts(unsigned long seed, long count, bool wrap) {
     powerOn();
     now = 0;
     CfgStatus st = configLoad();
-    if (st != CFG_OK) lost++, fprintf(stderr, "lost: status %d after %ld cuts\n", st, done);
-    else if (!memcmp(&cfg, &expected, sizeof cfg)) keptOld++;
-    else if (!memcmp(&cfg, &next, sizeof cfg)) gotNew++, expected = next;
+    if (st != CFG_OK)
+      lost++, fprintf(stderr, "lost: status %d after %ld cuts\n", st, done);
+    else if (!memcmp(&cfg, &expected, sizeof cfg))
+      keptOld++;
+    else if (!memcmp(&cfg, &next, sizeof cfg))
+      gotNew++, expected = next;
     else {
       half++;
-      const uint8_t *a = reinterpret_cast<const uint8_t *>(&cfg), *b = reinterpret_cast<const uint8_t *>(&expected), *c = reinterpret_cast<const uint8_t *>(&next);
-      for (unsigned i = 0; i < sizeof cfg; i++) if (a[i] != b[i] || a[i] != c[i]) fprintf(stderr, "half: byte %u got %02x old %02x new %02x seq %lu\n", i, a[i], b[i], c[i], (unsigned long)configSaves());
+      const uint8_t *a = reinterpret_cast<const uint8_t *>(&cfg),
+                    *b = reinterpret_cast<const uint8_t *>(&expected),
+                    *c = reinterpret_cast<const uint8_t *>(&next);
+      for (unsigned i = 0; i < sizeof cfg; i++)
+        if (a[i] != b[i] || a[i] != c[i])
+          fprintf(stderr, "half: byte %u got %02x old %02x new %02x seq %lu\n", i, a[i], b[i], c[i],
+                  (unsigned long)configSaves());
     }
   }
-  printf("cuts=%ld old=%ld new=%ld lost=%ld half=%ld saves=%ld blankboots=%ld seqfrom=%lu seqto=%lu\n", done, keptOld,
-         gotNew, lost, half, saves, blankBoots, static_cast<unsigned long>(firstSeq),
-         static_cast<unsigned long>(configSaves()));
+  printf(
+      "cuts=%ld old=%ld new=%ld lost=%ld half=%ld saves=%ld blankboots=%ld seqfrom=%lu seqto=%lu\n",
+      done, keptOld, gotNew, lost, half, saves, blankBoots, static_cast<unsigned long>(firstSeq),
+      static_cast<unsigned long>(configSaves()));
   return 0;
 }
 
@@ -186,13 +197,16 @@ static int wear(long seconds, long rate, bool resetEach) {
   Config stored = cfg;
   powerOn();
   configLoad();
-  printf("sets=%ld saves=%lu maxcell=%lu stored=%d\n", sets, static_cast<unsigned long>(configSaves() - saves0),
-         static_cast<unsigned long>(maxCellWrites()), !memcmp(&cfg, &stored, sizeof cfg) && cfg.capDown == value);
+  printf("sets=%ld saves=%lu maxcell=%lu stored=%d\n", sets,
+         static_cast<unsigned long>(configSaves() - saves0),
+         static_cast<unsigned long>(maxCellWrites()),
+         !memcmp(&cfg, &stored, sizeof cfg) && cfg.capDown == value);
   return 0;
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 4 && !strcmp(argv[1], "cuts")) return cuts(strtoul(argv[2], 0, 10), atol(argv[3]), argc > 4);
+  if (argc >= 4 && !strcmp(argv[1], "cuts"))
+    return cuts(strtoul(argv[2], 0, 10), atol(argv[3]), argc > 4);
   if (argc == 4 && !strcmp(argv[1], "wear")) return wear(atol(argv[2]), atol(argv[3]), false);
   if (argc == 3 && !strcmp(argv[1], "resetloop")) return wear(atol(argv[2]), 20, true);
   fprintf(stderr, "usage: cuts SEED COUNT [wrap] | wear SECONDS RATE | resetloop SECONDS\n");

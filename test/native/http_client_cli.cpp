@@ -24,12 +24,20 @@ constexpr uint8_t RX_STEP = 7;
 static std::string reply;
 static size_t sent;
 static W5SocketStatus sr;
-uint8_t w5Status(uint8_t) { return sr == W5_SR_ESTABLISHED && sent == reply.size() ? W5_SR_CLOSE_WAIT : sr; }
+uint8_t w5Status(uint8_t) {
+  return sr == W5_SR_ESTABLISHED && sent == reply.size() ? W5_SR_CLOSE_WAIT : sr;
+}
 uint8_t w5TakeIr(uint8_t, uint8_t) { return 0; }
-bool w5Open(uint8_t, uint8_t, uint16_t) { sr = W5_SR_INIT; return true; }
+bool w5Open(uint8_t, uint8_t, uint16_t) {
+  sr = W5_SR_INIT;
+  return true;
+}
 void w5Close(uint8_t) { sr = W5_SR_CLOSED; }
 void w5Disconnect(uint8_t) { sr = W5_SR_CLOSED; }
-void w5Connect(uint8_t, const uint8_t *, uint16_t) { sr = W5_SR_ESTABLISHED; sent = 0; }
+void w5Connect(uint8_t, const uint8_t *, uint16_t) {
+  sr = W5_SR_ESTABLISHED;
+  sent = 0;
+}
 void w5TxPut(uint8_t, const uint8_t *, uint16_t) {}
 void w5TxPutP(uint8_t, const char *) {}
 void w5TxSend(uint8_t) {}
@@ -44,7 +52,10 @@ uint16_t w5RxRead(uint8_t, uint8_t *buf, uint16_t n) {
 }
 
 static std::string body;
-static bool sink(const uint8_t *p, uint16_t n) { body.append((const char *)p, n); return true; }
+static bool sink(const uint8_t *p, uint16_t n) {
+  body.append((const char *)p, n);
+  return true;
+}
 static void path(uint8_t) {}
 
 static void run(HttpClient &http) {
@@ -53,10 +64,13 @@ static void run(HttpClient &http) {
   http.drop();  // a new connection for every reply
   http.start(SERVER_IP, 44322, path, sink);
   for (int i = 0; i < 100000 && http.poll() != HP_DONE && http.phase != HP_FAILED; i++) now++;
-  printf("{\"phase\":\"%s\",\"err\":%u,\"status\":%u,\"body\":\"", http.phase == HP_DONE ? "done" : "failed", http.err, http.status);
+  printf("{\"phase\":\"%s\",\"err\":%u,\"status\":%u,\"body\":\"",
+         http.phase == HP_DONE ? "done" : "failed", http.err, http.status);
   for (unsigned char c : body) {
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') printf("\\u%04x", c);
-    else putchar(c);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+      printf("\\u%04x", c);
+    else
+      putchar(c);
   }
   printf("\"}\n");
 }
@@ -66,7 +80,10 @@ int main() {
   int c;
   do {
     c = getchar();
-    if (c != 0 && c != EOF) { reply.push_back((char)c); continue; }
+    if (c != 0 && c != EOF) {
+      reply.push_back((char)c);
+      continue;
+    }
     if (c == EOF && reply.empty()) break;
     run(http);
     reply.clear();

@@ -1,5 +1,6 @@
 // Native driver for the streaming JSON + PMWEBAPI extraction modules.
-// usage: pmapi_parse_cli --strings | [--prefixes | --chunks K] IN OUT LAT STATUS INST_IN INST_LAT INST_NAME
+// usage: pmapi_parse_cli --strings | [--prefixes | --chunks K] IN OUT LAT STATUS INST_IN INST_LAT
+// INST_NAME
 // ("-" for a name not asked). stdin holds replies separated by NUL bytes; one
 // JSON result line per reply. --prefixes: for each reply, one line of error
 // codes, one per proper prefix length 0..n-1 (feeding stops at the prefix).
@@ -23,8 +24,10 @@ struct StringSink : JsonSink {
     first = false;
     for (uint8_t i = 0; i < p.strLen; i++) {
       unsigned char c = (unsigned char)p.str[i];
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') printf("\\u%04x", c);
-      else putchar(c);
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+        printf("\\u%04x", c);
+      else
+        putchar(c);
     }
     printf("%s\"", p.strLong ? "+" : "");
   }
@@ -43,12 +46,22 @@ static void strings(const std::vector<char> &body) {
 
 int main(int argc, char **argv) {
   bool prefixes = argc > 1 && !strcmp(argv[1], "--prefixes");
-  if (prefixes) { argv++; argc--; }
+  if (prefixes) {
+    argv++;
+    argc--;
+  }
   bool strs = argc > 1 && !strcmp(argv[1], "--strings");
   unsigned chunks = 0;
-  if (argc > 2 && !strcmp(argv[1], "--chunks")) { chunks = atoi(argv[2]); argv += 2; argc -= 2; }
+  if (argc > 2 && !strcmp(argv[1], "--chunks")) {
+    chunks = atoi(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
   unsigned seed = 1;
-  if (argc != 8 && !strs) { fprintf(stderr, "bad args\n"); return 2; }
+  if (argc != 8 && !strs) {
+    fprintf(stderr, "bad args\n");
+    return 2;
+  }
   PmQuery q = PmQuery();
   if (!strs) {
     for (int i = 0; i < 4; i++) q.names[i] = arg(argv[1 + i]);
@@ -61,7 +74,10 @@ int main(int argc, char **argv) {
   int c;
   do {
     c = getchar();
-    if (c != 0 && c != EOF) { body.push_back((char)c); continue; }
+    if (c != 0 && c != EOF) {
+      body.push_back((char)c);
+      continue;
+    }
     if (c == EOF && body.empty()) break;
     if (strs) {
       strings(body);
@@ -88,11 +104,13 @@ int main(int argc, char **argv) {
       }
       p.end();
       const PmReply &r = p.r;
-      printf("{\"err\":%u,\"have\":%u,\"context\":%lu,\"tsSec\":%lu,\"tsUs\":%lu,\"in\":\"%llu\",\"out\":\"%llu\","
-             "\"latUs\":%lu,\"latFail\":%s,\"instId\":%ld}\n",
-             p.error(), r.have, (unsigned long)r.context, (unsigned long)r.tsSec, (unsigned long)r.tsUs,
-             (unsigned long long)r.counter[0], (unsigned long long)r.counter[1], (unsigned long)r.latUs,
-             r.latFail ? "true" : "false", (long)r.instId);
+      printf(
+          "{\"err\":%u,\"have\":%u,\"context\":%lu,\"tsSec\":%lu,\"tsUs\":%lu,\"in\":\"%llu\","
+          "\"out\":\"%llu\","
+          "\"latUs\":%lu,\"latFail\":%s,\"instId\":%ld}\n",
+          p.error(), r.have, (unsigned long)r.context, (unsigned long)r.tsSec,
+          (unsigned long)r.tsUs, (unsigned long long)r.counter[0], (unsigned long long)r.counter[1],
+          (unsigned long)r.latUs, r.latFail ? "true" : "false", (long)r.instId);
     }
     body.clear();
   } while (c != EOF);

@@ -11,8 +11,10 @@ static void emit(const char *s, int n) {
   putchar('"');
   for (int i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') printf("\\u%04x", c);
-    else putchar(c);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+      printf("\\u%04x", c);
+    else
+      putchar(c);
   }
   putchar('"');
 }
@@ -40,8 +42,10 @@ int main() {
     uint8_t s = rateUpdate(st, now, sec, us, width == 32, STALE_POLLS * 1000UL * poll, rate);
     if (s != RATE_SAME) shown = s;
     printf("%s ", STATUS_NAMES[s]);
-    if (shown == RATE_OK) printf("%lu %lu ", (unsigned long)rate[0], (unsigned long)rate[1]);
-    else printf("null null ");
+    if (shown == RATE_OK)
+      printf("%lu %lu ", (unsigned long)rate[0], (unsigned long)rate[1]);
+    else
+      printf("null null ");
     ScreenSample ss;
     memset(&ss, 0, sizeof ss);
     ss.down = rateShown(rate[0], bytes);

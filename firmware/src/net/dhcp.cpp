@@ -6,10 +6,25 @@
 constexpr uint16_t DHCP_CLIENT_PORT = 68;
 constexpr uint16_t DHCP_SERVER_PORT = 67;
 enum BootpOp : uint8_t { BOOTREQUEST = 1, BOOTREPLY = 2 };
-enum DhcpMessage : uint8_t { MSG_DISCOVER = 1, MSG_OFFER = 2, MSG_REQUEST = 3, MSG_ACK = 5, MSG_NAK = 6 };
+enum DhcpMessage : uint8_t {
+  MSG_DISCOVER = 1,
+  MSG_OFFER = 2,
+  MSG_REQUEST = 3,
+  MSG_ACK = 5,
+  MSG_NAK = 6
+};
 enum DhcpOption : uint8_t {
-  OPT_SUBNET = 1, OPT_ROUTER = 3, OPT_DNS = 6, OPT_REQUESTED_IP = 50, OPT_LEASE = 51, OPT_MSG_TYPE = 53,
-  OPT_SERVER_ID = 54, OPT_PARAMS = 55, OPT_T1 = 58, OPT_T2 = 59, OPT_END = 255,
+  OPT_SUBNET = 1,
+  OPT_ROUTER = 3,
+  OPT_DNS = 6,
+  OPT_REQUESTED_IP = 50,
+  OPT_LEASE = 51,
+  OPT_MSG_TYPE = 53,
+  OPT_SERVER_ID = 54,
+  OPT_PARAMS = 55,
+  OPT_T1 = 58,
+  OPT_T2 = 59,
+  OPT_END = 255,
 };
 constexpr uint8_t OFF_XID = 4;
 constexpr uint8_t OFF_CIADDR = 12;
@@ -33,14 +48,18 @@ static void send(uint8_t type) {
   // Renewal goes to the server that gave the lease, the rest is broadcast.
   w5SetDest(s, phase == DP_RENEWING ? dhcpLease.server : BROADCAST, DHCP_SERVER_PORT);
   uint8_t head[OFF_CHADDR] = {BOOTREQUEST, 1, 6, 0};
-  head[OFF_XID] = xid >> 24; head[OFF_XID + 1] = xid >> 16; head[OFF_XID + 2] = xid >> 8; head[OFF_XID + 3] = xid;
+  head[OFF_XID] = xid >> 24;
+  head[OFF_XID + 1] = xid >> 16;
+  head[OFF_XID + 2] = xid >> 8;
+  head[OFF_XID + 3] = xid;
   head[10] = renewing ? 0 : 0x80;  // ask for a broadcast reply while we have no address
   if (renewing) memcpy(head + OFF_CIADDR, dhcpLease.ip, 4);
   w5TxPut(s, head, sizeof head);
   w5TxPut(s, mac, 6);
   w5TxFill(s, 0, OFF_MAGIC - OFF_CHADDR - 6);
   w5TxPut(s, MAGIC_COOKIE, 4);
-  uint8_t opt[] = {OPT_MSG_TYPE, 1, type, OPT_PARAMS, 4, OPT_SUBNET, OPT_ROUTER, OPT_DNS, OPT_LEASE};
+  uint8_t opt[] = {OPT_MSG_TYPE, 1,          type,    OPT_PARAMS, 4,
+                   OPT_SUBNET,   OPT_ROUTER, OPT_DNS, OPT_LEASE};
   w5TxPut(s, opt, sizeof opt);
   uint16_t len = OFF_OPTIONS + sizeof opt;
   if (phase == DP_REQUESTING) {  // RFC 2131 table 5: only while selecting
@@ -95,19 +114,30 @@ static uint8_t receive() {
     for (uint16_t o = OFF_OPTIONS; o + 1 < len;) {
       uint8_t code = w5RxPeek(s, p + o);
       if (code == OPT_END) break;
-      if (code == 0) { o++; continue; }
+      if (code == 0) {
+        o++;
+        continue;
+      }
       uint8_t n = w5RxPeek(s, p + o + 1);
       uint16_t v = p + o + 2;
       if (o + 2 + n > len) break;
-      if (code == OPT_MSG_TYPE && n == 1) type = w5RxPeek(s, v);
+      if (code == OPT_MSG_TYPE && n == 1)
+        type = w5RxPeek(s, v);
       else if (n >= 4) {
-        if (code == OPT_SUBNET) peekN(v, dhcpLease.mask, 4);
-        else if (code == OPT_ROUTER) peekN(v, dhcpLease.gw, 4);
-        else if (code == OPT_DNS) peekN(v, dhcpLease.dns, 4);
-        else if (code == OPT_SERVER_ID) peekN(v, dhcpLease.server, 4);
-        else if (code == OPT_LEASE) dhcpLease.seconds = peek32(v);
-        else if (code == OPT_T1) dhcpLease.t1 = peek32(v);
-        else if (code == OPT_T2) dhcpLease.t2 = peek32(v);
+        if (code == OPT_SUBNET)
+          peekN(v, dhcpLease.mask, 4);
+        else if (code == OPT_ROUTER)
+          peekN(v, dhcpLease.gw, 4);
+        else if (code == OPT_DNS)
+          peekN(v, dhcpLease.dns, 4);
+        else if (code == OPT_SERVER_ID)
+          peekN(v, dhcpLease.server, 4);
+        else if (code == OPT_LEASE)
+          dhcpLease.seconds = peek32(v);
+        else if (code == OPT_T1)
+          dhcpLease.t1 = peek32(v);
+        else if (code == OPT_T2)
+          dhcpLease.t2 = peek32(v);
       }
       o += 2 + n;
     }

@@ -6,12 +6,21 @@
 #include <stdint.h>
 
 constexpr uint32_t DHCP_REPLY_MS = 4000UL;  // wait for each OFFER/ACK
-constexpr uint8_t DHCP_TRIES = 3;          // DISCOVERs before giving up (the caller backs off)
-constexpr uint8_t DHCP_RETRY_MIN_S = 60;   // RFC 2131 4.4.5: renewal retransmissions at most this often
+constexpr uint8_t DHCP_TRIES = 3;           // DISCOVERs before giving up (the caller backs off)
+constexpr uint8_t DHCP_RETRY_MIN_S =
+    60;  // RFC 2131 4.4.5: renewal retransmissions at most this often
 
 // In this order: DP_BOUND..DP_REBINDING hold an address.
 enum DhcpPhase : uint8_t {
-  DP_IDLE, DP_SELECTING, DP_REQUESTING, DP_BOUND, DP_RENEWING, DP_REBINDING, DP_FAILED, DP_REFUSED, DP_EXPIRED,
+  DP_IDLE,
+  DP_SELECTING,
+  DP_REQUESTING,
+  DP_BOUND,
+  DP_RENEWING,
+  DP_REBINDING,
+  DP_FAILED,
+  DP_REFUSED,
+  DP_EXPIRED,
 };
 
 struct DhcpLease {

@@ -6,9 +6,9 @@
 #pragma once
 #include <stdint.h>
 
-constexpr uint8_t HTTP_LINE_MAX = 32;          // status and header lines: the first 32 bytes count
-constexpr uint16_t HTTP_HEADERS_MAX = 2048;     // bytes of status line + headers
-constexpr uint32_t HTTP_BODY_MAX = 16384UL;     // longer bodies are rejected as oversize
+constexpr uint8_t HTTP_LINE_MAX = 32;        // status and header lines: the first 32 bytes count
+constexpr uint16_t HTTP_HEADERS_MAX = 2048;  // bytes of status line + headers
+constexpr uint32_t HTTP_BODY_MAX = 16384UL;  // longer bodies are rejected as oversize
 constexpr uint32_t HTTP_CONNECT_MS = 4000UL;
 // A connect that fails sooner was refused (a RST arrives within a LAN round
 // trip); one that times out takes at least the chip's first retry, 200 ms.
@@ -18,16 +18,24 @@ constexpr uint32_t HTTP_BODY_MS = 8000UL;
 
 enum HttpErr : uint8_t {
   HE_NONE = 0,
-  HE_CONNECT,    // refused, unreachable or timed out (link down looks like this)
-  HE_TIMEOUT,    // headers or body too slow
-  HE_RESET,      // connection lost before the body was complete
-  HE_PROTOCOL,   // not an HTTP response / bad chunk framing
-  HE_OVERSIZE,   // headers or body over the limits
-  HE_BODY,       // the body consumer rejected the data
-  HE_REFUSED,    // the connect failed at once: the host answered with a reset
+  HE_CONNECT,   // refused, unreachable or timed out (link down looks like this)
+  HE_TIMEOUT,   // headers or body too slow
+  HE_RESET,     // connection lost before the body was complete
+  HE_PROTOCOL,  // not an HTTP response / bad chunk framing
+  HE_OVERSIZE,  // headers or body over the limits
+  HE_BODY,      // the body consumer rejected the data
+  HE_REFUSED,   // the connect failed at once: the host answered with a reset
 };
 
-enum HttpPhase : uint8_t { HP_IDLE, HP_CONNECTING, HP_STATUS, HP_HEADERS, HP_BODY, HP_DONE, HP_FAILED };
+enum HttpPhase : uint8_t {
+  HP_IDLE,
+  HP_CONNECTING,
+  HP_STATUS,
+  HP_HEADERS,
+  HP_BODY,
+  HP_DONE,
+  HP_FAILED
+};
 
 // Writes the request target ("/pmapi/...") with w5TxPut*/w5TxPutP on the socket.
 typedef void (*HttpPathWriter)(uint8_t sock);
@@ -56,8 +64,8 @@ struct HttpClient {
   uint16_t port;
   HttpPathWriter path;
   HttpBodySink sink;
-  uint32_t since;       // millis() when the current phase's clock started
-  uint32_t remaining;   // Content-Length left, or bytes left in the chunk
+  uint32_t since;      // millis() when the current phase's clock started
+  uint32_t remaining;  // Content-Length left, or bytes left in the chunk
   uint16_t headerBytes;
   uint32_t bodyBytes;
   uint8_t lineLen, chunkState;

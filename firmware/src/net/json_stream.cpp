@@ -4,8 +4,18 @@
 
 // Up to S_DONE the states sit between tokens, where whitespace is skipped.
 enum LexState : uint8_t {
-  S_VALUE, S_ARR_FIRST, S_OBJ_FIRST, S_KEY, S_COLON, S_AFTER, S_DONE,
-  S_STRING, S_ESC, S_UHEX, S_NUMBER, S_LITERAL,
+  S_VALUE,
+  S_ARR_FIRST,
+  S_OBJ_FIRST,
+  S_KEY,
+  S_COLON,
+  S_AFTER,
+  S_DONE,
+  S_STRING,
+  S_ESC,
+  S_UHEX,
+  S_NUMBER,
+  S_LITERAL,
 };
 // Number grammar phases (RFC 8259): sign, int digits, dot, frac, e, e-sign, exp.
 enum NumberPhase : uint8_t { N_SIGN, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
@@ -33,9 +43,15 @@ void JsonStream::begin(JsonSink *s) {
 }
 
 void JsonStream::push(bool obj) {
-  if (depth >= JSON_MAX_DEPTH) { fail(JE_DEPTH); return; }
+  if (depth >= JSON_MAX_DEPTH) {
+    fail(JE_DEPTH);
+    return;
+  }
   depth++;
-  if (obj) objBits |= 1 << (depth - 1); else objBits &= ~(1 << (depth - 1));
+  if (obj)
+    objBits |= 1 << (depth - 1);
+  else
+    objBits &= ~(1 << (depth - 1));
   inObj = obj;
   emit(obj ? JV_OBJ : JV_ARR);
   state = obj ? S_OBJ_FIRST : S_ARR_FIRST;
@@ -43,8 +59,14 @@ void JsonStream::push(bool obj) {
 
 // false: c starts no value (the caller decides if that is an error).
 bool JsonStream::value(uint8_t c) {
-  if (c == '{') { push(true); return true; }
-  if (c == '[') { push(false); return true; }
+  if (c == '{') {
+    push(true);
+    return true;
+  }
+  if (c == '[') {
+    push(false);
+    return true;
+  }
   if (c == '-' || (uint8_t)(c - '0') < 10) {
     // num.whole is set when the number ends (from acc unless wide).
     num.frac = 0;
@@ -61,7 +83,11 @@ bool JsonStream::value(uint8_t c) {
     return true;
   }
   for (uint8_t i = 0, n = 0; n < 3; n++) {  // the literal's first letter picks it
-    if (pgm_read_byte(LITERALS + i) == c) { state = S_LITERAL; sub = i + 1; return true; }
+    if (pgm_read_byte(LITERALS + i) == c) {
+      state = S_LITERAL;
+      sub = i + 1;
+      return true;
+    }
     while (pgm_read_byte(LITERALS + i)) i++;
     i++;
   }
@@ -69,22 +95,31 @@ bool JsonStream::value(uint8_t c) {
 }
 
 void JsonStream::wideDigit(uint8_t d) {
-  if (!wide) { num.whole = acc; wide = true; }
+  if (!wide) {
+    num.whole = acc;
+    wide = true;
+  }
   // 18446744073709551615 = 2^64-1: past it the value no longer fits.
-  if (num.whole > 1844674407370955161ULL || (num.whole == 1844674407370955161ULL && d > 5)) num.overflow = true;
+  if (num.whole > 1844674407370955161ULL || (num.whole == 1844674407370955161ULL && d > 5))
+    num.overflow = true;
   num.whole = num.whole * 10 + d;
 }
 
 void JsonStream::numberChar(uint8_t c) {
-  if (++tokLen > JSON_NUM_MAX) { fail(JE_NUMBER); return; }
+  if (++tokLen > JSON_NUM_MAX) {
+    fail(JE_NUMBER);
+    return;
+  }
   uint8_t d = c - '0';
   bool digit = d < 10;
   switch (sub) {
     case N_SIGN:
     case N_INT:
       if (!digit) break;
-      if (!wide && acc < ACC_LIMIT) acc = times10(acc, d);
-      else wideDigit(d);
+      if (!wide && acc < ACC_LIMIT)
+        acc = times10(acc, d);
+      else
+        wideDigit(d);
       sub = (sub == N_SIGN && d == 0) ? N_ZERO : N_INT;
       return;
     case N_DOT:
@@ -96,7 +131,10 @@ void JsonStream::numberChar(uint8_t c) {
       return;
     case N_E:
       expNeg = c == '-';
-      if (c == '+' || c == '-') { sub = N_ESIGN; return; }
+      if (c == '+' || c == '-') {
+        sub = N_ESIGN;
+        return;
+      }
       /* fall through */
     case N_ESIGN:
     case N_EXP:
@@ -109,16 +147,25 @@ void JsonStream::numberChar(uint8_t c) {
       sub = N_EXP;
       return;
   }
-  if (c == '.' && (sub == N_ZERO || sub == N_INT)) { sub = N_DOT; num.isInt = false; return; }
+  if (c == '.' && (sub == N_ZERO || sub == N_INT)) {
+    sub = N_DOT;
+    num.isInt = false;
+    return;
+  }
   if ((c == 'e' || c == 'E') && (sub == N_ZERO || sub == N_INT || sub == N_FRAC)) {
-    sub = N_E; num.isInt = false; return;
+    sub = N_E;
+    num.isInt = false;
+    return;
   }
   fail(JE_SYNTAX);
 }
 
 // The end of the container, or false.
 bool JsonStream::after(uint8_t c) {
-  if (depth == 0) { state = S_DONE; return false; }
+  if (depth == 0) {
+    state = S_DONE;
+    return false;
+  }
   if (c != (inObj ? '}' : ']')) return false;
   emit(inObj ? JV_OBJ_END : JV_ARR_END);
   depth--;
@@ -129,7 +176,9 @@ bool JsonStream::after(uint8_t c) {
 
 // A quote, a backslash, a control character, or a byte the LCD cannot show
 // (0x7F and UTF-8): one compare covers both ends of 0x20-0x7E.
-static bool endsRun(uint8_t c) { return c == '"' || c == '\\' || (uint8_t)(c - 0x20) > 0x7E - 0x20; }
+static bool endsRun(uint8_t c) {
+  return c == '"' || c == '\\' || (uint8_t)(c - 0x20) > 0x7E - 0x20;
+}
 
 // Plain string bytes: copied while str has room, then only scanned.
 const uint8_t *JsonStream::stringRun(const uint8_t *p, const uint8_t *end) {
@@ -162,13 +211,19 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
   const uint8_t *end = p + n;
   while (p != end && !error) {
     // The bulk of a reply: string bytes and integer digits, each in a tight loop.
-    if (state == S_STRING) p = stringRun(p, end);
-    else if (state == S_NUMBER && sub == N_INT && !wide) p = digitRun(p, end);
+    if (state == S_STRING)
+      p = stringRun(p, end);
+    else if (state == S_NUMBER && sub == N_INT && !wide)
+      p = digitRun(p, end);
     if (p == end) break;
     uint8_t c = *p++;
     switch (state) {
-      case S_STRING:  // stringRun() stopped at c: a quote, a backslash, a control character or >= 0x7F
-        if (c == '\\') { state = S_ESC; continue; }
+      case S_STRING:  // stringRun() stopped at c: a quote, a backslash, a control character or >=
+                      // 0x7F
+        if (c == '\\') {
+          state = S_ESC;
+          continue;
+        }
         if (c >= 0x7F) {
           // UTF-8: the lead byte stands for the whole character, continuation bytes add nothing.
           if ((uint8_t)(c - 0x80) < 0x40) continue;
@@ -180,7 +235,10 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         if (isKey) {
           state = S_COLON;
           emit(JV_KEY);
-          if (p != end && *p == ':') { p++; state = S_VALUE; }  // the usual "key":, without a dispatch
+          if (p != end && *p == ':') {
+            p++;
+            state = S_VALUE;
+          }  // the usual "key":, without a dispatch
         } else {
           state = S_AFTER;
           emit(JV_STR);
@@ -189,9 +247,21 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
       case S_ESC:
         state = S_STRING;
         switch (c) {
-          case '"': case '\\': case '/': goto store;
-          case 'b': case 'f': case 'n': case 'r': case 't': c = SCREEN_PLACEHOLDER; goto store;  // control characters
-          case 'u': state = S_UHEX; sub = 0; continue;
+          case '"':
+          case '\\':
+          case '/':
+            goto store;
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
+            c = SCREEN_PLACEHOLDER;
+            goto store;  // control characters
+          case 'u':
+            state = S_UHEX;
+            sub = 0;
+            continue;
         }
         break;
       case S_UHEX: {
@@ -207,18 +277,28 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         // A surrogate pair is one character: its placeholder is stored with the
         // high half, and a low half right after it adds nothing.
         bool low = (ucode & 0xFC00) == 0xDC00;
-        if (low && hiEnd == strLen + 1) { hiEnd = 0; continue; }
-        hiEnd = (ucode & 0xFC00) == 0xD800 ? strLen + 2 : 0;  // strLen + 1 once the placeholder is in
+        if (low && hiEnd == strLen + 1) {
+          hiEnd = 0;
+          continue;
+        }
+        hiEnd =
+            (ucode & 0xFC00) == 0xD800 ? strLen + 2 : 0;  // strLen + 1 once the placeholder is in
         c = ucode < 0x20 || ucode >= 0x7F ? SCREEN_PLACEHOLDER : ucode;
         goto store;
       }
       case S_NUMBER: {
-        if ((uint8_t)(c - '0') < 10 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { numberChar(c); continue; }
+        if ((uint8_t)(c - '0') < 10 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+          numberChar(c);
+          continue;
+        }
         if (sub == N_SIGN || sub == N_DOT || sub == N_E || sub == N_ESIGN) break;
         if (!wide) num.whole = acc;
         state = S_AFTER;
         emit(JV_NUM);
-        if (c == ',' && depth) { state = inObj ? S_KEY : S_VALUE; continue; }  // the usual case
+        if (c == ',' && depth) {
+          state = inObj ? S_KEY : S_VALUE;
+          continue;
+        }     // the usual case
         p--;  // c ends the number and is punctuation itself: read it again
         continue;
       }
@@ -237,7 +317,14 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
       }
       case S_VALUE:
       value:
-        if (c == '"') { state = S_STRING; isKey = false; strLen = 0; strLong = false; hiEnd = 0; continue; }
+        if (c == '"') {
+          state = S_STRING;
+          isKey = false;
+          strLen = 0;
+          strLong = false;
+          hiEnd = 0;
+          continue;
+        }
         if (value(c)) continue;
         break;
       case S_ARR_FIRST:
@@ -245,18 +332,28 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
         after(c);
         continue;
       case S_OBJ_FIRST:
-        if (c == '}') { after(c); continue; }
+        if (c == '}') {
+          after(c);
+          continue;
+        }
         /* fall through */
       case S_KEY:
         if (c != '"') break;
-        state = S_STRING; isKey = true; strLen = 0; strLong = false; hiEnd = 0;
+        state = S_STRING;
+        isKey = true;
+        strLen = 0;
+        strLong = false;
+        hiEnd = 0;
         continue;
       case S_COLON:
         if (c != ':') break;
         state = S_VALUE;
         continue;
       case S_AFTER:
-        if (c == ',' && depth) { state = inObj ? S_KEY : S_VALUE; continue; }
+        if (c == ',' && depth) {
+          state = inObj ? S_KEY : S_VALUE;
+          continue;
+        }
         if (after(c)) continue;
         break;
     }
@@ -266,8 +363,10 @@ bool JsonStream::feed(const uint8_t *p, uint16_t n) {
     break;
 
   store:
-    if (strLen < JSON_STR_MAX) str[strLen++] = c;
-    else strLong = true;
+    if (strLen < JSON_STR_MAX)
+      str[strLen++] = c;
+    else
+      strLong = true;
   }
   return !error;
 }

@@ -8,9 +8,9 @@
 #pragma once
 #include <stdint.h>
 
-constexpr uint8_t JSON_MAX_DEPTH = 8;   // PMWEBAPI replies nest 5 deep; labels add 1
-constexpr uint8_t JSON_STR_MAX = 40;    // metric names are at most 39 characters
-constexpr uint8_t JSON_NUM_MAX = 40;    // longest number token; %.16g needs about 24
+constexpr uint8_t JSON_MAX_DEPTH = 8;  // PMWEBAPI replies nest 5 deep; labels add 1
+constexpr uint8_t JSON_STR_MAX = 40;   // metric names are at most 39 characters
+constexpr uint8_t JSON_NUM_MAX = 40;   // longest number token; %.16g needs about 24
 
 enum JsonErr : uint8_t {
   JE_NONE = 0,
@@ -22,13 +22,23 @@ enum JsonErr : uint8_t {
   JE_MISSING,    // a required field is absent
 };
 
-enum JsonEvent : uint8_t { JV_OBJ, JV_OBJ_END, JV_ARR, JV_ARR_END, JV_KEY, JV_STR, JV_NUM, JV_NULL, JV_BOOL };
+enum JsonEvent : uint8_t {
+  JV_OBJ,
+  JV_OBJ_END,
+  JV_ARR,
+  JV_ARR_END,
+  JV_KEY,
+  JV_STR,
+  JV_NUM,
+  JV_NULL,
+  JV_BOOL
+};
 
 struct JsonNumber {
-  uint64_t whole;      // integer part, exact unless overflow
-  uint32_t frac;       // the first 9 fraction digits read as an integer
-  uint8_t fracDigits;  // fraction digits seen (saturates at 255)
-  int16_t exp;         // exponent after e/E
+  uint64_t whole;             // integer part, exact unless overflow
+  uint32_t frac;              // the first 9 fraction digits read as an integer
+  uint8_t fracDigits;         // fraction digits seen (saturates at 255)
+  int16_t exp;                // exponent after e/E
   bool neg, overflow, isInt;  // isInt: no fraction and no exponent
 };
 
@@ -47,10 +57,15 @@ class JsonStream {
   // Returns false once an error is set; later bytes are ignored. A document
   // may be split anywhere: feeding it whole or byte by byte gives the same.
   bool feed(const uint8_t *p, uint16_t n);
-  bool feed(char c) { uint8_t b = c; return feed(&b, 1); }
+  bool feed(char c) {
+    uint8_t b = c;
+    return feed(&b, 1);
+  }
   // The input is complete: true if it held exactly one whole document.
   bool end();
-  void fail(uint8_t e) { if (!error) error = e; }
+  void fail(uint8_t e) {
+    if (!error) error = e;
+  }
   bool inObject(uint8_t depth) const { return (objBits >> (depth - 1)) & 1; }
 
   uint8_t error;
@@ -75,8 +90,8 @@ class JsonStream {
   uint8_t objBits;  // bit d-1 set: level d is an object
   bool inObj;       // the current level is an object (objBits cached)
   bool isKey, expNeg;
-  bool wide;        // the integer part outgrew acc: it lives in num.whole
-  uint16_t ucode;   // the \uXXXX code point being read
-  uint8_t hiEnd;    // strLen + 1 right after a high surrogate's placeholder, else 0
-  uint32_t acc;     // integer part while it fits: 32-bit maths is much cheaper on the AVR
+  bool wide;       // the integer part outgrew acc: it lives in num.whole
+  uint16_t ucode;  // the \uXXXX code point being read
+  uint8_t hiEnd;   // strLen + 1 right after a high surrogate's placeholder, else 0
+  uint32_t acc;    // integer part while it fits: 32-bit maths is much cheaper on the AVR
 };

@@ -22,19 +22,40 @@ constexpr uint32_t SHOW_IP_MS = 1500UL;
 constexpr uint8_t POLLTIMEOUT_EXTRA_S = 30;  // context lifetime beyond the poll interval
 
 enum NetState : uint8_t {
-  NS_CHIP, NS_DHCP, NS_SHOW_IP, NS_CONTEXT, NS_INDOM_IF, NS_INDOM_LAT, NS_FETCH, NS_WAIT, NS_NOCHIP,
+  NS_CHIP,
+  NS_DHCP,
+  NS_SHOW_IP,
+  NS_CONTEXT,
+  NS_INDOM_IF,
+  NS_INDOM_LAT,
+  NS_FETCH,
+  NS_WAIT,
+  NS_NOCHIP,
 };
 // What the last failure was, for the error screen.
 enum NetError : uint8_t {
-  NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_HTTP, NE_IFACE, NE_DHCP, NE_DHCP_NAK,
-  NE_REFUSED, NE_LEASE, NE_CONTEXT,
+  NE_NONE,
+  NE_CONNECT,
+  NE_TIMEOUT,
+  NE_RESET,
+  NE_PROTOCOL,
+  NE_OVERSIZE,
+  NE_JSON,
+  NE_HTTP,
+  NE_IFACE,
+  NE_DHCP,
+  NE_DHCP_NAK,
+  NE_REFUSED,
+  NE_LEASE,
+  NE_CONTEXT,
 };
 constexpr uint32_t REASON_EVERY_MS = 2000UL;  // stale values and the reason take turns on line 2
 
 constexpr char SHPING_STATUS[] = "shping.status";
 // In NE_ order; a connect that times out is most often a cable or switch problem.
 static const char ERR_TEXT[] PROGMEM =
-    "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad JSON\0HTTP\0no iface\0"
+    "\0no link?\0PCP timeout\0PCP conn reset\0PCP: bad HTTP\0PCP: too large\0PCP: bad "
+    "JSON\0HTTP\0no iface\0"
     "no DHCP lease\0DHCP refused\0PCP down\0DHCP lease lost\0PCP context lost\0";
 
 static HttpClient http;
@@ -48,7 +69,11 @@ static uint32_t context, rate[2], latUs;
 static uint16_t errStatus, rng;
 static uint8_t ip[4], mask[4], gw[4];
 
-static void enter(uint8_t s) { state = s; stateAt = millis(); request = false; }
+static void enter(uint8_t s) {
+  state = s;
+  stateAt = millis();
+  request = false;
+}
 
 static void waitThen(uint8_t next, uint32_t ms) {
   afterWait = next;
@@ -78,7 +103,8 @@ static void failWith(uint8_t e, uint8_t detail, uint8_t retry) {
   uint32_t poll = pollMs(), d = poll;
   for (uint8_t n = 1; n < fails && d < BACKOFF_MAX_MS; n++) d <<= 1;
   uint16_t half = (d > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d) / 2;  // 16 bits: cheap maths below
-  uint32_t wait = half + (uint16_t)((uint32_t)half * (uint16_t)(rand16() ^ (uint16_t)millis()) >> 16);
+  uint32_t wait =
+      half + (uint16_t)((uint32_t)half * (uint16_t)(rand16() ^ (uint16_t)millis()) >> 16);
   uint32_t spent = millis() - lastPollAt;  // since this attempt began
   if (spent < poll && wait < poll - spent) wait = poll - spent;
   waitThen(retry, wait);
@@ -87,12 +113,20 @@ static void failWith(uint8_t e, uint8_t detail, uint8_t retry) {
 // --- request targets -------------------------------------------------------
 
 static void put(uint8_t s, const char *ram) { w5TxPut(s, (const uint8_t *)ram, strlen(ram)); }
-static void putNum(uint8_t s, uint32_t v) { char b[11]; ultoa(v, b, 10); put(s, b); }
+static void putNum(uint8_t s, uint32_t v) {
+  char b[11];
+  ultoa(v, b, 10);
+  put(s, b);
+}
 
 static void putContextPrefix(uint8_t s) {
   // modern: /pmapi/<what>?context=N&  legacy: /pmapi/N/_<what>?
-  if (legacy) { w5TxPutP(s, PSTR("/pmapi/")); putNum(s, context); w5TxPutP(s, PSTR("/_")); }
-  else w5TxPutP(s, PSTR("/pmapi/"));
+  if (legacy) {
+    w5TxPutP(s, PSTR("/pmapi/"));
+    putNum(s, context);
+    w5TxPutP(s, PSTR("/_"));
+  } else
+    w5TxPutP(s, PSTR("/pmapi/"));
 }
 
 static void pathContext(uint8_t s) {
@@ -105,7 +139,11 @@ static void pathContext(uint8_t s) {
 static void pathIndom(uint8_t s) {
   putContextPrefix(s);
   w5TxPutP(s, PSTR("indom?"));
-  if (!legacy) { w5TxPutP(s, PSTR("context=")); putNum(s, context); w5TxPutP(s, PSTR("&")); }
+  if (!legacy) {
+    w5TxPutP(s, PSTR("context="));
+    putNum(s, context);
+    w5TxPutP(s, PSTR("&"));
+  }
   w5TxPutP(s, PSTR("name="));
   put(s, state == NS_INDOM_IF ? cfg.mIn : cfg.mLat);
 }
@@ -113,7 +151,11 @@ static void pathIndom(uint8_t s) {
 static void pathFetch(uint8_t s) {
   putContextPrefix(s);
   w5TxPutP(s, PSTR("fetch?"));
-  if (!legacy) { w5TxPutP(s, PSTR("context=")); putNum(s, context); w5TxPutP(s, PSTR("&")); }
+  if (!legacy) {
+    w5TxPutP(s, PSTR("context="));
+    putNum(s, context);
+    w5TxPutP(s, PSTR("&"));
+  }
   w5TxPutP(s, PSTR("names="));
   bool first = true;
   for (uint8_t m = 0; m < PM_METRICS; m++) {
@@ -136,9 +178,16 @@ static uint8_t putS(uint8_t *f, uint8_t at, const char *s) {
   while (*s && at < DISPLAY_CELLS) f[at++] = *s++;
   return at;
 }
-static uint8_t putU(uint8_t *f, uint8_t at, uint32_t v) { char b[11]; ultoa(v, b, 10); return putS(f, at, b); }
+static uint8_t putU(uint8_t *f, uint8_t at, uint32_t v) {
+  char b[11];
+  ultoa(v, b, 10);
+  return putS(f, at, b);
+}
 static uint8_t putIp(uint8_t *f, uint8_t at, const uint8_t *a) {
-  for (uint8_t i = 0; i < 4; i++) { if (i) f[at++] = '.'; at = putU(f, at, a[i]); }
+  for (uint8_t i = 0; i < 4; i++) {
+    if (i) f[at++] = '.';
+    at = putU(f, at, a[i]);
+  }
   return at;
 }
 
@@ -148,9 +197,18 @@ static void putReason(uint8_t *f, uint8_t at) {
   for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
   uint8_t end = at + DISPLAY_COLS;
   at = putP(f, at, t);
-  if (err == NE_HTTP) { f[at++] = ' '; at = putU(f, at, errStatus); }
-  if (err == NE_JSON) { f[at++] = ' '; at = putU(f, at, errDetail); }
-  if (err == NE_IFACE) { f[at++] = ' '; at = putS(f, at, cfg.iface); }
+  if (err == NE_HTTP) {
+    f[at++] = ' ';
+    at = putU(f, at, errStatus);
+  }
+  if (err == NE_JSON) {
+    f[at++] = ' ';
+    at = putU(f, at, errDetail);
+  }
+  if (err == NE_IFACE) {
+    f[at++] = ' ';
+    at = putS(f, at, cfg.iface);
+  }
   if (at > end) memset(f + end, ' ', at - end);  // a long interface name must not spill into line 2
 }
 
@@ -209,16 +267,21 @@ static void startRequest(HttpPathWriter path) {
 static bool replyOk() {
   if (http.phase == HP_FAILED && http.err != HE_BODY) {
     // In HttpErr order (HE_BODY is handled below).
-    static const uint8_t map[] PROGMEM = {NE_NONE, NE_CONNECT, NE_TIMEOUT, NE_RESET, NE_PROTOCOL, NE_OVERSIZE, NE_JSON, NE_REFUSED};
+    static const uint8_t map[] PROGMEM = {NE_NONE,     NE_CONNECT,  NE_TIMEOUT, NE_RESET,
+                                          NE_PROTOCOL, NE_OVERSIZE, NE_JSON,    NE_REFUSED};
     failWith(pgm_read_byte(map + http.err), 0, NS_CONTEXT);
     return false;
   }
   bool json = http.phase == HP_DONE && parser.end();
   // Unknown or expired context: a new one, after the back-off like any failure
   // (a server that forgets every context must not get a new one per request).
-  if (http.status == 400 && (parser.r.have & PMH_CTXERR)) { failWith(NE_CONTEXT, 0, NS_CONTEXT); return false; }
+  if (http.status == 400 && (parser.r.have & PMH_CTXERR)) {
+    failWith(NE_CONTEXT, 0, NS_CONTEXT);
+    return false;
+  }
   if (http.status == 400 && !json && ctxTries < 2) {
-    ctxTries++;  // perhaps a context error without JSON: a new context before trying the other API form
+    ctxTries++;  // perhaps a context error without JSON: a new context before trying the other API
+                 // form
     errStatus = 400;
     failWith(NE_HTTP, 0, NS_CONTEXT);
     return false;
@@ -230,13 +293,19 @@ static bool replyOk() {
     failWith(NE_HTTP, 0, NS_CONTEXT);
     return false;
   }
-  if (!json) { failWith(NE_JSON, parser.error() ? parser.error() : (uint8_t)JE_TRUNCATED, NS_CONTEXT); return false; }
+  if (!json) {
+    failWith(NE_JSON, parser.error() ? parser.error() : (uint8_t)JE_TRUNCATED, NS_CONTEXT);
+    return false;
+  }
   return true;
 }
 
 static void onContext() {
   if (!replyOk()) return;
-  if (!(parser.r.have & PMH_CONTEXT)) { failWith(NE_JSON, JE_MISSING, NS_CONTEXT); return; }
+  if (!(parser.r.have & PMH_CONTEXT)) {
+    failWith(NE_JSON, JE_MISSING, NS_CONTEXT);
+    return;
+  }
   context = parser.r.context;
   enter(NS_INDOM_IF);
 }
@@ -261,20 +330,28 @@ static void latencyOn() {
 static void onIndom() {
   bool lat = state == NS_INDOM_LAT;
   // pmproxy answers an unknown metric with 400 (no context error in the body).
-  if (lat && http.phase == HP_DONE && http.status == 400 && parser.end() && !(parser.r.have & PMH_CTXERR)) {
+  if (lat && http.phase == HP_DONE && http.status == 400 && parser.end() &&
+      !(parser.r.have & PMH_CTXERR)) {
     latencyOff();
     enter(NS_FETCH);
     return;
   }
   if (!replyOk()) return;
   if (!(parser.r.have & PMH_INDOM)) {
-    if (lat) { latencyOff(); enter(NS_FETCH); return; }
+    if (lat) {
+      latencyOff();
+      enter(NS_FETCH);
+      return;
+    }
     failWith(NE_IFACE, 0, NS_INDOM_IF);
     return;
   }
   if (state == NS_INDOM_IF) {
     query.inst[PM_IN] = query.inst[PM_OUT] = parser.r.instId;
-    if (cfg.latInst[0] && cfg.mLat[0]) { enter(NS_INDOM_LAT); return; }
+    if (cfg.latInst[0] && cfg.mLat[0]) {
+      enter(NS_INDOM_LAT);
+      return;
+    }
   } else {
     query.inst[PM_LAT] = query.inst[PM_STATUS] = parser.r.instId;
   }
@@ -284,7 +361,10 @@ static void onIndom() {
 static void onFetch() {
   if (!replyOk()) return;
   const PmReply &r = parser.r;
-  if (!(r.have & PMH_TS)) { failWith(NE_JSON, JE_MISSING, NS_FETCH); return; }
+  if (!(r.have & PMH_TS)) {
+    failWith(NE_JSON, JE_MISSING, NS_FETCH);
+    return;
+  }
   // The interface is gone (re-created on reconnect): look its id up again.
   if ((r.have & (PMH_IN | PMH_OUT)) != (PMH_IN | PMH_OUT)) {
     rates.have = false;  // a re-created interface counts from a new baseline
@@ -292,14 +372,16 @@ static void onFetch() {
     return;
   }
   // The latency instance went away (the agent restarted, the config changed).
-  if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT)) latencyOff();
+  if (query.names[PM_LAT] && query.inst[PM_LAT] != PM_INST_NULL && !(r.have & PMH_LAT))
+    latencyOff();
   fails = ctxTries = 0;  // a whole poll went through: only now does the back-off start over
   err = NE_NONE;
   latOk = (r.have & PMH_LAT) && !r.latFail;
   latUs = r.latUs;
   // Every accepted sample is fresh news, with or without a rate; the same
   // sample again is not (docs/rates.md). Network mode counts 64-bit counters.
-  uint8_t st = rateUpdate(rates, r.counter, r.tsSec, r.tsUs, false, STALE_POLLS * 1000UL * cfg.pollSec, rate);
+  uint8_t st = rateUpdate(rates, r.counter, r.tsSec, r.tsUs, false,
+                          STALE_POLLS * 1000UL * cfg.pollSec, rate);
   if (st != RATE_SAME) {
     rateStatus = st;
     haveSample = true;
@@ -329,7 +411,8 @@ void netmodeBegin() {
   memset(&rates, 0, sizeof rates);
   err = NE_NONE;
   fails = ctxTries = 0;
-  rng = (uint16_t)cfg.mac[4] << 8 | cfg.mac[5];  // each wait also mixes in the clock, so a 0 seed is harmless
+  rng = (uint16_t)cfg.mac[4] << 8 |
+        cfg.mac[5];  // each wait also mixes in the clock, so a 0 seed is harmless
   memset(ip, 0, 4);
   setupQuery();
   enter(NS_CHIP);
@@ -354,18 +437,25 @@ void netmodeBannerFields(Print &out) {
   out.print(F(" eth="));
   out.print(chip == W5_W5100 ? F("w5100") : chip == W5_W5500 ? F("w5500-unsupported") : F("none"));
   out.print(F(" ip="));
-  for (uint8_t i = 0; i < 4; i++) { if (i) out.print('.'); out.print(ip[i]); }
+  for (uint8_t i = 0; i < 4; i++) {
+    if (i) out.print('.');
+    out.print(ip[i]);
+  }
 }
 
 static void stepRequest(HttpPathWriter path, void (*done)()) {
   if (!request) {
     if (state == NS_FETCH || state == NS_CONTEXT) lastPollAt = millis();  // an attempt begins
-    if (state == NS_INDOM_IF || state == NS_INDOM_LAT) query.instName = state == NS_INDOM_IF ? cfg.iface : cfg.latInst;
+    if (state == NS_INDOM_IF || state == NS_INDOM_LAT)
+      query.instName = state == NS_INDOM_IF ? cfg.iface : cfg.latInst;
     startRequest(path);
     return;
   }
   uint8_t p = http.poll();
-  if (p == HP_DONE || p == HP_FAILED) { request = false; done(); }
+  if (p == HP_DONE || p == HP_FAILED) {
+    request = false;
+    done();
+  }
 }
 
 // The lease ran out or the server refused to extend it: stop using the
@@ -384,16 +474,27 @@ void netmodeLoop() {
   // Renewal runs alongside the polling (DHCP has its own socket).
   if (cfg.dhcp && state > NS_DHCP && state < NS_NOCHIP && dhcpHeld()) {
     uint8_t d = dhcpPoll();
-    if (d > DP_REBINDING) { leaseLost(d); return; }
+    if (d > DP_REBINDING) {
+      leaseLost(d);
+      return;
+    }
   }
   switch (state) {
     case NS_CHIP:
       chip = w5Begin(cfg.mac);
-      if (chip != W5_W5100) { enter(NS_NOCHIP); draw(); return; }
+      if (chip != W5_W5100) {
+        enter(NS_NOCHIP);
+        draw();
+        return;
+      }
       w5SetRetry(2000, 3);  // 200 ms x 3: a dead link shows within a second
-      if (cfg.dhcp) { dhcpStart(cfg.mac); enter(NS_DHCP); }
-      else {
-        memcpy(ip, cfg.ip, 4); memcpy(mask, cfg.mask, 4); memcpy(gw, cfg.gw, 4);
+      if (cfg.dhcp) {
+        dhcpStart(cfg.mac);
+        enter(NS_DHCP);
+      } else {
+        memcpy(ip, cfg.ip, 4);
+        memcpy(mask, cfg.mask, 4);
+        memcpy(gw, cfg.gw, 4);
         w5SetAddress(ip, mask, gw);
         enter(NS_SHOW_IP);
       }
@@ -405,7 +506,9 @@ void netmodeLoop() {
     case NS_DHCP: {
       uint8_t d = dhcpPoll();
       if (d == DP_BOUND) {
-        memcpy(ip, dhcpLease.ip, 4); memcpy(mask, dhcpLease.mask, 4); memcpy(gw, dhcpLease.gw, 4);
+        memcpy(ip, dhcpLease.ip, 4);
+        memcpy(mask, dhcpLease.mask, 4);
+        memcpy(gw, dhcpLease.gw, 4);
         w5SetAddress(ip, mask, gw);
         err = NE_NONE;
         enter(NS_SHOW_IP);
@@ -419,10 +522,16 @@ void netmodeLoop() {
     case NS_SHOW_IP:
       if (now - stateAt > SHOW_IP_MS) enter(NS_CONTEXT);
       return;
-    case NS_CONTEXT: stepRequest(pathContext, onContext); break;
+    case NS_CONTEXT:
+      stepRequest(pathContext, onContext);
+      break;
     case NS_INDOM_IF:
-    case NS_INDOM_LAT: stepRequest(pathIndom, onIndom); break;
-    case NS_FETCH: stepRequest(pathFetch, onFetch); break;
+    case NS_INDOM_LAT:
+      stepRequest(pathIndom, onIndom);
+      break;
+    case NS_FETCH:
+      stepRequest(pathFetch, onFetch);
+      break;
     case NS_WAIT:
       if (now - stateAt >= waitMs) {
         enter(afterWait);

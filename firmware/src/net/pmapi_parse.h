@@ -11,8 +11,14 @@ enum PmMetric : uint8_t { PM_IN = 0, PM_OUT, PM_LAT, PM_STATUS, PM_METRICS };
 constexpr int32_t PM_INST_NULL = -1;  // a singular metric's instance (null or -1)
 
 enum PmHave : uint8_t {
-  PMH_CONTEXT = 1, PMH_TS = 2, PMH_IN = 4, PMH_OUT = 8, PMH_LAT = 16, PMH_STATUS = 32,
-  PMH_INDOM = 64, PMH_CTXERR = 128,
+  PMH_CONTEXT = 1,
+  PMH_TS = 2,
+  PMH_IN = 4,
+  PMH_OUT = 8,
+  PMH_LAT = 16,
+  PMH_STATUS = 32,
+  PMH_INDOM = 64,
+  PMH_CTXERR = 128,
 };
 
 struct PmQuery {
@@ -26,9 +32,9 @@ struct PmReply {
   uint32_t tsSec, tsUs;
   uint64_t counter[2];  // PM_IN, PM_OUT
   uint32_t latUs;
-  bool latFail;         // negative latency or non-zero status
-  int32_t instId;       // PMH_INDOM
-  uint8_t have;         // PmHave bits
+  bool latFail;    // negative latency or non-zero status
+  int32_t instId;  // PMH_INDOM
+  uint8_t have;    // PmHave bits
 };
 
 class PmParser : public JsonSink {

@@ -44,7 +44,8 @@ uint8_t rateUpdate(RateState &st, const uint64_t now[2], uint32_t sec, uint32_t 
   uint16_t pms = st.prevMs;
   if (had && sec == ps && ms == pms) return RATE_SAME;
   uint64_t d[2];
-  bool ok = counterDelta(st.prev[0], now[0], wrap32, &d[0]) & counterDelta(st.prev[1], now[1], wrap32, &d[1]);
+  bool ok = counterDelta(st.prev[0], now[0], wrap32, &d[0]) &
+            counterDelta(st.prev[1], now[1], wrap32, &d[1]);
   st.prev[0] = now[0];
   st.prev[1] = now[1];
   st.prevSec = sec;

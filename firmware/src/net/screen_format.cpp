@@ -20,7 +20,10 @@ static uint32_t divRound(uint32_t n, uint32_t d) {
 // Each unit tries 2, 1, then 0 decimals: the first whose rounded value keeps
 // 3 digits wins. n / div < 1000 is the spec's n < 10*base, 100*base, 1000*base.
 void fmtRate(char *out, uint32_t n) {
-  if (n < 1000) { putUint(out, FMT_RATE_LEN, n); return; }
+  if (n < 1000) {
+    putUint(out, FMT_RATE_LEN, n);
+    return;
+  }
   static constexpr char UNITS[] = "kMG";
   uint32_t base = 1000;
   // n < 2^32 < 10^10, so "G" always succeeds and "T" is never reached.
@@ -41,19 +44,29 @@ void fmtRate(char *out, uint32_t n) {
   }
 }
 
-static void putText(char *out, const char *s) { while (*s) *out++ = *s++; }
+static void putText(char *out, const char *s) {
+  while (*s) *out++ = *s++;
+}
 
 void fmtLatency(char *out, bool ok, uint32_t us) {
-  if (!ok) { putText(out, "  NA  "); return; }
+  if (!ok) {
+    putText(out, "  NA  ");
+    return;
+  }
   if (us < 9950) {
     uint32_t q = (us + 50) / 100;
-    out[0] = ' '; out[1] = char('0' + q / 10); out[2] = '.'; out[3] = char('0' + q % 10);
+    out[0] = ' ';
+    out[1] = char('0' + q / 10);
+    out[2] = '.';
+    out[3] = char('0' + q % 10);
   } else if (us < 9999500) {
     putUint(out, 4, (us + 500) / 1000);
   } else {
-    putText(out, "  >10s"); return;
+    putText(out, "  >10s");
+    return;
   }
-  out[4] = 'm'; out[5] = 's';
+  out[4] = 'm';
+  out[5] = 's';
 }
 
 void fmtBar(char *out, uint32_t n, uint32_t cap) {
@@ -70,10 +83,18 @@ void fmtBar(char *out, uint32_t n, uint32_t cap) {
 
 void fmtAge(char *out, uint32_t s) {
   char unit;
-  if (s < 60) unit = 's';
-  else if (s < 3600) { s /= 60; unit = 'm'; }
-  else if (s < 86400) { s /= 3600; unit = 'h'; }
-  else { putText(out, ">1d"); return; }
+  if (s < 60)
+    unit = 's';
+  else if (s < 3600) {
+    s /= 60;
+    unit = 'm';
+  } else if (s < 86400) {
+    s /= 3600;
+    unit = 'h';
+  } else {
+    putText(out, ">1d");
+    return;
+  }
   putUint(out, 2, s);
   out[2] = unit;
 }
@@ -89,8 +110,10 @@ void fmtMainScreen(char *l1, char *l2, const ScreenSample &s) {
   if (s.stale || s.rateStatus) {
     putText(l1 + 1, "  NA ");
     putText(l1 + 8, "  NA ");
-    if (s.stale) fmtAge(l1 + 13, s.ageSec);
-    else putText(l1 + 13, s.bytes ? "B/s" : "bps");
+    if (s.stale)
+      fmtAge(l1 + 13, s.ageSec);
+    else
+      putText(l1 + 13, s.bytes ? "B/s" : "bps");
     fmtLatency(l2, !s.stale && s.latOk, s.latUs);
     fmtBar(l2 + 7, 0, 0);
     if (!s.stale && s.rateStatus >= RATE_BACK) {

@@ -9,7 +9,8 @@ constexpr uint8_t FMT_RATE_LEN = 5;
 constexpr uint8_t FMT_LAT_LEN = 6;
 constexpr uint8_t FMT_BAR_CELLS = 9;
 constexpr uint8_t FMT_AGE_LEN = 3;
-// Values older than this many poll intervals are stale; a rate spans at most as long (docs/rates.md).
+// Values older than this many poll intervals are stale; a rate spans at most as long
+// (docs/rates.md).
 constexpr uint8_t STALE_POLLS = 3;
 
 // Custom glyph codes of the "main" glyph set (docs/screens.md). The first three
@@ -30,14 +31,15 @@ void fmtBar(char *out, uint32_t n, uint32_t cap);
 void fmtAge(char *out, uint32_t s);
 
 struct ScreenSample {
-  uint32_t down, up;   // per second, in the configured unit
+  uint32_t down, up;  // per second, in the configured unit
   uint32_t latUs;
   bool latOk;
   bool stale;          // older than 3 poll intervals
   uint32_t ageSec;     // since the last good sample
   uint32_t capDown;    // same unit as down
   bool bytes;          // label "B/s" instead of "bps"
-  uint8_t rateStatus;  // RateStatus of the last accepted sample: anything but RATE_OK says why line 1 has no rates
+  uint8_t rateStatus;  // RateStatus of the last accepted sample: anything but RATE_OK says why line
+                       // 1 has no rates
 };
 
 void fmtMainScreen(char *line1, char *line2, const ScreenSample &s);

@@ -32,7 +32,14 @@ constexpr uint8_t SN_TX_WR = 0x24;
 constexpr uint8_t SN_RX_RSR = 0x26;
 constexpr uint8_t SN_RX_RD = 0x28;
 // Commands written to SN_CR
-enum W5Command : uint8_t { CR_OPEN = 0x01, CR_CONNECT = 0x04, CR_DISCON = 0x08, CR_CLOSE = 0x10, CR_SEND = 0x20, CR_RECV = 0x40 };
+enum W5Command : uint8_t {
+  CR_OPEN = 0x01,
+  CR_CONNECT = 0x04,
+  CR_DISCON = 0x08,
+  CR_CLOSE = 0x10,
+  CR_SEND = 0x20,
+  CR_RECV = 0x40
+};
 // 2 KB per socket (RMSR = TMSR = 0x55)
 constexpr uint16_t BUF_SIZE = 0x0800;
 constexpr uint16_t BUF_MASK = 0x07FF;
@@ -67,8 +74,13 @@ static uint8_t rd(uint16_t a) { return frame(OP_READ, a, 0); }
 static void wr(uint16_t a, uint8_t v) { frame(OP_WRITE, a, v); }
 static uint16_t sreg(uint8_t s, uint8_t off) { return SOCK_BASE + (uint16_t)s * 0x100 + off; }
 static uint16_t rd16(uint16_t a) { return (uint16_t)rd(a) << 8 | rd(a + 1); }
-static void wr16(uint16_t a, uint16_t v) { wr(a, v >> 8); wr(a + 1, v & 0xFF); }
-static void wrN(uint16_t a, const uint8_t *p, uint8_t n) { while (n--) wr(a++, *p++); }
+static void wr16(uint16_t a, uint16_t v) {
+  wr(a, v >> 8);
+  wr(a + 1, v & 0xFF);
+}
+static void wrN(uint16_t a, const uint8_t *p, uint8_t n) {
+  while (n--) wr(a++, *p++);
+}
 
 // The chip updates size registers while they are read byte by byte: read until stable.
 static uint16_t rdStable(uint16_t a) {
@@ -95,7 +107,7 @@ static uint8_t w5500Version() {
 uint8_t w5Begin(const uint8_t mac[6]) {
   PORTB |= CS_BIT;
   DDRB |= CS_BIT | _BV(3) | _BV(5);  // SS, MOSI, SCK
-  pinWrite(PMLCD_PIN_SD_CS, true);  // the SD card keeps off the bus
+  pinWrite(PMLCD_PIN_SD_CS, true);   // the SD card keeps off the bus
   pinOutput(PMLCD_PIN_SD_CS);
   SPCR = _BV(SPE) | _BV(MSTR);  // mode 0, MSB first
   SPSR = _BV(SPI2X);            // 8 MHz
@@ -161,8 +173,12 @@ static void txByte(uint8_t s, uint8_t b) {
   wr(TX_BASE + s * BUF_SIZE + (ptr & BUF_MASK), b);
 }
 
-void w5TxPut(uint8_t s, const uint8_t *data, uint16_t n) { while (n--) txByte(s, *data++); }
-void w5TxFill(uint8_t s, uint8_t value, uint16_t n) { while (n--) txByte(s, value); }
+void w5TxPut(uint8_t s, const uint8_t *data, uint16_t n) {
+  while (n--) txByte(s, *data++);
+}
+void w5TxFill(uint8_t s, uint8_t value, uint16_t n) {
+  while (n--) txByte(s, value);
+}
 void w5TxPutP(uint8_t s, const char *p) {
   for (uint8_t c = pgm_read_byte(p); c; c = pgm_read_byte(++p)) txByte(s, c);
 }

@@ -8,8 +8,13 @@ enum W5Chip : uint8_t { W5_NONE = 0, W5_W5100, W5_W5500 };
 
 // Socket status (Sn_SR)
 enum W5SocketStatus : uint8_t {
-  W5_SR_CLOSED = 0x00, W5_SR_INIT = 0x13, W5_SR_SYNSENT = 0x15, W5_SR_ESTABLISHED = 0x17, W5_SR_FIN_WAIT = 0x18,
-  W5_SR_CLOSE_WAIT = 0x1C, W5_SR_UDP = 0x22,
+  W5_SR_CLOSED = 0x00,
+  W5_SR_INIT = 0x13,
+  W5_SR_SYNSENT = 0x15,
+  W5_SR_ESTABLISHED = 0x17,
+  W5_SR_FIN_WAIT = 0x18,
+  W5_SR_CLOSE_WAIT = 0x1C,
+  W5_SR_UDP = 0x22,
 };
 // Socket interrupt bits (Sn_IR), write 1 to clear
 constexpr uint8_t W5_IR_SEND_OK = 0x10;
@@ -20,9 +25,9 @@ constexpr uint8_t W5_IR_CON = 0x01;
 // Sn_MR protocols
 enum W5Protocol : uint8_t { W5_PROTO_TCP = 0x01, W5_PROTO_UDP = 0x02 };
 
-constexpr uint8_t W5_SOCK_TCP = 0;   // the HTTP connection
-constexpr uint8_t W5_SOCK_UDP = 1;   // DHCP
-constexpr uint8_t W5_UDP_HEADER = 8; // source ip, port, length in front of each datagram
+constexpr uint8_t W5_SOCK_TCP = 0;    // the HTTP connection
+constexpr uint8_t W5_SOCK_UDP = 1;    // DHCP
+constexpr uint8_t W5_UDP_HEADER = 8;  // source ip, port, length in front of each datagram
 
 // Resets the chip and finds out what answers on the bus.
 uint8_t w5Begin(const uint8_t mac[6]);

@@ -31,7 +31,7 @@ static void twiStop() {
   while (TWCR & _BV(TWSTO)) {}  // silicon sets no TWINT after a STOP
 }
 
-static bool portWrite(const uint8_t* bytes, uint8_t n) {
+static bool portWrite(const uint8_t *bytes, uint8_t n) {
   bool ok = twiStart(ADDR << 1) == 0x18;  // SLA+W ACK
   for (uint8_t i = 0; ok && i < n; i++) {
     TWDR = bytes[i];
@@ -99,7 +99,7 @@ void setup() {
   lcdByte(0, 0x01);
   lcdByte(0, 0x06);
   lcdByte(0, 0x0C);
-  for (const char* p = "hello"; *p; p++) lcdByte(RS, *p);
+  for (const char *p = "hello"; *p; p++) lcdByte(RS, *p);
   uint8_t bfac = readNibble() << 4;
   bfac |= readNibble();
   portWrite(&zero, 1);

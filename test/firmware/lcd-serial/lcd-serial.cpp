@@ -10,9 +10,9 @@
 #include "board_pins.h"
 
 // Datasheet execution times are for fosc = 270 kHz; a slow part runs at 190 kHz.
-constexpr uint16_t EXEC_SHORT_US = 37UL * 270 / 190 + 1;    // 53 us
-constexpr uint16_t EXEC_LONG_US = 1520UL * 270 / 190 + 1;   // 2161 us
-constexpr uint8_t POWER_UP_MS = 50;                         // >= 40 ms after VCC reaches 2.7 V
+constexpr uint16_t EXEC_SHORT_US = 37UL * 270 / 190 + 1;   // 53 us
+constexpr uint16_t EXEC_LONG_US = 1520UL * 270 / 190 + 1;  // 2161 us
+constexpr uint8_t POWER_UP_MS = 50;                        // >= 40 ms after VCC reaches 2.7 V
 constexpr uint8_t LCD_COLS = 16;
 constexpr uint8_t LINE_MAX = 120;
 
@@ -47,8 +47,10 @@ static void lcdByte(bool rs, uint8_t b) {
   digitalWrite(PMLCD_PIN_LCD_RS, rs);
   lcdNibble(b >> 4);
   lcdNibble(b & 0x0F);
-  if (!rs && b <= 0x03) delayMicroseconds(EXEC_LONG_US);  // clear, home
-  else delayMicroseconds(EXEC_SHORT_US);
+  if (!rs && b <= 0x03)
+    delayMicroseconds(EXEC_LONG_US);  // clear, home
+  else
+    delayMicroseconds(EXEC_SHORT_US);
 }
 
 static void lcdInit() {
@@ -115,40 +117,49 @@ static void idle() {
   sei();
 }
 
-static bool startsWith(const char *s, const char *prefixP) { return strncmp_P(s, prefixP, strlen_P(prefixP)) == 0; }
+static bool startsWith(const char *s, const char *prefixP) {
+  return strncmp_P(s, prefixP, strlen_P(prefixP)) == 0;
+}
 
 static void command() {
   if (startsWith(line, PSTR("ms"))) {
-    Serial.print(F("ms ")); Serial.println(millis());
+    Serial.print(F("ms "));
+    Serial.println(millis());
   } else if (startsWith(line, PSTR("hang"))) {
-    Serial.println(F("hanging")); Serial.flush();
+    Serial.println(F("hanging"));
+    Serial.flush();
     for (;;) {}
   } else if (startsWith(line, PSTR("wdt"))) {
     wdt_enable(WDTO_120MS);
     Serial.println(F("wdt on"));
   } else if (startsWith(line, PSTR("halt"))) {
-    Serial.println(F("halting")); Serial.flush();
+    Serial.println(F("halting"));
+    Serial.flush();
     cli();
     sleep_enable();
     sleep_cpu();
   } else if (startsWith(line, PSTR("recurse "))) {
     uint16_t n = atoi(line + 8);
-    Serial.print(F("recurse ")); Serial.println(recurse(n));
+    Serial.print(F("recurse "));
+    Serial.println(recurse(n));
   } else if (startsWith(line, PSTR("crc "))) {
     long rounds = atol(line + 4);
     uint16_t crc = 0xFFFF;
     for (long r = 0; r < rounds; r++)
       for (uint16_t a = 0; a < 256; a++) crc = crc16(crc, pgm_read_byte(a));
-    Serial.print(F("crc ")); Serial.println(crc, HEX);
+    Serial.print(F("crc "));
+    Serial.println(crc, HEX);
   } else if (startsWith(line, PSTR("eew "))) {  // eew <addr> <value>
     char *end;
     uint16_t addr = strtoul(line + 4, &end, 10);
     EEPROM.update(addr, strtoul(end, nullptr, 10));
     Serial.println(F("ok"));
   } else if (startsWith(line, PSTR("eer "))) {
-    Serial.print(F("ee ")); Serial.println(EEPROM.read(atoi(line + 4)));
+    Serial.print(F("ee "));
+    Serial.println(EEPROM.read(atoi(line + 4)));
   } else {
-    Serial.print(F("echo ")); Serial.println(line);
+    Serial.print(F("echo "));
+    Serial.println(line);
     lcdRow(1, line, false);
   }
 }

@@ -8,7 +8,13 @@
 
 constexpr uint8_t RX_BLOCK = 64;  // http_client.cpp's RX_CHUNK
 
-static const char REPLY[] PROGMEM = "{\"context\":1508114417,\"timestamp\":1795811302.161206379,\"values\":[{\"pmid\":\"60.3.0\",\"name\":\"network.interface.in.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":247779774}]},{\"pmid\":\"60.3.8\",\"name\":\"network.interface.out.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":851767}]}]}";
+static const char REPLY[] PROGMEM =
+    "{\"context\":1508114417,\"timestamp\":1795811302.161206379,\"values\":[{\"pmid\":\"60.3.0\","
+    "\"name\":\"network.interface.in.bytes\",\"instances\":[{\"instance\":0,\"value\":29026},{"
+    "\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,\"value\":247779774}]"
+    "},{\"pmid\":\"60.3.8\",\"name\":\"network.interface.out.bytes\",\"instances\":[{\"instance\":"
+    "0,\"value\":29026},{\"instance\":1,\"value\":0},{\"instance\":2,\"value\":0},{\"instance\":3,"
+    "\"value\":851767}]}]}";
 constexpr char METRIC_IN[] = "network.interface.in.bytes";
 constexpr char METRIC_OUT[] = "network.interface.out.bytes";
 static PmParser parser;
@@ -23,7 +29,8 @@ void setup() {
   uint32_t t0 = micros();
   for (uint8_t r = 0; r < rounds; r++) {
     parser.begin(&q);
-    for (uint16_t i = 0; i < len; i += RX_BLOCK) parser.feed(body + i, len - i < RX_BLOCK ? len - i : RX_BLOCK);
+    for (uint16_t i = 0; i < len; i += RX_BLOCK)
+      parser.feed(body + i, len - i < RX_BLOCK ? len - i : RX_BLOCK);
     parser.end();
   }
   uint32_t us = micros() - t0;

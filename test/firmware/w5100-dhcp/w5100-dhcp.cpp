@@ -13,13 +13,20 @@ constexpr uint8_t SOCK = 0;
 constexpr uint8_t MAC[6] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x02};
 constexpr uint8_t ZERO[4] = {0, 0, 0, 0};
 constexpr uint8_t BROADCAST[4] = {255, 255, 255, 255};
-constexpr uint16_t DHCP_SERVER_PORT = 67, DHCP_CLIENT_PORT = 68, DNS_PORT = 53, DNS_LOCAL_PORT = 1053;
+constexpr uint16_t DHCP_SERVER_PORT = 67, DHCP_CLIENT_PORT = 68, DNS_PORT = 53,
+                   DNS_LOCAL_PORT = 1053;
 constexpr uint16_t REPLY_TIMEOUT_MS = 1000;
 constexpr uint8_t UDP_HEADER = 8;
 constexpr uint16_t BOOTP_FIXED = 236;  // op .. file, before the magic cookie
 constexpr uint16_t PACKET_MAX = 400;   // DHCP replies are 300-576 bytes; keep what fits
-enum DhcpMessage : uint8_t { DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPACK = 5, DHCPNAK = 6 };
-constexpr uint32_t XID = 0x504D4C43;   // "PMLC"
+enum DhcpMessage : uint8_t {
+  DHCPDISCOVER = 1,
+  DHCPOFFER = 2,
+  DHCPREQUEST = 3,
+  DHCPACK = 5,
+  DHCPNAK = 6
+};
+constexpr uint32_t XID = 0x504D4C43;  // "PMLC"
 
 static uint8_t packet[PACKET_MAX];
 static uint8_t yiaddr[4], serverId[4], mask[4], router[4], dns[4];
@@ -53,13 +60,26 @@ static uint16_t buildDhcp(uint8_t type) {
   memcpy(packet + 28, MAC, 6);
   uint16_t i = BOOTP_FIXED;
   const uint8_t cookie[4] = {0x63, 0x82, 0x53, 0x63};
-  memcpy(packet + i, cookie, 4); i += 4;
-  packet[i++] = 53; packet[i++] = 1; packet[i++] = type;
+  memcpy(packet + i, cookie, 4);
+  i += 4;
+  packet[i++] = 53;
+  packet[i++] = 1;
+  packet[i++] = type;
   if (type == DHCPREQUEST) {
-    packet[i++] = 50; packet[i++] = 4; memcpy(packet + i, yiaddr, 4); i += 4;
-    packet[i++] = 54; packet[i++] = 4; memcpy(packet + i, serverId, 4); i += 4;
+    packet[i++] = 50;
+    packet[i++] = 4;
+    memcpy(packet + i, yiaddr, 4);
+    i += 4;
+    packet[i++] = 54;
+    packet[i++] = 4;
+    memcpy(packet + i, serverId, 4);
+    i += 4;
   }
-  packet[i++] = 55; packet[i++] = 3; packet[i++] = 1; packet[i++] = 3; packet[i++] = 6;
+  packet[i++] = 55;
+  packet[i++] = 3;
+  packet[i++] = 1;
+  packet[i++] = 3;
+  packet[i++] = 6;
   packet[i++] = 255;
   return i < 300 ? 300 : i;
 }
@@ -75,12 +95,16 @@ static uint8_t awaitReply() {
   for (;;) {
     uint16_t len = receive(from, &port);
     if (len == 0) return 0;
-    if (len < BOOTP_FIXED + 4 || port != DHCP_SERVER_PORT || packet[0] != 2 || be32(packet + 4) != XID ||
-        memcmp(packet + 28, MAC, 6) != 0) continue;
+    if (len < BOOTP_FIXED + 4 || port != DHCP_SERVER_PORT || packet[0] != 2 ||
+        be32(packet + 4) != XID || memcmp(packet + 28, MAC, 6) != 0)
+      continue;
     uint8_t type = 0;
     for (uint16_t i = BOOTP_FIXED + 4; i + 1 < len && packet[i] != 255;) {
       uint8_t code = packet[i], n = packet[i + 1];
-      if (code == 0) { i++; continue; }
+      if (code == 0) {
+        i++;
+        continue;
+      }
       const uint8_t *v = packet + i + 2;
       if (i + 2 + n > len) break;
       if (code == 53 && n == 1) type = v[0];
@@ -97,29 +121,47 @@ static uint8_t awaitReply() {
 }
 
 static bool dhcp() {
-  if (!open(SOCK, MR_UDP, DHCP_CLIENT_PORT, SR_UDP)) { Serial.println(F("ERR open")); return false; }
+  if (!open(SOCK, MR_UDP, DHCP_CLIENT_PORT, SR_UDP)) {
+    Serial.println(F("ERR open"));
+    return false;
+  }
   setDest(SOCK, BROADCAST, DHCP_SERVER_PORT);
   uint16_t n = buildDhcp(DHCPDISCOVER);
   txPut(SOCK, 0, packet, n, false);
   send(SOCK, n);
   uint8_t type = awaitReply();
-  if (type != DHCPOFFER) { Serial.println(type ? F("DHCP unexpected") : F("DHCP TIMEOUT")); return false; }
+  if (type != DHCPOFFER) {
+    Serial.println(type ? F("DHCP unexpected") : F("DHCP TIMEOUT"));
+    return false;
+  }
   n = buildDhcp(DHCPREQUEST);
   txPut(SOCK, 0, packet, n, false);
   send(SOCK, n);
   type = awaitReply();
   command(SOCK, CR_CLOSE);
-  if (type == DHCPNAK) { Serial.println(F("DHCP NAK")); return false; }
-  if (type != DHCPACK) { Serial.println(F("DHCP TIMEOUT")); return false; }
+  if (type == DHCPNAK) {
+    Serial.println(F("DHCP NAK"));
+    return false;
+  }
+  if (type != DHCPACK) {
+    Serial.println(F("DHCP TIMEOUT"));
+    return false;
+  }
   writeBytes(SIPR, yiaddr, 4);
   writeBytes(SUBR, mask, 4);
   writeBytes(GAR, router, 4);
-  Serial.print(F("IP=")); printIp(yiaddr);
-  Serial.print(F(" MASK=")); printIp(mask);
-  Serial.print(F(" GW=")); printIp(router);
-  Serial.print(F(" DNS=")); printIp(dns);
-  Serial.print(F(" LEASE=")); Serial.print(lease);
-  Serial.print(F(" SERVER=")); printIp(serverId);
+  Serial.print(F("IP="));
+  printIp(yiaddr);
+  Serial.print(F(" MASK="));
+  printIp(mask);
+  Serial.print(F(" GW="));
+  printIp(router);
+  Serial.print(F(" DNS="));
+  printIp(dns);
+  Serial.print(F(" LEASE="));
+  Serial.print(lease);
+  Serial.print(F(" SERVER="));
+  printIp(serverId);
   Serial.println();
   return true;
 }
@@ -128,37 +170,61 @@ static bool dhcp() {
 static void resolve(const __FlashStringHelper *name, uint16_t id) {
   const char *p = (const char *)name;
   uint16_t i = 0;
-  packet[i++] = id >> 8; packet[i++] = id; packet[i++] = 0x01; packet[i++] = 0;  // RD
-  packet[i++] = 0; packet[i++] = 1;  // one question
-  memset(packet + i, 0, 6); i += 6;
+  packet[i++] = id >> 8;
+  packet[i++] = id;
+  packet[i++] = 0x01;
+  packet[i++] = 0;  // RD
+  packet[i++] = 0;
+  packet[i++] = 1;  // one question
+  memset(packet + i, 0, 6);
+  i += 6;
   for (;;) {
     uint16_t lenAt = i++;
     uint8_t n = 0;
     char c;
-    while ((c = pgm_read_byte(p++)) != 0 && c != '.') { packet[i++] = c; n++; }
+    while ((c = pgm_read_byte(p++)) != 0 && c != '.') {
+      packet[i++] = c;
+      n++;
+    }
     packet[lenAt] = n;
     if (c == 0) break;
   }
   packet[i++] = 0;
-  packet[i++] = 0; packet[i++] = 1;  // A
-  packet[i++] = 0; packet[i++] = 1;  // IN
+  packet[i++] = 0;
+  packet[i++] = 1;  // A
+  packet[i++] = 0;
+  packet[i++] = 1;  // IN
   open(SOCK, MR_UDP, DNS_LOCAL_PORT, SR_UDP);
   setDest(SOCK, dns, DNS_PORT);
   txPut(SOCK, 0, packet, i, false);
   Serial.print(F("DNS "));
   Serial.print(name);
-  if (!send(SOCK, i)) { Serial.println(F(" SEND FAILED")); return; }
+  if (!send(SOCK, i)) {
+    Serial.println(F(" SEND FAILED"));
+    return;
+  }
   uint8_t from[4];
   uint16_t port, len;
   do {
     len = receive(from, &port);
-  } while (len && (port != DNS_PORT || memcmp(from, dns, 4) != 0 || len < 12 || packet[0] != (id >> 8) || packet[1] != (id & 0xFF)));
+  } while (len && (port != DNS_PORT || memcmp(from, dns, 4) != 0 || len < 12 ||
+                   packet[0] != (id >> 8) || packet[1] != (id & 0xFF)));
   command(SOCK, CR_CLOSE);
-  if (!len) { Serial.println(F(" TIMEOUT")); return; }
+  if (!len) {
+    Serial.println(F(" TIMEOUT"));
+    return;
+  }
   uint8_t rcode = packet[3] & 0x0F;
-  if (rcode == 3) { Serial.println(F(" NXDOMAIN")); return; }
+  if (rcode == 3) {
+    Serial.println(F(" NXDOMAIN"));
+    return;
+  }
   // The answer's last 4 bytes are the address when the server sends one A record.
-  if (rcode != 0 || packet[7] == 0 || len < 16) { Serial.print(F(" RCODE=")); Serial.println(rcode); return; }
+  if (rcode != 0 || packet[7] == 0 || len < 16) {
+    Serial.print(F(" RCODE="));
+    Serial.println(rcode);
+    return;
+  }
   Serial.print('=');
   printIp(packet + len - 4);
   Serial.println();
@@ -167,7 +233,10 @@ static void resolve(const __FlashStringHelper *name, uint16_t id) {
 void setup() {
   Serial.begin(115200);
   Serial.println(F("BOOT w5100-dhcp"));
-  if (!begin(MAC, ZERO, ZERO, ZERO)) { Serial.println(F("ERR no W5100")); return; }
+  if (!begin(MAC, ZERO, ZERO, ZERO)) {
+    Serial.println(F("ERR no W5100"));
+    return;
+  }
   if (dhcp()) {
     resolve(F("pmproxy.lan"), 0x1001);
     resolve(F("nope.lan"), 0x1002);

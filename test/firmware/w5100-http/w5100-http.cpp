@@ -22,16 +22,18 @@ constexpr uint16_t CONNECT_TIMEOUT_MS = 3000;
 constexpr uint16_t READ_TIMEOUT_MS = 5000;
 constexpr uint16_t ECHO_LIMIT = 600;
 constexpr uint8_t CHUNK = 64;
-static const char REQUEST[] PROGMEM = "GET / HTTP/1.0\r\nHost: 192.168.7.2\r\nConnection: close\r\n\r\n";
+static const char REQUEST[] PROGMEM =
+    "GET / HTTP/1.0\r\nHost: 192.168.7.2\r\nConnection: close\r\n\r\n";
 
 static uint8_t chunk[CHUNK];
 
-static void printHex(uint16_t v) {
-  Serial.print(v, HEX);
-}
+static void printHex(uint16_t v) { Serial.print(v, HEX); }
 
 static void fetch() {
-  if (!open(SOCK, MR_TCP, LOCAL_PORT, SR_INIT)) { Serial.println(F("ERR open")); return; }
+  if (!open(SOCK, MR_TCP, LOCAL_PORT, SR_INIT)) {
+    Serial.println(F("ERR open"));
+    return;
+  }
   setDest(SOCK, SERVER, SERVER_PORT);
   command(SOCK, CR_CONNECT);
   uint32_t t0 = millis();
@@ -51,7 +53,10 @@ static void fetch() {
   Serial.print(F("CONNECTED ms="));
   Serial.println(millis() - t0);
   txPut(SOCK, 0, (const uint8_t *)REQUEST, sizeof(REQUEST) - 1, true);
-  if (!send(SOCK, sizeof(REQUEST) - 1)) { Serial.println(F("ERR send")); return; }
+  if (!send(SOCK, sizeof(REQUEST) - 1)) {
+    Serial.println(F("ERR send"));
+    return;
+  }
 
   uint32_t len = 0, bulk = 0, tBulk = 0, lastData = millis();
   uint16_t sum = 0;
@@ -63,7 +68,10 @@ static void fetch() {
         if (read16Stable(sreg(SOCK, SN_RX_RSR)) == 0) break;
         continue;
       }
-      if (millis() - lastData > READ_TIMEOUT_MS) { Serial.println(F("ERR read timeout")); break; }
+      if (millis() - lastData > READ_TIMEOUT_MS) {
+        Serial.println(F("ERR read timeout"));
+        break;
+      }
       continue;
     }
     if (n > CHUNK) n = CHUNK;
@@ -74,7 +82,10 @@ static void fetch() {
       sum = (uint16_t)((sum << 1) | (sum >> 15)) + chunk[i];
       if (len < ECHO_LIMIT) {
         Serial.write(chunk[i]);
-        if (len + 1 == ECHO_LIMIT) { Serial.flush(); tBulk = micros(); }
+        if (len + 1 == ECHO_LIMIT) {
+          Serial.flush();
+          tBulk = micros();
+        }
       } else {
         bulk++;
       }
@@ -97,7 +108,10 @@ static void fetch() {
   command(SOCK, CR_DISCON);
   t0 = millis();
   while (status(SOCK) != SR_CLOSED) {
-    if (millis() - t0 > 1000) { command(SOCK, CR_CLOSE); break; }
+    if (millis() - t0 > 1000) {
+      command(SOCK, CR_CLOSE);
+      break;
+    }
   }
   Serial.println(F("DONE"));
 }
@@ -105,7 +119,10 @@ static void fetch() {
 void setup() {
   Serial.begin(115200);
   Serial.println(F("BOOT w5100-http"));
-  if (!begin(MAC, IP, GW, MASK)) { Serial.println(F("ERR no W5100")); return; }
+  if (!begin(MAC, IP, GW, MASK)) {
+    Serial.println(F("ERR no W5100"));
+    return;
+  }
   fetch();
 }
 
