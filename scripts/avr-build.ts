@@ -79,7 +79,7 @@ async function compile(src: string, obj: string, includes: string[], strict: boo
  * Test files run in parallel processes and may build the same firmware at once:
  * a directory lock (mkdir is atomic) serialises builds of one output.
  */
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   mkdirSync(dirname(lock), { recursive: true });
   for (let waited = 0; ; waited += 100) {

@@ -15,10 +15,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // the demo; iputils-ping for the shping PMDA's loopback probe; avrdude for `pmlcd flash`;
 // g++ for the native unit tests of the firmware's portable modules; clang-format for the
 // firmware's layout check; chromium for the web page's browser tests (playwright-core drives
-// Debian's build, it downloads no browser).
+// Debian's build, it downloads no browser); arduino-builder (the Arduino IDE's build engine)
+// and the arduino-ctags it runs, to check that firmware/firmware.ino builds as an IDE sketch.
 const DEBIAN_PACKAGES = [
   'gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++', 'clang-format',
-  'chromium',
+  'chromium', 'arduino-builder', 'arduino-ctags',
 ];
 
 const say = (m) => console.error(`setup: ${m}`);
