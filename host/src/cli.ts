@@ -1,6 +1,5 @@
 // pmlcd command line: run | demo | ports | config get|set|list | flash.
 // Exit codes follow sysexits: 64 usage, 69 device unavailable, 78 configuration.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -15,6 +14,7 @@ import { byIdCandidates, findBoard, isBoard } from './serial-find.ts';
 import { SerialLink } from './serial-link.ts';
 import { BoardError, commandProblem } from './protocol.ts';
 import { findProjectRoot } from './project-root.ts';
+import { avrdudeArgs, checkHex, explainAvrdude, HexFileError, runAvrdude } from './flash.ts';
 
 export const ROOT = findProjectRoot(import.meta.dirname);
 const EXIT_UNAVAILABLE = 69;
@@ -28,6 +28,10 @@ export interface Io {
 export interface Deps {
   /** The serial binding; default: serialport's native auto-detected one. */
   binding?: BindingInterface;
+  /** flash: ms of avrdude silence before it is stopped (default 10 s). */
+  flashStallMs?: number;
+  /** flash: the avrdude executable (default avrdude on PATH). */
+  avrdude?: string;
 }
 
 const HELP = `pmlcd - PCP network bandwidth and latency on a 16x2 LCD
@@ -40,6 +44,7 @@ Usage:
   pmlcd config get <key>
   pmlcd config set <key> <value>
   pmlcd flash [--port P] [--hex F] [--dry-run]   write firmware with avrdude
+                                 (P: a device or net:HOST:PORT, e.g. the simulator's --serial)
   pmlcd --help | --version
 
 Options (also PMLCD_* environment variables and the JSON config file):
@@ -159,27 +164,54 @@ async function portsCommand(binding: BindingInterface, io: Io): Promise<number> 
   return 0;
 }
 
-export function avrdudeArgs(port: string, hex: string): string[] {
-  return ['-p', 'atmega328p', '-c', 'arduino', '-P', port, '-b', '115200', '-D', '-U', `flash:w:${hex}:i`];
-}
+export { avrdudeArgs } from './flash.ts';
 
-async function flashCommand(values: Record<string, unknown>, cfg: Config, binding: BindingInterface | null, io: Io): Promise<number> {
+/** sysexits EX_DATAERR: the .hex is not usable. */
+const EXIT_DATA = 65;
+/** Seconds of avrdude silence after which a flash is given up (see runAvrdude). */
+const FLASH_STALL_MS = 10_000;
+
+/**
+ * Writes the .hex through the board's bootloader. The port is a device (found like the
+ * bridge finds one when not given) or avrdude's net:HOST:PORT, e.g. the simulator's
+ * `pmlcd-sim --serial tcp:127.0.0.1:PORT`.
+ */
+async function flashCommand(values: Record<string, unknown>, cfg: Config, deps: Deps, io: Io): Promise<number> {
   const hex = resolve((values.hex as string | undefined) ?? join(ROOT, 'build', 'pmlcd', 'pmlcd.hex'));
-  const port = cfg.serialPort ?? (values['dry-run'] ? '<port>' : await boardPath(binding ?? await realBinding(), cfg));
+  const given = cfg.serialPort;
+  const port = given ?? (values['dry-run'] ? '<port>' : await boardPath(deps.binding ?? await realBinding(), cfg));
   const args = avrdudeArgs(port, hex);
   if (values['dry-run']) {
     io.out(`avrdude ${args.join(' ')}\n`);
     return 0;
   }
   if (!existsSync(hex)) throw Object.assign(new Error(`no firmware at ${hex} (npm run build:firmware)`), { exit: EXIT_UNAVAILABLE });
-  return new Promise((res) => {
-    const p = spawn('avrdude', args, { stdio: 'inherit' });
-    p.on('error', (e) => {
-      io.err(`pmlcd: cannot run avrdude: ${e.message}\n`);
-      res(EXIT_UNAVAILABLE);
-    });
-    p.on('exit', (code) => res(code ?? 1));
-  });
+  try {
+    const { end } = checkHex(hex);
+    io.err(`pmlcd: writing ${hex} (${end.toLocaleString('en')} B) to ${port}\n`);
+  } catch (e) {
+    if (e instanceof HexFileError) {
+      io.err(`pmlcd: ${escapeControl(e.message)}\n`);
+      return EXIT_DATA;
+    }
+    throw e;
+  }
+  const stallMs = deps.flashStallMs ?? FLASH_STALL_MS;
+  let run;
+  try {
+    run = await runAvrdude(args, { stallMs, onOutput: (s) => io.err(s), command: deps.avrdude });
+    if (run.output && !run.output.endsWith('\n')) io.err('\n'); // a progress bar cut short
+  } catch (e) {
+    io.err(`pmlcd: cannot run avrdude: ${(e as Error).message}\n`);
+    return EXIT_UNAVAILABLE;
+  }
+  const why = explainAvrdude(run, port, stallMs);
+  if (!why) {
+    io.err(`pmlcd: ${port}: firmware written and verified\n`);
+    return 0;
+  }
+  io.err(`pmlcd: flash failed: ${escapeControl(why)}\n`);
+  return /^no board/.test(why) ? EXIT_UNAVAILABLE : 1;
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo(), deps: Deps = {}): Promise<number> {
@@ -214,7 +246,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       case 'config':
         return await configCommand(args, cfg, deps.binding ?? await realBinding(), io);
       case 'flash':
-        return await flashCommand(values, cfg, deps.binding ?? null, io);
+        return await flashCommand(values, cfg, deps, io);
       default:
         throw new UsageError(`unknown command "${command}" (see pmlcd --help)`);
     }
