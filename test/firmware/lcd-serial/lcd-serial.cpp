@@ -12,7 +12,12 @@
 // Datasheet execution times are for fosc = 270 kHz; a slow part runs at 190 kHz.
 constexpr uint16_t EXEC_SHORT_US = 37UL * 270 / 190 + 1;   // 53 us
 constexpr uint16_t EXEC_LONG_US = 1520UL * 270 / 190 + 1;  // 2161 us
-constexpr uint8_t POWER_UP_MS = 50;                        // >= 40 ms after VCC reaches 2.7 V
+// >= 40 ms after VCC reaches 2.7 V; a build with -DLCD_POWER_UP_MS=10 checks that the
+// simulator counts the LCD's wait from power-on, not from the firmware's start.
+#ifndef LCD_POWER_UP_MS
+#define LCD_POWER_UP_MS 50
+#endif
+constexpr uint8_t POWER_UP_MS = LCD_POWER_UP_MS;
 constexpr uint8_t LCD_COLS = 16;
 constexpr uint8_t LINE_MAX = 120;
 
