@@ -15,12 +15,18 @@
 // a sibling hyperthread), so bare and full runs alternate in short chunks, each
 // round sums CHUNKS of both, warm-up rounds (JIT) are dropped, and the ratio
 // is the median of the per-round ratios.
+//
+// sim.boot.optiboot_ms: simulated ms from an external (DTR) reset to the app's
+// banner through the real Optiboot (its LED flashes and 1 s wait), with the host
+// CPU ms it took (the bootloader's polling loops are fast-forwarded); and
+// sim.boot.direct_ms, the same without a bootloader (reset time-out only).
 import { spawnSync } from 'node:child_process';
 import {
   AVRClock, AVRIOPort, AVRTimer, AVRUSART, CPU, avrInstruction, portBConfig, portCConfig, portDConfig,
   timer0Config, timer1Config, timer2Config, usart0Config,
 } from 'avr8js';
 import { buildTestFirmware } from '../scripts/avr-build.ts';
+import { buildOptiboot } from '../scripts/optiboot-build.ts';
 import { Board, CPU_HZ } from '../simulator/src/board.ts';
 import { loadFirmware } from '../simulator/src/hex.ts';
 import type { ShieldName } from '../simulator/src/shield.ts';
@@ -130,3 +136,25 @@ if (SHIELD === 'w5100') {
 } else {
   emit(`sim.model_overhead_ratio_${SHIELD}`, median(ratios), 'ratio', { target: '>= 0.9', shield: SHIELD, rounds: ROUNDS, ...spread });
 }
+
+/** External reset to the lcd-serial banner: simulated ms and this process's CPU ms. */
+async function bootCost(bootloader: string | undefined): Promise<{ sim: number; cpu: number }> {
+  const board = new Board({ firmware: image, bootloader });
+  let out = '';
+  board.serial.onByte((b) => { out += String.fromCharCode(b); });
+  await board.runUntil(() => out.includes('\r\n'), 3000, 'first banner');
+  const sims: number[] = [], cpus: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    out = '';
+    const t0 = board.millis, c0 = cpuMs();
+    board.resetExternal();
+    await board.runUntil(() => /READY[^\n]*\n/.test(out), 3000, 'banner');
+    sims.push(board.millis - t0);
+    cpus.push(cpuMs() - c0);
+  }
+  return { sim: median(sims), cpu: median(cpus) };
+}
+const optiboot = await bootCost((await buildOptiboot()).hex);
+const direct = await bootCost(undefined);
+emit('sim.boot.optiboot_ms', optiboot.sim, 'ms', { host_cpu_ms: Number(optiboot.cpu.toFixed(1)), what: 'external reset to banner, simulated' });
+emit('sim.boot.direct_ms', direct.sim, 'ms', { host_cpu_ms: Number(direct.cpu.toFixed(1)), what: 'external reset to banner, no bootloader' });
