@@ -3,7 +3,7 @@
 //
 // Board API (for model and firmware tests):
 //   const board = new Board({ firmware: 'build/x/x.hex', eepromFile?, pinMap?, lcd?, holdTimeoutMs?,
-//                             bootloader?, fuses?, signature? });
+//                             bootloader?, fuses?, signature?, dispatch? });
 //   await board.run(ms)                  run that many simulated ms, as fast as possible
 //   await board.runUntil(pred, ms, what?) run until pred() is true; throws SimTimeoutError after ms
 //   board.start(speed = 1 | 'max') / await board.stop()   free-running, paced to real time
@@ -24,6 +24,7 @@
 //   board.on('fault', (err) => ...)       StackOverflowError / HoldTimeoutError; run() rejects with it
 //   board.stack                           { heapStart, lowestSp, used, headroom } high-water mark
 //   board.saveEeprom()                    write the EEPROM file now (also done after each run)
+//   board.flashChanged(wordAddr, words)   after writing board.flash directly (SPM does this itself)
 //
 // Resets (datasheet 7810C §10 "System Control and Reset"): the CPU and every
 // peripheral register go back to their reset values (I/O space cleared, ports
@@ -60,7 +61,7 @@ import { I2CBus } from './i2c-bus.ts';
 import { saveLcdImage } from './lcd-render.ts';
 import { FLASH_BYTES, HexFormatError, loadFirmware, type Firmware } from './hex.ts';
 import { checkLcdPins, loadPinMap, type PinMap } from './pins.ts';
-import { RunLoop, SimTimeoutError } from './run-loop.ts';
+import { RunLoop, SimTimeoutError, type RunLoopConfig } from './run-loop.ts';
 import { fitShield, type Shield, type ShieldName } from './shield.ts';
 import { UsartWire } from './usart-wire.ts';
 
@@ -114,6 +115,11 @@ export interface BoardOptions {
   fuses?: Partial<Fuses>;
   /** The signature row's bytes (SIGRD reads); default the ATmega328P's 1E 95 0F. */
   signature?: readonly [number, number, number];
+  /**
+   * How instructions execute: 'fast' (default: decoded once per flash word, avr-exec.ts) or
+   * 'avr8js' (avrInstruction, the reference the lockstep tests hold the fast one to).
+   */
+  dispatch?: RunLoopConfig['dispatch'];
 }
 
 export interface BoardEvents {
@@ -200,6 +206,7 @@ export class Board extends EventEmitter<BoardEvents> {
     }, {
       onArm: () => this.loop.openWindow(),
       stall: (until) => this.loop.stall(until),
+      flashChanged: (wordAddr, words) => this.loop.flashChanged(wordAddr, words),
       warn: (m) => this.emit('warning', m),
     });
 
@@ -240,6 +247,7 @@ export class Board extends EventEmitter<BoardEvents> {
       heapStart: this.heapStart, ramEnd: RAMEND,
       // Only the bootloader's polling loops are fast-forwarded (run-loop.ts skipSpin).
       spinFrom: this.bootloader ? bootStart : undefined,
+      dispatch: opts.dispatch,
     }, {
       fault: (e) => this.emit('fault', e),
       halt: (info) => this.emit('halt', info),
@@ -337,6 +345,9 @@ export class Board extends EventEmitter<BoardEvents> {
   stop(): Promise<void> { return this.loop.stop(); }
 
   saveEeprom(): void { this.eepromMemory.save(); }
+
+  /** Flash words [wordAddr, wordAddr + words) were written from outside the CPU: decode them again. */
+  flashChanged(wordAddr: number, words: number): void { this.loop.flashChanged(wordAddr, words); }
 
   private reset(cause: ResetCause): void {
     const cpu = this.cpu, data = cpu.data;

@@ -11,8 +11,11 @@
 //   loop.stall(untilCycle)                     execute nothing until then (clock events still run)
 //   loop.openWindow()                          look at each opcode while window.open() (SPM)
 //   config.spinFrom                            polling loops at or above this byte address are fast-forwarded
+//   config.dispatch                            'fast' (default, avr-exec.ts) or 'avr8js' (avrInstruction, the reference)
+//   loop.flashChanged(wordAddr, words)         flash was written (SPM, a new image): decode those words again
 //   loop.fault, halted, sleeping, sleeps, lowestSp
-import { avrInstruction, type AVRTimer, type CPU } from 'avr8js';
+import type { AVRTimer, CPU } from 'avr8js';
+import { createDispatch, type Dispatch, type DispatchName, type HotState } from './avr-exec.ts';
 import { cpuInternals, timerInternals, type CpuInternals, type TimerInternals } from './avr-internals.ts';
 import { timerWakeCycle } from './sleep-skip.ts';
 
@@ -63,6 +66,8 @@ export interface RunLoopConfig {
    * Optiboot polls TIFR1 and UCSR0A with interrupts off); undefined: never.
    */
   spinFrom?: number;
+  /** How instructions are executed: 'fast' (pre-decoded, the default), 'avr8js', or a dispatch of one's own (tests). */
+  dispatch?: DispatchName | ((cpu: CPU) => Dispatch);
 }
 
 /** Longest polling loop recognised, in instructions. */
@@ -88,46 +93,6 @@ export interface RunLoopReport {
 }
 
 interface Hold { reason: string; since: number }
-
-interface LoopState { end: number }
-interface HotLoops { awake: () => void; sleepEnabled: () => void }
-
-/**
- * The per-instruction loops; they run while cpu.cycles < state.end, which a
- * hook or clock event sets to 0 to stop them after the current instruction.
- * Closures made by a plain function, not methods reading this.cpu: with one
- * board per process V8 specialises them to its CPU (measured 8-12% faster).
- */
-function hotLoops(cpu: CPU, state: LoopState, ramEnd: number, stackDeeper: (sp: number) => number,
-  enterSleep: () => void): HotLoops {
-  const data = cpu.data, prog = cpu.progMem;
-  return {
-    // SE clear: a SLEEP is a no-op, so only the stack is checked.
-    awake() {
-      let lowest = ramEnd + 1;
-      while (cpu.cycles < state.end) {
-        avrInstruction(cpu);
-        cpu.tick();
-        const sp = data[SPL] | (data[SPH] << 8);
-        if (sp < lowest) lowest = stackDeeper(sp);
-      }
-    },
-    // SE set: the next SLEEP puts the CPU to sleep.
-    sleepEnabled() {
-      let lowest = ramEnd + 1;
-      while (cpu.cycles < state.end) {
-        if (prog[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) {
-          enterSleep();
-          return;
-        }
-        avrInstruction(cpu);
-        cpu.tick();
-        const sp = data[SPL] | (data[SPH] << 8);
-        if (sp < lowest) lowest = stackDeeper(sp);
-      }
-    },
-  };
-}
 
 /**
  * The cycle at which a running timer next sets a flag (overflow or compare match),
@@ -165,9 +130,9 @@ export class RunLoop {
   private holdWake: (() => void) | null = null;
   /** End of the current slice; 0 ends it after the current instruction (hold, stop, fault, reset). */
   private sliceEnd = 0;
-  /** loop.end: end of the current inner loop; sliceEnd, or 0 to go back to runSlice (SE changed, or sliceEnd did). */
-  private readonly loop: LoopState = { end: 0 };
-  private readonly hot: HotLoops;
+  /** loop.end: end of the current inner loop; sliceEnd, or 0 to go back to runSlice (sliceEnd changed, a window opened). */
+  private readonly loop: HotState;
+  private readonly dispatch: Dispatch;
   private busy = false;
   private stopRequested = false;
   private freeRun: Promise<void> | null = null;
@@ -186,13 +151,17 @@ export class RunLoop {
     this.lowestSp = config.ramEnd;
     // SP points below the last pushed byte: the stack has reached static data once SP+1 < heapStart.
     this.spLimit = config.heapStart - 1;
-    this.hot = hotLoops(cpu, this.loop, config.ramEnd, (sp) => this.stackDeeper(sp), () => this.enterSleep());
+    this.loop = { end: 0, lowestSp: config.ramEnd, stackDeeper: (sp) => this.stackDeeper(sp) };
+    const d = config.dispatch ?? 'fast';
+    this.dispatch = typeof d === 'function' ? d(cpu) : createDispatch(cpu, d);
+  }
 
-    // Only while SE is set can a SLEEP do anything, so only then does the hot
-    // loop look at opcodes: a change of SE sends it back to runSlice to switch loops.
-    cpu.writeHooks[SMCR] = (value, old) => {
-      if ((value ^ old) & SMCR_SE) this.loop.end = 0;
-    };
+  /** Which dispatch executes the instructions. */
+  get dispatchName(): DispatchName { return this.dispatch.name; }
+
+  /** Flash words [wordAddr, wordAddr + words) were written (SPM, a new image): the dispatch decodes them again. */
+  flashChanged(wordAddr: number, words: number): void {
+    this.dispatch.invalidate(wordAddr, words);
   }
 
   /** Pauses simulated time until the returned release function is called. */
@@ -343,11 +312,11 @@ export class RunLoop {
 
   /**
    * Runs until `end`, or until hold/stop/fault/reset ends the slice early. The
-   * inner loops cost one SP compare per instruction (stack high-water mark) on
-   * top of bare avr8js; the SLEEP opcode is looked at only while SMCR.SE is set.
+   * dispatch's hot loop costs one SP compare per instruction (stack high-water
+   * mark) on top of the bare core, and stops in front of a SLEEP with SE set.
    */
   private runSlice(end: number): void {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu;
     this.sliceEnd = end;
     while (cpu.cycles < this.sliceEnd) {
       if (cpu.cycles < this.stalledUntil) {
@@ -368,8 +337,8 @@ export class RunLoop {
         this.loop.end = Math.min(this.sliceEnd, cpu.cycles + SPIN_RECHECK_CYCLES);
         if (cpu.cycles >= this.loop.end || cpu.cycles < this.stalledUntil || this.window?.open()) continue;
       }
-      if (data[SMCR] & SMCR_SE) this.hot.sleepEnabled();
-      else this.hot.awake();
+      this.loop.lowestSp = this.lowestSp;
+      if (this.dispatch.run(this.loop)) this.enterSleep();
     }
   }
 
@@ -412,7 +381,7 @@ export class RunLoop {
         // Leave the last few cycles before an event to the normal path.
         if (cpu.cycles + 8 >= limit || cpu.cycles < this.stalledUntil) return -1;
         if (cpu.progMem[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) return -1; // the hot loop's to enter
-        avrInstruction(cpu);
+        this.dispatch.step();
         cpu.tick();
         const sp = data[SPL] | (data[SPH] << 8);
         if (sp < this.lowestSp) this.stackDeeper(sp);
@@ -451,7 +420,7 @@ export class RunLoop {
         this.enterSleep();
         return;
       }
-      if (!w.execute()) avrInstruction(cpu);
+      if (!w.execute()) this.dispatch.step();
       cpu.tick();
       const sp = data[SPL] | (data[SPH] << 8);
       if (sp < this.lowestSp) this.stackDeeper(sp);

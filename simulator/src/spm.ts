@@ -63,6 +63,8 @@ export interface SpmHost {
   onArm(): void;
   /** The CPU is halted until this cycle (an NRWW erase or write); clock events still run. */
   stall(untilCycle: number): void;
+  /** Flash words were erased or written (the run loop's decoded instructions there are stale). */
+  flashChanged(wordAddr: number, words: number): void;
   warn(message: string): void;
 }
 
@@ -206,6 +208,7 @@ export class SelfProgramming {
       this.clearBuffer(); // §26.8.6: the buffer is cleared by a page write
       this.stats.writes++;
     }
+    this.host.flashChanged(first, PAGE_WORDS);
     // The cells change at the start: until the end they are unreadable (RWW) or the CPU is
     // halted (NRWW), so correct code cannot tell, and a reset mid-way still completes (§27.8.11).
     this.busy = true;
