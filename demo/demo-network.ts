@@ -8,7 +8,7 @@ import { buildMainFirmware } from '../scripts/avr-build.ts';
 import { Board } from '../simulator/src/board.ts';
 import { W5100 } from '../simulator/src/w5100.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
-import { lcdPreview } from './terminal-view.ts';
+import { lcdPreview, lcdRows } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';
 import type { WebServer } from '../simulator/src/web/server.ts';
 import { startDemoWeb } from './web-demo.ts';
@@ -86,7 +86,7 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
       const frame = [
         `pmlcd demo --network: the board polls ${url} as ${SIM_SERVER}:${SIM_PORT} by itself (Ctrl-C to stop)`,
         ...(web ? [`web page: ${web.url}`] : []),
-        ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), 'main', b.lcd.backlight),
+        ...lcdPreview(lcdRows(b.lcd), 'main', b.lcd.backlight),
         `simulated ${(b.millis / 1000).toFixed(1)} s, DHCP leases ${chip!.dhcp.stats.ack}, TCP connects ${chip!.stats[0].connects}`,
         ...notes,
       ].join('\n');

@@ -11,7 +11,7 @@ import { createLogger, escapeControl } from '../host/src/log.ts';
 import { findLocalPmproxy, startPrivatePcp, type PrivatePcp } from './pcp-local.ts';
 import { PmwebapiClient } from '../host/src/pmwebapi.ts';
 import { SerialLink } from '../host/src/serial-link.ts';
-import { lcdPreview } from './terminal-view.ts';
+import { lcdPreview, lcdRows } from './terminal-view.ts';
 import { untilStopped } from './until-stopped.ts';
 import type { WebServer } from '../simulator/src/web/server.ts';
 import { startDemoWeb } from './web-demo.ts';
@@ -123,7 +123,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       const frame = [
         escapeControl(`pmlcd demo: ${url} hostspec=${hostspec} iface=${iface} (Ctrl-C to stop)`),
         ...(web ? [`web page: ${web.url}`] : []),
-        ...lcdPreview([0, 1].map((r) => b.lcd.codes(r)), link.lastGlyphSet ?? 'main', b.lcd.backlight),
+        ...lcdPreview(lcdRows(b.lcd), link.lastGlyphSet ?? 'main', b.lcd.backlight),
         escapeControl(`serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`),
         ...traffic, '', ...logs,
       ].join('\n');

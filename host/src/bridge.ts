@@ -1,12 +1,15 @@
 // The daemon's core: polls every source on a fixed pace (a failing source is backed
-// off as docs/backoff.md says), renders the page of the moment and hands it to the
-// serial link (which draws only what changed).
+// off as docs/backoff.md says), renders the page of the moment for the board's LCD size
+// (from its banner, or the lcdSize setting) and hands it to the serial link (which draws
+// only what changed).
 import { EventEmitter } from 'node:events';
 import { Backoff } from './backoff.ts';
 import type { Config } from './config.ts';
 import { fitLine } from './format.ts';
+import { chooseGeometry, geometryName, sameGeometry, type Geometry } from './geometry.ts';
 import type { Logger } from './log.ts';
 import { Rotation, expandPages, screenNow, type Page, type ScreenInput } from './screens.ts';
+import type { Banner } from './protocol.ts';
 import type { SerialLink } from './serial-link.ts';
 import { Source } from './source.ts';
 
@@ -34,6 +37,8 @@ export class Bridge extends EventEmitter {
   private lastPage: Page | null = null;
   private lastUp = new Map<string, boolean>();
   private running = false;
+  /** The LCD size pages are drawn for: the setting, else the banner, else 16x2. */
+  geometry: Geometry;
 
   constructor(private readonly o: BridgeOptions) {
     super();
@@ -46,6 +51,22 @@ export class Bridge extends EventEmitter {
     this.backoffs = c.sources.map(() => new Backoff({ pollMs: c.pollSec * 1000, random: o.random, now: this.now }));
     this.startMs = this.now();
     this.rotation = new Rotation(expandPages(c.pages, c.iface.length, c.sources.length), this.startMs);
+    this.geometry = chooseGeometry(c.lcdSize, undefined).geometry;
+    // Each banner (first handshake, every reset) may bring another size; it arrives before
+    // the link draws, so the page handed over next already fits.
+    let lastWarning = '';
+    o.link.on('banner', (b: Banner) => {
+      const choice = chooseGeometry(c.lcdSize, b.fields.lcd);
+      if (choice.warning && choice.warning !== lastWarning) o.log.warn('lcd size', { err: choice.warning });
+      lastWarning = choice.warning ?? '';
+      if (c.lcdSize !== 'auto' && b.fields.lcd !== undefined && b.fields.lcd !== c.lcdSize) {
+        o.log.debug('lcd size from the setting', { setting: c.lcdSize });
+      }
+      if (sameGeometry(choice.geometry, this.geometry)) return;
+      this.geometry = choice.geometry;
+      o.log.info('lcd size', { lcd: geometryName(this.geometry), from: choice.from });
+      this.refresh();
+    });
     // A board that stays away would repeat the same complaint on every retry: say it once.
     let lastProblem = '';
     o.link.on('problem', (m: string) => {
@@ -125,7 +146,9 @@ export class Bridge extends EventEmitter {
   }
 
   input(): ScreenInput {
-    return { cfg: this.o.cfg, sources: this.sources.map((s) => s.state()), nowMs: this.now(), startMs: this.startMs };
+    return {
+      cfg: this.o.cfg, sources: this.sources.map((s) => s.state()), nowMs: this.now(), startMs: this.startMs, geometry: this.geometry,
+    };
   }
 
   /** Renders the page of the moment and passes it to the link. */
@@ -156,6 +179,8 @@ export class Bridge extends EventEmitter {
     if (this.displayTimer) clearInterval(this.displayTimer);
     await this.inFlight;
     const glyphs = this.lastPage?.glyphs;
-    await this.o.link.stop(glyphs ? { lines: [fitLine('bridge stopped'), fitLine('')], glyphs, backlight: 1 } : undefined);
+    const { rows, cols } = this.geometry;
+    const lines = Array.from({ length: rows }, (_x, r) => fitLine(r === 0 ? 'bridge stopped' : '', cols));
+    await this.o.link.stop(glyphs ? { lines, glyphs, backlight: 1 } : undefined);
   }
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApiForm } from './pmwebapi.ts';
 import type { Units } from './format.ts';
+import { LCD_SIZES } from './geometry.ts';
 
 export const EXIT_USAGE = 64;
 export const EXIT_CONFIG = 78;
@@ -43,6 +44,8 @@ export interface Config {
   serialPort: string | null;
   /** The source's counters are 32 bits wide: wraps at 2^32 count as traffic (docs/rates.md). */
   counters32: boolean;
+  /** The LCD's size ('16x2', '20x4', ...); 'auto': what the board's banner says (16x2 if nothing). */
+  lcdSize: string;
   logFormat: 'auto' | 'json' | 'pretty';
 }
 
@@ -65,6 +68,7 @@ export function defaults(): Config {
     alertLatencyMs: 500,
     serialPort: null,
     counters32: false,
+    lcdSize: 'auto',
     logFormat: 'auto',
   };
 }
@@ -129,6 +133,8 @@ export const SETTINGS: Setting[] = [
   { key: 'alertLatencyMs', kind: 'number', env: 'PMLCD_ALERT_LATENCY_MS', flag: 'alert-latency-ms', help: 'latency alert threshold (0: off)', check: between(0, 600000) as never },
   { key: 'serialPort', kind: 'string', env: 'PMLCD_PORT', flag: 'port', help: 'serial device (default: find it)' },
   { key: 'counters32', kind: 'boolean', env: 'PMLCD_COUNTERS32', flag: 'counters32', help: 'counters are 32 bits wide: wraps at 2^32 are traffic (docs/rates.md)' },
+  { key: 'lcdSize', kind: 'string', env: 'PMLCD_LCD_SIZE', flag: 'lcd-size', help: `LCD size: auto (the board's banner) | ${LCD_SIZES.join(' | ')}`,
+    check: oneOf('auto', ...LCD_SIZES) as never },
   { key: 'logFormat', kind: 'string', env: 'PMLCD_LOG_FORMAT', flag: 'log-format', help: 'auto | json | pretty', check: oneOf('auto', 'json', 'pretty') as never },
 ];
 

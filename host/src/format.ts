@@ -1,6 +1,7 @@
 // The shared screen formatting rules of docs/screens.md. The firmware's network
 // mode implements the same rules in C++; both are checked against
 // test/vectors/screen-format.json, so every function here is integer-only.
+import type { Geometry } from './geometry.ts';
 import { type RateStatus, STALE_POLLS } from './rates.ts';
 
 export { STALE_POLLS };
@@ -57,11 +58,17 @@ export function formatLatency(us: number | null): string {
   return '  >10s';
 }
 
-/** A 9-cell bar of n against capacity c (same units). */
-export function formatBar(n: number | bigint, c: number | bigint): string {
+/** Latency in 4 characters for min/avg/max (docs/screens.md "Latency, short"): no unit, `>10s`, `  NA`. */
+export function formatLatencyShort(us: number | null): string {
+  const l = formatLatency(us);
+  return l === '  >10s' ? '>10s' : l.slice(0, 4);
+}
+
+/** A bar of `cells` cells (9 on the 16x2 main screen) of n against capacity c (same units). */
+export function formatBar(n: number | bigint, c: number | bigint, cells = BAR_CELLS): string {
   const cap = BigInt(c);
-  if (cap <= 0n) return ' '.repeat(BAR_CELLS);
-  const maxCols = BigInt(BAR_CELLS * COLUMNS_PER_CELL);
+  if (cap <= 0n) return ' '.repeat(cells);
+  const maxCols = BigInt(cells * COLUMNS_PER_CELL);
   let cols = (BigInt(n) * maxCols) / cap;
   if (cols > maxCols) cols = maxCols;
   if (cols < 0n) cols = 0n;
@@ -69,7 +76,7 @@ export function formatBar(n: number | bigint, c: number | bigint): string {
   const rest = Number(cols) % COLUMNS_PER_CELL;
   let s = FULL_BLOCK.repeat(full);
   if (rest > 0) s += String.fromCharCode(GLYPH_BAR_FIRST + rest - 1);
-  return s.padEnd(BAR_CELLS);
+  return s.padEnd(cells);
 }
 
 /** Seconds since the last good sample in 3 characters. */
@@ -133,6 +140,71 @@ export function formatMainScreen(i: MainScreenInput): [string, string] {
   ];
 }
 
+export interface ScreenFields {
+  /** What the last sample gave (docs/rates.md): 'rate', or why there is none. */
+  status: Exclude<RateStatus, 'same'>;
+  /** Rates and capacities in the displayed unit (bit/s or byte/s). */
+  down: number | bigint;
+  up: number | bigint;
+  capDown: number | bigint;
+  capUp: number | bigint;
+  units: Units;
+  /** Latency and its min/avg/max over the last 30 good samples, in microseconds; null = failed / none. */
+  latencyUs: number | null;
+  minUs: number | null;
+  avgUs: number | null;
+  maxUs: number | null;
+  /** `<iface>@<host>`, already ROM-safe (lcdText). */
+  source: string;
+  ageSec: number;
+  pollSec: number;
+}
+
+/**
+ * The main screen for any of the LCD sizes of docs/screens.md ("Screens for every
+ * geometry"): one string per row, each as wide as the LCD. The 16x2 one is
+ * formatMainScreen's screen; test/vectors/screens-geometry.json holds them all.
+ */
+export function formatScreen(g: Geometry, i: ScreenFields): string[] {
+  const stale = isStale(i.ageSec, i.pollSec);
+  const rates = !stale && i.status === 'rate';
+  const rate = (n: number | bigint) => (rates ? formatRate(n) : '  NA ');
+  const bar = (n: number | bigint, c: number | bigint, cells: number) => (rates ? formatBar(n, c, cells) : ' '.repeat(cells));
+  const lat = stale ? '  NA  ' : formatLatency(i.latencyUs);
+  const short = (us: number | null) => (stale ? '  NA' : formatLatencyShort(us));
+  const label = unitLabel(i.units);
+  const age = formatAge(i.ageSec);
+  // reset / back / gap put their text in the first 16 cells of row 1; stale wins over them.
+  const why = !stale && i.status !== 'rate' && i.status !== 'first' ? NO_RATE_LINE[i.status].padEnd(LINE_WIDTH) : null;
+  const size = `${g.cols}x${g.rows}`;
+  switch (size) {
+    case '16x2':
+      if (stale) return formatMainScreen({ ...i, latencyUs: null });
+      return [why ?? `${GLYPH_DOWN}${rate(i.down)} ${GLYPH_UP}${rate(i.up)}${label}`, `${lat} ${bar(i.down, i.capDown, BAR_CELLS)}`];
+    case '20x2':
+      return [
+        `${why ?? `${GLYPH_DOWN}${rate(i.down)} ${GLYPH_UP}${rate(i.up)}${label}`} ${age}`,
+        `${lat}${GLYPH_DOWN}${bar(i.down, i.capDown, 6)}${GLYPH_UP}${bar(i.up, i.capUp, 6)}`,
+      ];
+    case '16x4':
+      return [
+        why ?? `${GLYPH_DOWN}${rate(i.down)}${label} ${bar(i.down, i.capDown, 6)}`,
+        `${GLYPH_UP}${rate(i.up)}${label} ${bar(i.up, i.capUp, 6)}`,
+        `${lat} ${short(i.minUs)}/${short(i.maxUs)}`,
+        `${i.source.slice(0, 12).padEnd(12)} ${age}`,
+      ];
+    case '20x4':
+      return [
+        why ? why.padEnd(20) : `${GLYPH_DOWN}${rate(i.down)}${label} ${bar(i.down, i.capDown, 10)}`,
+        `${GLYPH_UP}${rate(i.up)}${label} ${bar(i.up, i.capUp, 10)}`,
+        `${lat}${short(i.minUs)}/${short(i.avgUs)}/${short(i.maxUs)}`,
+        `${i.source.slice(0, 16).padEnd(16)} ${age}`,
+      ];
+    default:
+      throw new RangeError(`no main screen for a ${size} LCD`);
+  }
+}
+
 /** The one placeholder for a character the HD44780 A00 ROM cannot show (docs/screens.md). */
 export const PLACEHOLDER = '?';
 
@@ -146,7 +218,7 @@ export function lcdText(s: string): string {
   return out;
 }
 
-/** Pads or cuts text to exactly one LCD line. */
-export function fitLine(s: string): string {
-  return s.length >= LINE_WIDTH ? s.slice(0, LINE_WIDTH) : s.padEnd(LINE_WIDTH);
+/** Pads or cuts text to exactly one LCD line of `width` cells. */
+export function fitLine(s: string, width = LINE_WIDTH): string {
+  return s.length >= width ? s.slice(0, width) : s.padEnd(width);
 }

@@ -52,7 +52,8 @@ interface Pending {
 export function parseBanner(text: string): Banner | null {
   const m = /^PMLCD (\d+)((?: \S+)*)\s*$/.exec(text);
   if (!m) return null;
-  const fields: Record<string, string> = {};
+  // No prototype: a key such as __proto__ or constructor from the wire is just a key.
+  const fields: Record<string, string> = Object.create(null);
   for (const kv of m[2].trim().split(' ')) {
     const i = kv.indexOf('=');
     if (i > 0) fields[kv.slice(0, i)] = kv.slice(i + 1);
@@ -211,11 +212,41 @@ export function escapeText(text: string, inFrame: boolean): string {
   return out;
 }
 
-/** The commands that draw a full screen: one atomic F if it fits in a line, else two T. */
-export function frameCommands(lines: readonly [string, string]): string[] {
-  const f = `F ${escapeText(lines[0], true)}|${escapeText(lines[1], true)}`;
+/**
+ * The commands that draw a full screen of 2 to 4 rows (docs/protocol.md): one atomic F
+ * if it fits in a line; else F with each row's trailing spaces left off (F pads every
+ * row with spaces) if that fits; else one T per row (a 20x4 frame full of bars or
+ * escapes seldom fits 64 bytes).
+ */
+export function frameCommands(lines: readonly string[]): string[] {
+  if (lines.length < 2 || lines.length > 4) throw new RangeError(`a frame has 2 to 4 rows, not ${lines.length}`);
+  const f = `F ${lines.map((l) => escapeText(l, true)).join('|')}`;
   if (f.length + 1 <= MAX_LINE) return [f];
-  return [`T 0 0 ${escapeText(lines[0], false)}`, `T 1 0 ${escapeText(lines[1], false)}`];
+  const trimmed = `F ${lines.map((l) => escapeText(l.replace(/ +$/, ''), true)).join('|')}`;
+  if (trimmed.length + 1 <= MAX_LINE) return [trimmed];
+  return lines.flatMap((l, r) => rowCommands(r, l));
+}
+
+/** One row as T commands: one if it fits a line, else several, each starting where the last one ended. */
+function rowCommands(row: number, text: string): string[] {
+  const out: string[] = [];
+  const cells = [...text];
+  let col = 0;
+  while (col < cells.length || (col === 0 && out.length === 0)) {
+    const prefix = `T ${row} ${col} `;
+    let body = '';
+    let end = col;
+    while (end < cells.length) {
+      const e = escapeText(cells[end], false);
+      if (prefix.length + body.length + e.length + 1 > MAX_LINE) break;
+      body += e;
+      end++;
+    }
+    out.push(prefix + body);
+    if (end === col) break;  // nothing fits after the prefix: cannot happen with 4-byte escapes and 64-byte lines
+    col = end;
+  }
+  return out;
 }
 
 /** Eight rows of 5 pixels as the 16 hex digits of a G command. */

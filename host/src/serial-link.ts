@@ -15,7 +15,8 @@ import {
 export type Backlight = 0 | 1 | 2;
 
 export interface Display {
-  lines: readonly [string, string];
+  /** One string per LCD row, each as wide as the LCD (the geometry the bridge chose from the banner). */
+  lines: readonly string[];
   glyphs: GlyphSet;
   backlight: Backlight;
 }
@@ -40,7 +41,11 @@ export interface SerialLinkOptions {
 interface BoardView { glyphs: string | null; lines: string | null; backlight: Backlight | null }
 const UNKNOWN: BoardView = { glyphs: null, lines: null, backlight: null };
 
-/** Events: 'state' (LinkState), 'error' is never emitted; 'problem' (message), 'info' (board `# ` text). */
+/**
+ * Events: 'state' (LinkState), 'error' is never emitted; 'problem' (message), 'info' (board `# ` text),
+ * 'banner' (Banner) after the handshake and after every board reset, before anything is drawn,
+ * so a listener can re-render for the board's LCD size first.
+ */
 export class SerialLink extends EventEmitter {
   state: LinkState = 'idle';
   lastError: string | null = null;
@@ -189,11 +194,13 @@ export class SerialLink extends EventEmitter {
       this.setState('handshake');
       this.board = { ...UNKNOWN };
       this.banner = await client.handshake(this.o.bannerTimeoutMs);
+      this.emit('banner', this.banner);
       client.on('banner', (b: Banner) => {
         // The board restarted (watchdog, brown-out, R): its screen and glyphs are gone.
         this.banner = b;
         this.counters.resets++;
         this.board = { ...UNKNOWN };
+        this.emit('banner', b);
         this.kick();
       });
       ready = true;

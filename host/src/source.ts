@@ -6,7 +6,7 @@ import { PmwebapiClient } from './pmwebapi.ts';
 import { CounterRates, History, gapLimitMs, timestampMs, type RateStatus } from './rates.ts';
 import type { PcpValue } from './pmwebapi-json.ts';
 
-export const HISTORY_LENGTH = 16;
+export const HISTORY_LENGTH = 20;
 /** Polls between lookups of a latency instance that was not there (the PMDA may appear later). */
 export const LATENCY_RETRY_POLLS = 30;
 /** Latency above this (ms) is not a measurement: a failed sample, kept out of min/avg/max (docs/screens.md). */
