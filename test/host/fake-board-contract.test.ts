@@ -109,7 +109,7 @@ const MAIN_SCRIPT: Step[] = [
   ['F 5*x|*Z', 'OK'], { screen: ['5*x', '*Z'] },
   ['F ' + '\\x41'.repeat(15) + '|', 'OK'], { screen: ['A'.repeat(15), ''] },
   ['F before|error', 'OK'],
-  ['F nobar', 'ERR ARG missing |'], ['F ', 'ERR ARG missing |'], ['F', BAD], ['F a|b|c', 'ERR ARG more than one |'],
+  ['F nobar', 'ERR ARG missing |'], ['F ', 'ERR ARG missing |'], ['F', BAD], ['F a|b|c', 'ERR ARG too many rows'],
   ['F 12345678901234567|', 'ERR ARG text too long'], ['F |12345678901234567', 'ERR ARG text too long'],
   ['F 1234567890123456\\q|', 'ERR ARG text too long'], ['F \\q' + 'x'.repeat(20) + '|', 'ERR ESC bad escape'],
   ['F \\q|', 'ERR ESC bad escape'], ['F \\x4|', 'ERR ESC bad escape'], ['F \\xG0|', 'ERR ESC bad escape'],

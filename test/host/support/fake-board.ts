@@ -24,6 +24,12 @@ export interface FakeBoardOptions {
   replyDelayMs?: number;
   /** false: a firmware built without network mode (no eth=/ip= banner fields, `M net` refused). */
   network?: boolean;
+  /**
+   * The banner's lcd= value (default 16x2). A known size also sets the LCD's rows and
+   * columns for F and T; anything else (a board that says nonsense) keeps a 16x2 glass.
+   * null: no lcd= field at all.
+   */
+  lcd?: string | null;
 }
 
 type Mode = 'host' | 'net' | 'lcdproc';
@@ -84,8 +90,11 @@ export class FakeBoard {
   readonly path: string;
   /** Every line the host sent in line mode (without the LF and a CR before it). */
   readonly received: string[] = [];
+  /** The glass's size, from opts.lcd. */
+  readonly cols: number;
+  readonly rows: number;
   /** What the host asked to show: codes per row (a \h cell holds glyph 6, it does not blink here). */
-  lcd: number[][] = [blankRow(), blankRow()];
+  lcd: number[][];
   /** G commands since the last reset. */
   glyphsDefined = 0;
   /** Rows of the glyphs defined with G since the last reset (5 low bits kept), by glyph number. */
@@ -105,11 +114,24 @@ export class FakeBoard {
 
   constructor(readonly opts: FakeBoardOptions = {}) {
     this.path = opts.path ?? '/dev/ttyFAKE0';
+    const size = /^(16|20)x([24])$/.exec(opts.lcd ?? '');
+    this.cols = size ? Number(size[1]) : 16;
+    this.rows = size ? Number(size[2]) : 2;
+    this.lcd = this.blankGlass();
   }
 
-  /** The LCD as text; glyph n is the character with code n, 0xFF the full block. */
-  text(): [string, string] {
-    return [String.fromCharCode(...this.lcd[0]), String.fromCharCode(...this.lcd[1])];
+  /** The LCD as text, one string per row; glyph n is the character with code n, 0xFF the full block. */
+  text(): string[] {
+    return this.lcd.map((r) => String.fromCharCode(...r));
+  }
+
+  private blankGlass(): number[][] {
+    return Array.from({ length: this.rows }, () => blankRow(this.cols));
+  }
+
+  /** Rows as the firmware draws its own screens: the given text from the top, the rest blank. */
+  private screen(lines: string[]): number[][] {
+    return Array.from({ length: this.rows }, (_x, r) => row(lines[r] ?? '', this.cols));
   }
 
   binding(): BindingInterface {
@@ -143,7 +165,7 @@ export class FakeBoard {
   }
 
   private boot(reason: string): void {
-    this.lcd = [row(`pmlcd ${firmwareVersion().fw}`), row('waiting for host')];
+    this.lcd = this.screen([`pmlcd ${firmwareVersion().fw}`, 'waiting for host']);
     this.glyphs = [];
     this.glyphsDefined = 0;
     this.rx = { line: '', lcdproc: 'data' };
@@ -156,15 +178,16 @@ export class FakeBoard {
   /** Banner fields; V sends them without reset=. */
   private fields(reset?: string): string {
     const v = firmwareVersion();
-    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw} lcd=16x2 mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok` +
+    const lcd = this.opts.lcd === null ? '' : ` lcd=${this.opts.lcd ?? '16x2'}`;
+    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw}${lcd} mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok` +
       (this.opts.network === false ? '' : ' eth=none ip=0.0.0.0');
   }
 
   private enterMode(m: Mode): void {
     this.mode = m;
     this.rx.lcdproc = 'data';
-    if (m === 'net' && this.opts.network !== false) this.lcd = NO_SHIELD_SCREEN.map(row);
-    if (m === 'lcdproc') this.lcd = LCDPROC_SCREEN.map(row);
+    if (m === 'net' && this.opts.network !== false) this.lcd = this.screen(NO_SHIELD_SCREEN);
+    if (m === 'lcdproc') this.lcd = this.screen(LCDPROC_SCREEN);
   }
 
   private switchMode(m: Mode): void {
@@ -242,24 +265,30 @@ export class FakeBoard {
     }
   }
 
-  // F <line 1>|<line 2>
+  // F <row 1>|<row 2>[|<row 3>[|<row 4>]]: rows not given are blanked (checked in firmware/src/protocol.cpp's order)
   private frame(arg: string): string {
-    const top = decode(arg, 0, '|', 16);
-    if (typeof top === 'string') return top;
-    if (arg[top.end] !== '|') return 'ERR ARG missing |';
-    const bottom = decode(arg, top.end + 1, '|', 16);
-    if (typeof bottom === 'string') return bottom;
-    if (bottom.end < arg.length) return 'ERR ARG more than one |';
-    this.lcd = [pad(top.codes), pad(bottom.codes)];
+    const rows: number[][] = [];
+    for (let at = 0; ; ) {
+      const r = decode(arg, at, '|', this.cols);
+      if (typeof r === 'string') return r;
+      rows.push(r.codes);
+      if (r.end >= arg.length) {
+        if (rows.length === 1) return 'ERR ARG missing |';
+        break;
+      }
+      if (rows.length >= this.rows) return 'ERR ARG too many rows';
+      at = r.end + 1;
+    }
+    this.lcd = Array.from({ length: this.rows }, (_x, i) => pad(rows[i] ?? [], this.cols));
     return 'OK';
   }
 
   // T <row> <col> <text>: col is one or two digits
   private cells(arg: string): string {
-    const m = /^([01]) (\d\d?) /.exec(arg);
-    if (!m || Number(m[2]) > 15) return BAD_ARGS;
+    const m = /^(\d) (\d\d?) /.exec(arg);
+    if (!m || Number(m[1]) >= this.rows || Number(m[2]) >= this.cols) return BAD_ARGS;
     const col = Number(m[2]);
-    const t = decode(arg, m[0].length, null, 16 - col);
+    const t = decode(arg, m[0].length, null, this.cols - col);
     if (typeof t === 'string') return t;
     t.codes.forEach((c, i) => { this.lcd[Number(m[1])][col + i] = c; });
     return 'OK';
@@ -382,16 +411,16 @@ class FakePort implements BindingPortInterface {
   async drain(): Promise<void> {}
 }
 
-function blankRow(): number[] {
-  return new Array<number>(16).fill(0x20);
+function blankRow(cols = 16): number[] {
+  return new Array<number>(cols).fill(0x20);
 }
 
-function pad(r: number[]): number[] {
-  return [...r, ...new Array<number>(16 - r.length).fill(0x20)];
+function pad(r: number[], cols = 16): number[] {
+  return [...r, ...new Array<number>(cols - r.length).fill(0x20)];
 }
 
-function row(text: string): number[] {
-  return pad([...text].map((c) => c.charCodeAt(0)));
+function row(text: string, cols = 16): number[] {
+  return pad([...text].map((c) => c.charCodeAt(0)), cols);
 }
 
 /**
