@@ -6,7 +6,7 @@
 //
 //   npm run build:ide        build and print flash and static RAM
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { ARDUINO_AVR, BUILD_DIR, ROOT, sizeOf, withLock, type FirmwareSize } from './avr-build.ts';
@@ -67,6 +67,9 @@ export async function buildIdeSketch(): Promise<IdeBuildResult> {
   mkdirSync(IDE_BUILD_DIR, { recursive: true });
   // Test files run in parallel processes; one build path takes one builder at a time.
   return withLock(IDE_BUILD_DIR, async () => {
+    // arduino-builder links every object under sketch/, those of deleted or renamed
+    // sources included: the sketch's objects are rebuilt each time (the core's stay cached).
+    rmSync(join(IDE_BUILD_DIR, 'sketch'), { recursive: true, force: true });
     let log: string;
     try {
       const r = await run('arduino-builder', builderArgs(), { maxBuffer: 16 << 20 });

@@ -82,6 +82,8 @@ type Step =
 
 const V = firmwareVersion();
 const ID = `PMLCD ${V.protocol} fw=${V.fw} lcd=16x2`;
+/** How the LCD is attached (docs/protocol.md): the simulated board wires it in parallel. */
+const BUS = ' lcdbus=parallel';
 const NET = ' eth=none ip=0.0.0.0';  // network-mode firmware on a board without a shield
 const BAD = 'ERR ARG bad arguments';
 const CMD = 'ERR CMD unknown command';
@@ -90,7 +92,7 @@ const LIST_DEFAULTS = [
   'CFG net.dns=192.168.1.1', 'CFG net.mac=DE:AD:BE:EF:FE:ED', 'CFG srv.ip=192.168.1.1', 'CFG srv.port=44322', 'CFG srv.api=auto',
   'CFG srv.hostspec=localhost', 'CFG iface=ppp0', 'CFG m.in=network.interface.in.bytes', 'CFG m.out=network.interface.out.bytes',
   'CFG m.lat=shping.time.real', 'CFG m.latinst=ping', 'CFG poll=2', 'CFG units=bits', 'CFG cap.down=20000000', 'CFG cap.up=1000000',
-  'CFG host.timeout=10', 'CFG host.fallback=1', 'CFG backlight=on',
+  'CFG host.timeout=10', 'CFG host.fallback=1', 'CFG backlight=on', 'CFG lcd.size=16x2',
 ];
 /** C LIST of the default settings; `saves` counts the saves since the EEPROM was blank. */
 const listDefaults = (saves: number) => [...LIST_DEFAULTS, `CFG saves=${saves}`, `OK ${LIST_DEFAULTS.length + 1}`];
@@ -98,9 +100,9 @@ const BOOT_SCREEN: [string, string] = [`pmlcd ${V.fw}`, 'waiting for host'];
 
 /** The product firmware (host and network mode), from power-on with the default settings. */
 const MAIN_SCRIPT: Step[] = [
-  { banner: `${ID} mode=host reset=power cfg=ok${NET}` },
+  { banner: `${ID} mode=host reset=power cfg=ok${BUS}${NET}` },
   { screen: BOOT_SCREEN },
-  ['V', `OK ${ID} mode=host cfg=ok${NET}`],
+  ['V', `OK ${ID} mode=host cfg=ok${BUS}${NET}`],
   ['P', 'OK'], ['V x', BAD], ['P x', BAD], ['R x', BAD],
   // Frames and text escapes.
   ['F hello|world', 'OK'], { screen: ['hello', 'world'] },
@@ -147,32 +149,32 @@ const MAIN_SCRIPT: Step[] = [
   ['F ' + 'x'.repeat(61), 'ERR ARG text too long'], ['F ' + 'x'.repeat(61) + '\r', 'ERR LINE line too long'],  // the CR counts
   ['F ' + 'x'.repeat(62), 'ERR LINE line too long'],
   ['F ' + '\xe9'.repeat(70), 'ERR LINE line too long'],
-  { raw: 'P\nV\n', expect: ['OK', `OK ${ID} mode=host cfg=ok${NET}`] },
+  { raw: 'P\nV\n', expect: ['OK', `OK ${ID} mode=host cfg=ok${BUS}${NET}`] },
   // Modes.
   ['M', BAD], ['M bogus', 'ERR ARG unknown mode'], ['M host', 'OK'],
-  ['M net', 'OK'], { wait: 500 }, { screen: ['No W5100 found', 'check the shield'] },
-  ['V', `OK ${ID} mode=net cfg=ok${NET}`], ['C GET mode', 'OK mode=net'],
+  ['M net', 'OK'], { wait: 500 }, { screen: ['No W5100/W5500', 'check the shield'] },
+  ['V', `OK ${ID} mode=net cfg=ok${BUS}${NET}`], ['C GET mode', 'OK mode=net'],
   ['M host', 'OK'], ['C GET mode', 'OK mode=host'],
   ['F hi|there', 'OK'], ['M lcdproc', 'OK'], { screen: ['LCDproc mode', 'waiting for LCDd'] },
   { silent: 'P\n' },
-  { raw: '\xfe\x00V\n', expect: [`OK ${ID} mode=lcdproc cfg=ok${NET}`] },
+  { raw: '\xfe\x00V\n', expect: [`OK ${ID} mode=lcdproc cfg=ok${BUS}${NET}`] },
   { raw: '\xfe\x00M host\n', expect: ['OK'] },
   { screen: ['LCDproc mode', 'waiting for LCDd'] },  // its own screen, not the host's last frame, until the host draws
-  ['V', `OK ${ID} mode=host cfg=ok${NET}`],
-  ['C SET mode net', 'OK'], ['V', `OK ${ID} mode=net cfg=ok${NET}`], ['C SET mode host', 'OK'],
+  ['V', `OK ${ID} mode=host cfg=ok${BUS}${NET}`],
+  ['C SET mode net', 'OK'], ['V', `OK ${ID} mode=net cfg=ok${BUS}${NET}`], ['C SET mode host', 'OK'],
   // Reboot: settings kept, boot screen, glyphs back to the firmware's own.
   ['C SET iface eth0', 'OK'], ['F before|reboot', 'OK'],
-  ['R', 'OK'], { banner: `${ID} mode=host reset=command cfg=ok${NET}` }, { screen: BOOT_SCREEN },
+  ['R', 'OK'], { banner: `${ID} mode=host reset=command cfg=ok${BUS}${NET}` }, { screen: BOOT_SCREEN },
   ['C GET iface', 'OK iface=eth0'], ['C GET saves', 'OK saves=2'],
 ];
 
 /** A firmware built without network mode (firmware/src/net/ left out). */
 const HOST_ONLY_SCRIPT: Step[] = [
-  { banner: `${ID} mode=host reset=power cfg=ok` },
-  ['V', `OK ${ID} mode=host cfg=ok`],
+  { banner: `${ID} mode=host reset=power cfg=ok${BUS}` },
+  ['V', `OK ${ID} mode=host cfg=ok${BUS}`],
   ['M net', 'ERR ARG mode not available'], ['C SET mode net', 'ERR VAL mode not available'], ['C GET mode', 'OK mode=host'],
   ['F still|host', 'OK'], { screen: ['still', 'host'] },
-  ['M lcdproc', 'OK'], { raw: '\xfe\x00M host\n', expect: ['OK'] }, ['V', `OK ${ID} mode=host cfg=ok`],
+  ['M lcdproc', 'OK'], { raw: '\xfe\x00M host\n', expect: ['OK'] }, ['V', `OK ${ID} mode=host cfg=ok${BUS}`],
 ];
 
 const isReply = (l: string) => /^(OK|ERR)( |$)/.test(l);

@@ -62,6 +62,7 @@ const SETTINGS: [key: string, dflt: string, parse: Parse][] = [
   ['m.lat', 'shping.time.real', str('metric', 39, true)], ['m.latinst', 'ping', str('name', 15, true)],
   ['poll', '2', u16(1, 3600)], ['units', 'bits', enumOf('bits', 'bytes')], ['cap.down', '20000000', u32], ['cap.up', '1000000', u32],
   ['host.timeout', '10', u16(1, 3600)], ['host.fallback', '1', bool], ['backlight', 'on', enumOf('on', 'off', 'lost-off', 'alert-blink')],
+  ['lcd.size', '16x2', enumOf('16x2', '20x2', '16x4', '20x4')],
 ];
 const PARSE = new Map(SETTINGS.map(([k, , p]) => [k, p]));
 /** Read-only key: settings saves since the EEPROM was blank. */
@@ -77,7 +78,7 @@ const UNKNOWN_COMMAND = 'ERR CMD unknown command';
 const UNKNOWN_SETTING = 'ERR KEY unknown setting';
 /** What the firmware draws on its own (firmware/src/main.cpp, net/netmode.cpp without a W5100). */
 const LCDPROC_SCREEN = ['LCDproc mode', 'waiting for LCDd'];
-const NO_SHIELD_SCREEN = ['No W5100 found', 'check the shield'];
+const NO_SHIELD_SCREEN = ['No W5100/W5500', 'check the shield'];
 const LINE_MAX = 63;  // bytes before the LF
 const HEART = 6;      // \h: glyph 6, blinking with a blank on the real LCD
 const BACKSLASH = 0xa4;  // \\: the A00 ROM has a yen sign at 0x5C
@@ -90,9 +91,9 @@ export class FakeBoard {
   readonly path: string;
   /** Every line the host sent in line mode (without the LF and a CR before it). */
   readonly received: string[] = [];
-  /** The glass's size, from opts.lcd. */
-  readonly cols: number;
-  readonly rows: number;
+  /** The glass's size, from opts.lcd, then the lcd.size setting. */
+  cols: number;
+  rows: number;
   /** What the host asked to show: codes per row (a \h cell holds glyph 6, it does not blink here). */
   lcd: number[][];
   /** G commands since the last reset. */
@@ -117,6 +118,13 @@ export class FakeBoard {
     const size = /^(16|20)x([24])$/.exec(opts.lcd ?? '');
     this.cols = size ? Number(size[1]) : 16;
     this.rows = size ? Number(size[2]) : 2;
+    if (size) this.settings.set('lcd.size', size[0]);
+    this.lcd = this.blankGlass();
+  }
+
+  /** lcd.size takes effect at once: the LCD is initialised again and cleared. */
+  private resize(size: string): void {
+    [this.cols, this.rows] = size.split('x').map(Number);
     this.lcd = this.blankGlass();
   }
 
@@ -178,8 +186,10 @@ export class FakeBoard {
   /** Banner fields; V sends them without reset=. */
   private fields(reset?: string): string {
     const v = firmwareVersion();
-    const lcd = this.opts.lcd === null ? '' : ` lcd=${this.opts.lcd ?? '16x2'}`;
-    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw}${lcd} mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok` +
+    // opts.lcd may be a value no firmware sends (or null: none at all), to test the bridge.
+    const said = this.opts.lcd === undefined || /^(16|20)x[24]$/.test(this.opts.lcd ?? '') ? this.settings.get('lcd.size') : this.opts.lcd;
+    const lcd = said === null ? '' : ` lcd=${said}`;
+    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw}${lcd} mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok lcdbus=parallel` +
       (this.opts.network === false ? '' : ' eth=none ip=0.0.0.0');
   }
 
@@ -338,8 +348,10 @@ export class FakeBoard {
     const value = parse(rest.slice(sp + 1));
     if (value === null) return ['ERR VAL bad value'];
     if (key === 'mode' && value === 'net' && this.opts.network === false) return ['ERR VAL mode not available'];
+    const resize = key === 'lcd.size' && value !== this.settings.get(key);
     this.settings.set(key, value);
     this.save();
+    if (resize) this.resize(value);
     if (key === 'mode' && value !== this.mode) this.enterMode(value as Mode);
     return ['OK'];
   }
