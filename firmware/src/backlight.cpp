@@ -2,6 +2,7 @@
 #include <Arduino.h>
 #include "board_pins.h"
 #include "config.h"
+#include "lcd.h"
 #include "pin_io.h"
 
 constexpr uint16_t BLINK_HALF_PERIOD_MS = 500;
@@ -29,4 +30,5 @@ void backlightUpdate(bool alert) {
   }
   bool on = s == BACKLIGHT_BLINK ? (millis() / BLINK_HALF_PERIOD_MS) & 1 : s == BACKLIGHT_ON;
   pinWrite(PMLCD_PIN_BACKLIGHT, on);
+  lcdBacklight(on);
 }

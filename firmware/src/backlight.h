@@ -1,4 +1,5 @@
-// Backlight on PMLCD_PIN_BACKLIGHT (through a transistor; harmless if not fitted).
+// Backlight on PMLCD_PIN_BACKLIGHT (through a transistor; harmless if not fitted), and
+// the I2C backpack's backlight bit when the LCD sits on one.
 // The host asks for off/on/blink (B command); the `backlight` setting decides
 // the state at boot and what happens while the host is lost.
 #pragma once

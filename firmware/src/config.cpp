@@ -65,13 +65,20 @@ static const Config DEFAULTS PROGMEM = {
     10,
     1,
     BL_ON,
+    LCD_16X2,
 };
 
 void configDefaults() { memcpy_P(&cfg, &DEFAULTS, sizeof cfg); }
 
 static uint16_t at;  // EEPROM cursor of readTo()/writeFrom()/crcAt()
 
-static uint16_t slotAt(uint8_t slot) { return CFG_EEPROM_ADDR + slot * CFG_SLOT_SIZE; }
+// Settings bytes and slot start in a layout (CFG_LAYOUT_VERSION or CFG_LAYOUT_V1).
+static uint8_t lengthOf(uint8_t layout) {
+  return sizeof(Config) - (layout == CFG_LAYOUT_V1 ? sizeof Config::lcdSize : 0);
+}
+static uint16_t slotAt(uint8_t slot, uint8_t layout = CFG_LAYOUT_VERSION) {
+  return CFG_EEPROM_ADDR + slot * (CFG_SLOT_SIZE - sizeof(Config) + lengthOf(layout));
+}
 constexpr uint16_t DATA_OFFSET = sizeof(ConfigHeader);
 constexpr uint16_t SEQ_OFFSET = sizeof(ConfigHeader) + sizeof(Config);
 
@@ -88,11 +95,10 @@ static bool writeFrom(const void *src, uint8_t n) {
   return true;
 }
 
-// CRC of the Config bytes in RAM (from != nullptr) or in EEPROM at the cursor.
-static uint16_t crcOf(const uint8_t *from) {
+// CRC of n Config bytes in RAM (from != nullptr) or in EEPROM at the cursor.
+static uint16_t crcOf(const uint8_t *from, uint8_t n = sizeof(Config)) {
   uint16_t crc = 0xFFFF;
-  for (uint8_t i = 0; i < sizeof(Config); i++)
-    crc = _crc_ccitt_update(crc, from ? *from++ : eepromRead(at++));
+  for (uint8_t i = 0; i < n; i++) crc = _crc_ccitt_update(crc, from ? *from++ : eepromRead(at++));
   return crc;
 }
 static uint16_t cfgCrc() { return crcOf(reinterpret_cast<const uint8_t *>(&cfg)); }
@@ -165,18 +171,21 @@ static void terminateStrings() {
   cfg.latInst[CFG_INST_LEN] = 0;
 }
 
-CfgStatus configLoad() {
-  bool found = false, old = false;
+// Finds the newest valid slot of a layout (newestSlot, newestSeq); old: a slot
+// of another layout was seen.
+static bool findNewest(uint8_t layout, bool &old) {
+  bool found = false;
+  uint8_t len = lengthOf(layout);
   for (uint8_t slot = 0; slot < CFG_SLOTS; slot++) {
     ConfigHeader h;
     uint32_t seq[2];
-    at = slotAt(slot);
+    at = slotAt(slot, layout);
     readTo(&h, sizeof h);
-    uint16_t crc = crcOf(nullptr);
+    uint16_t crc = crcOf(nullptr, len);
     readTo(seq, sizeof seq);
     // Unequal copies: cut short (a torn header is not an older layout).
     if (h.magic != CFG_MAGIC || seq[0] != seq[1]) continue;
-    if (h.layout != CFG_LAYOUT_VERSION || h.length != sizeof(Config)) {
+    if (h.layout != layout || h.length != len) {
       old = true;
       continue;
     }
@@ -187,6 +196,17 @@ CfgStatus configLoad() {
     newestSlot = slot;
     newestSeq = n;
   }
+  return found;
+}
+
+CfgStatus configLoad() {
+  bool old = false;
+  uint8_t layout = CFG_LAYOUT_VERSION;
+  bool found = findNewest(layout, old);
+  // Settings of the firmware before lcd.size: the next save writes the current layout
+  // into the slot after this one, whose bytes never overlap it.
+  bool v2Seen = false;  // a layout-2 slot is never an older layout's
+  if (!found) found = findNewest(layout = CFG_LAYOUT_V1, v2Seen);
   // A reset that kept RAM: the hold-off goes on from where it was.
   bool kept = holdoff.magic == HOLDOFF_MAGIC;
   lastSaveMs = -holdoff.sinceSave;
@@ -195,8 +215,9 @@ CfgStatus configLoad() {
     cfgStatus = CFG_OK;
     if (!(holdoff.pending && holdoff.cfgCrc == cfgCrc())) {
       holdoff.pending = false;
-      at = slotAt(newestSlot) + DATA_OFFSET;
-      readTo(&cfg, sizeof cfg);
+      configDefaults();  // lcdSize, when the slot is of layout 1
+      at = slotAt(newestSlot, layout) + DATA_OFFSET;
+      readTo(&cfg, lengthOf(layout));
     }
   } else {
     cfgStatus = old ? CFG_OLD : CFG_DEFAULTS;

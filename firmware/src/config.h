@@ -13,6 +13,8 @@ enum Mode : uint8_t { MODE_HOST = 0, MODE_NET = 1, MODE_LCDPROC = 2 };
 enum Api : uint8_t { API_AUTO = 0, API_PMPROXY = 1, API_PMWEBD = 2 };
 enum Backlight : uint8_t { BL_ON = 0, BL_OFF = 1, BL_LOST_OFF = 2, BL_ALERT_BLINK = 3 };
 enum CfgStatus : uint8_t { CFG_OK = 0, CFG_DEFAULTS = 1, CFG_OLD = 2 };
+// Columns x rows; display.cpp reads bit 0 as 20 columns and bit 1 as 4 rows.
+enum LcdSize : uint8_t { LCD_16X2 = 0, LCD_20X2 = 1, LCD_16X4 = 2, LCD_20X4 = 3 };
 
 struct Config {
   uint8_t mode;  // Mode
@@ -34,6 +36,7 @@ struct Config {
   uint16_t hostTimeoutSec;
   uint8_t hostFallback;
   uint8_t backlight;  // Backlight
+  uint8_t lcdSize;    // LcdSize; layout 2 appended it (configLoad reads layout 1 too)
 };
 
 extern Config cfg;
@@ -77,7 +80,9 @@ constexpr uint32_t CFG_SAVE_HOLDOFF_MS = 60000UL;
 constexpr uint16_t CFG_EEPROM_ADDR = 0;
 constexpr uint8_t CFG_SLOTS = 4;
 constexpr uint16_t CFG_MAGIC = 0x4C50;  // "PL", little-endian
-constexpr uint8_t CFG_LAYOUT_VERSION = 1;
+constexpr uint8_t CFG_LAYOUT_VERSION = 2;
+// The layout before lcdSize: slots one byte shorter, still loaded (lcdSize at its default).
+constexpr uint8_t CFG_LAYOUT_V1 = 1;
 struct ConfigHeader {
   uint16_t magic;
   uint8_t layout;

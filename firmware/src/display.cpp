@@ -1,29 +1,38 @@
 #include "display.h"
 #include <avr/pgmspace.h>
 #include <string.h>
+#include "config.h"
 #include "glyphs.h"
 #include "lcd.h"
 
 constexpr uint8_t NO_CURSOR = 0xFF;
 constexpr uint8_t CGRAM_CODES = 16;  // codes 8-15 mirror the 8 glyphs
 
-static uint8_t shadow[DISPLAY_CELLS];  // what the owner wants shown
-static uint8_t glass[DISPLAY_CELLS];   // what the LCD shows
-static uint32_t heartbeatMask;
+static uint8_t shadow[DISPLAY_MAX_CELLS];  // what the owner wants shown
+static uint8_t glass[DISPLAY_MAX_CELLS];   // what the LCD shows
+static uint8_t size, cols = DISPLAY_COLS, rows = DISPLAY_ROWS, cells = DISPLAY_CELLS;
 static bool heartbeatOn;
 static uint8_t cursor;               // DDRAM address counter, NO_CURSOR if unknown
 static const uint8_t *loadedGlyphs;  // set in CGRAM, nullptr after raw glyph writes
 static const uint8_t *pendingGlyphs;
 
-// The code cell i should show; heart is heartbeatMask shifted right by i (the
-// loops shift it one step per cell instead of testing a variable 32-bit shift).
-static uint8_t wanted(uint8_t i, uint32_t heart) {
-  if (heart & 1) return heartbeatOn ? GLYPH_HEART : ' ';
-  return shadow[i];
+uint8_t displaySize() { return size; }
+uint8_t displayCols() { return cols; }
+uint8_t displayRows() { return rows; }
+uint8_t displayCellCount() { return cells; }
+uint8_t *displayShadow() { return shadow; }
+
+static uint8_t wanted(uint8_t i) {
+  uint8_t c = shadow[i];
+  if (c == DISPLAY_HEART) return heartbeatOn ? GLYPH_HEART : ' ';
+  return c;
 }
 
+// Rows 2 and 3 of a 4-row LCD continue rows 0 and 1 in DDRAM: 0x00, 0x40, cols, 0x40 + cols.
 static void put(uint8_t i, uint8_t code) {
-  uint8_t addr = i < DISPLAY_COLS ? i : LCD_ROW2_ADDR + i - DISPLAY_COLS;
+  uint8_t row = i / cols, addr = i - row * cols;
+  if (row & 1) addr += LCD_ROW2_ADDR;
+  if (row & 2) addr += cols;
   if (addr != cursor) lcdCommand(LCD_SET_DDRAM | addr);
   lcdData(code);
   glass[i] = code;
@@ -33,9 +42,8 @@ static void put(uint8_t i, uint8_t code) {
 static void writeGlyphs(const uint8_t *set) {
   // Settle first: a changing cell that shows a glyph gets its new code now,
   // or a blank if the new code is a glyph too.
-  uint32_t heart = heartbeatMask;
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++, heart >>= 1) {
-    uint8_t w = wanted(i, heart);
+  for (uint8_t i = 0; i < cells; i++) {
+    uint8_t w = wanted(i);
     if (glass[i] < CGRAM_CODES && w != glass[i]) put(i, w < CGRAM_CODES ? ' ' : w);
   }
   lcdCommand(LCD_SET_CGRAM);
@@ -49,9 +57,8 @@ void displayFlush() {
     writeGlyphs(pendingGlyphs);
     pendingGlyphs = nullptr;
   }
-  uint32_t heart = heartbeatMask;
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++, heart >>= 1) {
-    uint8_t w = wanted(i, heart);
+  for (uint8_t i = 0; i < cells; i++) {
+    uint8_t w = wanted(i);
     if (w != glass[i]) put(i, w);
   }
 }
@@ -60,13 +67,7 @@ void displayLoadGlyphs(const uint8_t *setInFlash) {
   pendingGlyphs = setInFlash == loadedGlyphs ? nullptr : setInFlash;
 }
 
-void displayFrame(const uint8_t codes[DISPLAY_CELLS], uint32_t heartbeatCells) {
-  memcpy(shadow, codes, DISPLAY_CELLS);
-  heartbeatMask = heartbeatCells;
-  displayFlush();
-}
-
-// A flash string as one row, padded with spaces.
+// A flash string as n cells, padded with spaces.
 static void rowFromFlash(uint8_t *row, const char *text) {
   for (uint8_t i = 0; i < DISPLAY_COLS; i++) {
     uint8_t c = pgm_read_byte(text);
@@ -79,16 +80,14 @@ static void rowFromFlash(uint8_t *row, const char *text) {
 }
 
 void displayFrameP(const char *line1, const char *line2) {
-  uint8_t f[DISPLAY_CELLS];
-  rowFromFlash(f, line1);
-  rowFromFlash(f + DISPLAY_COLS, line2);
-  displayFrame(f);
+  memset(shadow, ' ', cells);
+  rowFromFlash(shadow, line1);
+  rowFromFlash(shadow + cols, line2);
+  displayFlush();
 }
 
-void displayCells(uint8_t first, const uint8_t *codes, uint8_t n, uint32_t heartbeatBits) {
+void displayCells(uint8_t first, const uint8_t *codes, uint8_t n) {
   memcpy(shadow + first, codes, n);
-  uint32_t span = (n >= 32 ? 0xFFFFFFFFUL : ((1UL << n) - 1)) << first;
-  heartbeatMask = (heartbeatMask & ~span) | (heartbeatBits << first);
   displayFlush();
 }
 
@@ -100,15 +99,20 @@ void displayDefineGlyph(uint8_t n, const uint8_t rows[8]) {
 }
 
 void displayTransient(const uint8_t codes[DISPLAY_CELLS]) {
-  for (uint8_t i = 0; i < DISPLAY_CELLS; i++) {
-    if (codes[i] != glass[i]) put(i, codes[i]);
+  for (uint8_t i = 0, r = 0, c = 0; i < cells; i++) {
+    uint8_t code = r < DISPLAY_ROWS && c < DISPLAY_COLS ? codes[r * DISPLAY_COLS + c] : ' ';
+    if (code != glass[i]) put(i, code);
+    if (++c == cols) {
+      c = 0;
+      r++;
+    }
   }
 }
 
 void displayHeartbeat(bool on) {
   if (on == heartbeatOn) return;
   heartbeatOn = on;
-  if (heartbeatMask) displayFlush();
+  if (memchr(shadow, DISPLAY_HEART, cells)) displayFlush();
 }
 
 void displayReinit() {
@@ -121,6 +125,11 @@ void displayReinit() {
 }
 
 void displayBegin() {
+  // LcdSize order: 16x2, 20x2, 16x4, 20x4.
+  size = cfg.lcdSize;
+  cols = size & 1 ? DISPLAY_MAX_COLS : DISPLAY_COLS;
+  rows = size & 2 ? DISPLAY_MAX_ROWS : DISPLAY_ROWS;
+  cells = cols * rows;
   memset(shadow, ' ', sizeof shadow);
   pendingGlyphs = GLYPHS_MAIN;
   displayReinit();

@@ -1,6 +1,8 @@
 #include "lcd.h"
 #include <Arduino.h>
 #include "board_pins.h"
+#include "lcd_i2c.h"
+#include "twi.h"
 
 // The bus code below writes the ports directly; keep it in step with the pin map.
 static_assert(PMLCD_PIN_LCD_RS == 8 && PMLCD_PIN_LCD_E == 9, "LCD RS/E expected on PB0/PB1");
@@ -23,8 +25,15 @@ constexpr uint8_t POWER_UP_MS = 50;
 constexpr uint16_t INIT_WAIT1_TICKS = 4500 * TICKS_PER_US;
 constexpr uint16_t INIT_WAIT2_TICKS = 150 * TICKS_PER_US;
 
+// Through the backpack the next E rise comes at least 18 SCL periods after a
+// transaction starts (START, the address byte, one data byte): that much of an
+// execution time passes on the bus before it.
+constexpr uint16_t I2C_LEAD_TICKS = 18UL * 1000000UL * TICKS_PER_US / PMLCD_TWI_HZ;
+
 static uint16_t lastLatch;  // Timer1 count when the last instruction was latched
-static uint16_t busyTicks;  // its execution time
+static uint16_t busyTicks;  // its execution time, less the bus lead time
+static uint8_t i2cAddress;  // 0: the parallel wiring
+static bool found;          // the bus has been looked for
 
 static inline uint16_t now() { return TCNT1; }
 
@@ -46,26 +55,26 @@ static inline void nibble(uint8_t n) {
   pulseE();
 }
 
-static void send(bool rs, uint8_t b, uint16_t execTicks) {
+// Both nibbles of b, or only the high one (oneNibble: initialisation).
+static void send(bool rs, uint8_t b, uint16_t execTicks, bool oneNibble = false) {
   waitReady();
-  if (rs)
-    PORTB |= _BV(RS_BIT);
-  else
-    PORTB &= ~_BV(RS_BIT);
-  nibble(b >> 4);
-  nibble(b);
+  if (i2cAddress) {
+    lcdI2cSend(rs, b, oneNibble);
+    execTicks = execTicks > I2C_LEAD_TICKS ? execTicks - I2C_LEAD_TICKS : 0;
+  } else {
+    if (rs)
+      PORTB |= _BV(RS_BIT);
+    else
+      PORTB &= ~_BV(RS_BIT);
+    nibble(b >> 4);
+    if (!oneNibble) nibble(b);
+  }
   lastLatch = now();
   busyTicks = execTicks;
 }
 
 // A single 8-bit-mode instruction during initialisation: one E pulse.
-static void initNibble(uint8_t n, uint16_t waitTicks) {
-  waitReady();
-  PORTB &= ~_BV(RS_BIT);
-  nibble(n);
-  lastLatch = now();
-  busyTicks = waitTicks;
-}
+static void initNibble(uint8_t n, uint16_t waitTicks) { send(false, n << 4, waitTicks, true); }
 
 void lcdCommand(uint8_t cmd) {
   // Return home is 0000001x: both 0x02 and 0x03.
@@ -75,12 +84,22 @@ void lcdCommand(uint8_t cmd) {
 
 void lcdData(uint8_t code) { send(true, code, EXEC_SHORT_TICKS); }
 
+uint8_t lcdI2cAddress() { return i2cAddress; }
+
+void lcdBacklight(bool on) { lcdI2cBacklight(on); }
+
 void lcdBegin() {
   TCCR1A = 0;
   TCCR1B = _BV(CS11);
-  DDRB |= _BV(RS_BIT) | _BV(E_BIT);
-  PORTB &= ~(_BV(RS_BIT) | _BV(E_BIT));
-  DDRC |= DATA_MASK;
+  if (!found) {
+    found = true;
+    i2cAddress = lcdI2cFind();
+  }
+  if (!i2cAddress) {
+    DDRB |= _BV(RS_BIT) | _BV(E_BIT);
+    PORTB &= ~(_BV(RS_BIT) | _BV(E_BIT));
+    DDRC |= DATA_MASK;
+  }
   // millis() starts at reset; the bootloader (if any) only adds to the wait.
   while (millis() < POWER_UP_MS) {}
   busyTicks = 0;

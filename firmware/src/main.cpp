@@ -135,7 +135,7 @@ static void checkHostLost(uint32_t now) {
   hostDrew = false;
   noDataSecond = 0xFFFFFFFF;
   uartPrint(F("# host lost\n"));
-  // Without a shield the fallback would only trade NO DATA for "No W5100 found".
+  // Without a shield the fallback would only trade NO DATA for "no Ethernet chip".
   if (activeMode == MODE_HOST && cfg.hostFallback && netmodeAvailable() && netmodeHardwarePresent())
     startNet();
 }
@@ -162,7 +162,7 @@ static void startMillisTimer() {
 
 void setup() {
   wdt_enable(WATCHDOG_TIMEOUT);
-  // Keep the shield's SD card and W5100 off the bus: high first, then output,
+  // Keep the shield's SD card and WIZnet chip off the bus: high first, then output,
   // so neither select line ever drives low.
   pinWrite(PMLCD_PIN_SD_CS, true);
   pinOutput(PMLCD_PIN_SD_CS);
@@ -176,6 +176,8 @@ void setup() {
   // included, is lost in the reset; from then on it only sends cells that differ
   // from the blank screen it assumes. So LCDproc mode boots to that blank screen.
   if (cfg.mode != MODE_LCDPROC) displayFrameP(BOOT_LINE1, BOOT_LINE2);
+  // The banner names the Ethernet chip: look for it now (a soft reset; nothing runs on it yet).
+  netmodeHardwarePresent();
   enterMode(cfg.mode);
   protocolBanner();
 }

@@ -12,11 +12,12 @@
 //   read between calls, and the watchdog (2 s) is fed by the main loop.
 // - netmodeEnd(): when the host takes the display back or the mode changes.
 // - netmodeAvailable(): false makes `M net` fail and disables the fallback.
-// - netmodeHardwarePresent(): whether a W5100 answers (probed again until one does); the
-//   host-lost fallback only hands over to network mode on a board with a shield.
+// - netmodeHardwarePresent(): whether a W5100 or W5500 answers (probed again until one
+//   does; also at boot, for the banner); the host-lost fallback only hands over to
+//   network mode on a board with a shield.
 // - netmodeBannerFields(out): appends " key=value" fields (e.g. " eth=w5100") to
 //   the banner and the V reply.
-// Drawing: display.h (displayLoadGlyphs + displayFrame). Settings: cfg (config.h);
+// Drawing: display.h (displayLoadGlyphs, displayShadow, displayFlush). Settings: cfg (config.h);
 // settings changed while network mode runs take effect on its next netmodeBegin().
 // Timer1 belongs to the LCD driver (lcd.cpp); D3 is the backlight. main.cpp has
 // its own main(): the core's init() does not run, so Timer0 (millis, micros,

@@ -6,6 +6,7 @@
 #include "backlight.h"
 #include "config.h"
 #include "display.h"
+#include "lcd.h"
 #include "netmode.h"
 #include "pgm_list.h"
 #include "reset_cause.h"
@@ -35,7 +36,9 @@ static void ok() {
 static const char CFG_STATUS_NAMES[] PROGMEM = "ok\0defaults\0old";  // in CfgStatus order
 
 static void printFields(bool withReset) {
-  uartPrint(F("PMLCD " PMLCD_PROTOCOL_VERSION_STR " fw=" PMLCD_FW_VERSION " lcd=16x2 mode="));
+  uartPrint(F("PMLCD " PMLCD_PROTOCOL_VERSION_STR " fw=" PMLCD_FW_VERSION " lcd="));
+  uartPrint(settingLcdSizeName(cfg.lcdSize));
+  uartPrint(F(" mode="));
   uartPrint(settingModeName(appMode()));
   if (withReset) {
     uartPrint(F(" reset="));
@@ -44,6 +47,14 @@ static void printFields(bool withReset) {
   uartPrint(F(" cfg="));
   uartPrint(
       reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CFG_STATUS_NAMES, cfgStatus)));
+  uartPrint(F(" lcdbus="));
+  uint8_t a = lcdI2cAddress();
+  if (a) {
+    uartPrint(F("i2c:0x"));
+    uartOut.print(a, HEX);
+  } else {
+    uartPrint(F("parallel"));
+  }
   netmodeBannerFields(uartOut);
   uartWrite('\n');
 }
@@ -57,35 +68,40 @@ static void textError(int8_t r) {
     err(F("ARG text too long"));
 }
 
-// F <line 1>|<line 2>
+// F <row 1>|<row 2>[|<row 3>[|<row 4>]]: the rows not given are blank.
 static void cmdFrame(const char *p) {
-  uint8_t f[DISPLAY_CELLS];
-  uint32_t heart1 = 0, heart2 = 0;
-  memset(f, ' ', sizeof f);
-  int8_t r = textDecode(p, '|', f, DISPLAY_COLS, &heart1);
-  if (r < 0) return textError(r);
-  if (*p++ != '|') return err(F("ARG missing |"));
-  r = textDecode(p, '|', f + DISPLAY_COLS, DISPLAY_COLS, &heart2);
-  if (r < 0) return textError(r);
-  if (*p) return err(F("ARG more than one |"));
-  displayFrame(f, heart1 | (heart2 << DISPLAY_COLS));
+  uint8_t f[DISPLAY_MAX_CELLS];
+  uint8_t cols = displayCols(), n = displayCellCount();
+  memset(f, ' ', n);
+  for (uint8_t at = 0;; at += cols) {
+    int8_t r = textDecode(p, '|', f + at, cols);
+    if (r < 0) return textError(r);
+    if (!*p) {
+      if (!at) return err(F("ARG missing |"));
+      break;
+    }
+    if (at + cols >= n) return err(F("ARG too many rows"));
+    p++;
+  }
+  memcpy(displayShadow(), f, n);
+  displayFlush();
   appHostDrew();
   ok();
 }
 
 // T <row> <col> <text>
 static void cmdText(const char *p) {
+  uint8_t cols = displayCols();
   uint8_t row = p[0] - '0';
-  if (row >= DISPLAY_ROWS || p[1] != ' ' || p[2] < '0' || p[2] > '9') return badArgs();
+  if (row >= displayRows() || p[1] != ' ' || p[2] < '0' || p[2] > '9') return badArgs();
   uint8_t col = p[2] - '0';
   p += 3;
   if (*p >= '0' && *p <= '9') col = col * 10 + (*p++ - '0');
-  if (col >= DISPLAY_COLS || *p++ != ' ') return badArgs();
-  uint8_t codes[DISPLAY_COLS];
-  uint32_t heart = 0;
-  int8_t r = textDecode(p, 0, codes, DISPLAY_COLS - col, &heart);
+  if (col >= cols || *p++ != ' ') return badArgs();
+  uint8_t codes[DISPLAY_MAX_COLS];
+  int8_t r = textDecode(p, 0, codes, cols - col);
   if (r < 0) return textError(r);
-  displayCells(row * DISPLAY_COLS + col, codes, r, heart);
+  displayCells(row * cols + col, codes, r);
   appHostDrew();
   ok();
 }
@@ -125,6 +141,7 @@ static void cmdBacklight(const char *p) {
 static void saveAndApply() {
   if (!configSave(millis())) return err(F("VAL EEPROM write failed"));
   if (cfg.mode != appMode()) appSwitchMode(cfg.mode);
+  if (cfg.lcdSize != displaySize()) displayBegin();
   ok();
 }
 

@@ -27,9 +27,11 @@ static const char ENUM_MODE[] PROGMEM = "host\0net\0lcdproc\0";
 static const char ENUM_API[] PROGMEM = "auto\0pmproxy\0pmwebd\0";
 static const char ENUM_UNITS[] PROGMEM = "bits\0bytes\0";
 static const char ENUM_BACKLIGHT[] PROGMEM = "on\0off\0lost-off\0alert-blink\0";
-static const char *const ENUMS[] PROGMEM = {ENUM_MODE, ENUM_API, ENUM_UNITS, ENUM_BACKLIGHT};
-static const uint8_t ENUM_SIZES[] PROGMEM = {3, 3, 2, 4};
-enum EnumList : uint8_t { E_MODE, E_API, E_UNITS, E_BACKLIGHT };
+static const char ENUM_LCD_SIZE[] PROGMEM = "16x2\00020x2\00016x4\00020x4\0";  // LcdSize order
+static const char *const ENUMS[] PROGMEM = {ENUM_MODE, ENUM_API, ENUM_UNITS, ENUM_BACKLIGHT,
+                                            ENUM_LCD_SIZE};
+static const uint8_t ENUM_SIZES[] PROGMEM = {3, 3, 2, 4, 4};
+enum EnumList : uint8_t { E_MODE, E_API, E_UNITS, E_BACKLIGHT, E_LCD_SIZE };
 
 struct Range {
   uint16_t min, max;
@@ -68,6 +70,7 @@ KEY(K_CAPUP, "cap.up")
 KEY(K_TIMEOUT, "host.timeout")
 KEY(K_FALLBACK, "host.fallback")
 KEY(K_BACKLIGHT, "backlight")
+KEY(K_LCDSIZE, "lcd.size")
 KEY(K_SAVES, "saves")
 
 #define AT(field) static_cast<uint8_t>(offsetof(Config, field))
@@ -95,6 +98,7 @@ static const Setting SETTINGS[] PROGMEM = {
     {K_TIMEOUT, T_U16, AT(hostTimeoutSec), R_SECONDS},
     {K_FALLBACK, T_BOOL, AT(hostFallback), 0},
     {K_BACKLIGHT, T_ENUM, AT(backlight), E_BACKLIGHT},
+    {K_LCDSIZE, T_ENUM, AT(lcdSize), E_LCD_SIZE},
     {K_SAVES, T_SAVES, 0, 0},
 };
 constexpr uint8_t SETTING_COUNT = sizeof SETTINGS / sizeof SETTINGS[0];
@@ -137,6 +141,10 @@ uint8_t settingParseMode(const char *name) { return enumParse(E_MODE, name); }
 
 const __FlashStringHelper *settingModeName(uint8_t mode) {
   return reinterpret_cast<const __FlashStringHelper *>(enumName(E_MODE, mode));
+}
+
+const __FlashStringHelper *settingLcdSizeName(uint8_t size) {
+  return reinterpret_cast<const __FlashStringHelper *>(enumName(E_LCD_SIZE, size));
 }
 
 // Decimal without sign or leading garbage; at most maxDigits digits.

@@ -17,3 +17,5 @@ uint8_t settingModeIndex();
 // Parses an enum name of the "mode" key (host/net/lcdproc); 0xFF if none.
 uint8_t settingParseMode(const char *name);
 const __FlashStringHelper *settingModeName(uint8_t mode);
+// "16x2", "20x2", "16x4" or "20x4" for an LcdSize.
+const __FlashStringHelper *settingLcdSizeName(uint8_t size);

@@ -1,5 +1,5 @@
 #include "text.h"
-#include "glyphs.h"
+#include "display.h"
 
 int8_t hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -8,7 +8,7 @@ int8_t hexValue(char c) {
   return -1;
 }
 
-int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max, uint32_t *heartbeat) {
+int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max) {
   uint8_t n = 0;
   for (char c = *p; c && c != stop; c = *p) {
     if (n == max) return TEXT_ERR_LONG;
@@ -23,14 +23,15 @@ int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max, uint32_t
         int8_t lo = hi < 0 ? -1 : hexValue(p[1]);
         if (lo < 0) return TEXT_ERR_ESC;
         code = (hi << 4) | lo;
+        if (code >= DISPLAY_HEART && code < 2 * DISPLAY_HEART)
+          code -= DISPLAY_HEART;  // same glyphs
         p += 2;
       } else if (e == '\\') {
         code = LCD_BACKSLASH_SUBSTITUTE;
       } else if (e == '|') {
         code = '|';
       } else if (e == 'h') {
-        code = GLYPH_HEART;
-        *heartbeat |= 1UL << n;
+        code = DISPLAY_HEART;
       } else {
         return TEXT_ERR_ESC;
       }

@@ -11,9 +11,9 @@ constexpr int8_t TEXT_ERR_LONG = -2;
 constexpr uint8_t LCD_BACKSLASH_SUBSTITUTE = 0xA4;
 
 // Decodes from p up to the end of the string or an unescaped `stop` character
-// (p is left there) into at most max codes. Cells that are the heartbeat (\h)
-// get their bit set in *heartbeat (bit 0 = first cell). Returns the number of
-// codes, TEXT_ERR_ESC or TEXT_ERR_LONG.
-int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max, uint32_t *heartbeat);
+// (p is left there) into at most max codes. The heartbeat (\h) is DISPLAY_HEART;
+// codes 8-15 become 0-7, the glyphs they show. Returns the number of codes,
+// TEXT_ERR_ESC or TEXT_ERR_LONG.
+int8_t textDecode(const char *&p, char stop, uint8_t *out, uint8_t max);
 
 int8_t hexValue(char c);  // 0-15, or -1

@@ -9,28 +9,94 @@ import { eepromLayout } from '../support/firmware-source.ts';
 const EEPROM = eepromLayout();
 
 const DEFAULTS: Record<string, string> = {
-  'mode': 'host', 'net.dhcp': '1', 'net.ip': '192.168.1.177', 'net.mask': '255.255.255.0', 'net.gw': '192.168.1.1',
-  'net.dns': '192.168.1.1', 'net.mac': 'DE:AD:BE:EF:FE:ED', 'srv.ip': '192.168.1.1', 'srv.port': '44322', 'srv.api': 'auto',
-  'srv.hostspec': 'localhost', 'iface': 'ppp0', 'm.in': 'network.interface.in.bytes', 'm.out': 'network.interface.out.bytes',
-  'm.lat': 'shping.time.real', 'm.latinst': 'ping', 'poll': '2', 'units': 'bits', 'cap.down': '20000000', 'cap.up': '1000000',
-  'host.timeout': '10', 'host.fallback': '1', 'backlight': 'on',
+  mode: 'host',
+  'net.dhcp': '1',
+  'net.ip': '192.168.1.177',
+  'net.mask': '255.255.255.0',
+  'net.gw': '192.168.1.1',
+  'net.dns': '192.168.1.1',
+  'net.mac': 'DE:AD:BE:EF:FE:ED',
+  'srv.ip': '192.168.1.1',
+  'srv.port': '44322',
+  'srv.api': 'auto',
+  'srv.hostspec': 'localhost',
+  iface: 'ppp0',
+  'm.in': 'network.interface.in.bytes',
+  'm.out': 'network.interface.out.bytes',
+  'm.lat': 'shping.time.real',
+  'm.latinst': 'ping',
+  poll: '2',
+  units: 'bits',
+  'cap.down': '20000000',
+  'cap.up': '1000000',
+  'host.timeout': '10',
+  'host.fallback': '1',
+  backlight: 'on',
+  'lcd.size': '16x2',
 };
 
 // Valid values for every key except mode (switching modes is tested elsewhere).
 const VALID: [string, string][] = [
-  ['net.dhcp', '0'], ['net.ip', '10.0.0.2'], ['net.mask', '255.255.0.0'], ['net.gw', '10.0.0.1'], ['net.dns', '9.9.9.9'],
-  ['net.mac', '02:00:0a:Bc:00:01'], ['srv.ip', '127.0.0.1'], ['srv.port', '65535'], ['srv.api', 'pmwebd'],
-  ['srv.hostspec', 'pcp://h-1:44321'], ['iface', 'eth0'], ['m.in', 'network.interface.in.packets'],
-  ['m.out', 'a_b.c'], ['m.lat', ''], ['m.latinst', ''], ['poll', '3600'], ['units', 'bytes'], ['cap.down', '4294967295'],
-  ['cap.up', '0'], ['host.timeout', '1'], ['host.fallback', '0'], ['backlight', 'alert-blink'],
+  ['net.dhcp', '0'],
+  ['net.ip', '10.0.0.2'],
+  ['net.mask', '255.255.0.0'],
+  ['net.gw', '10.0.0.1'],
+  ['net.dns', '9.9.9.9'],
+  ['net.mac', '02:00:0a:Bc:00:01'],
+  ['srv.ip', '127.0.0.1'],
+  ['srv.port', '65535'],
+  ['srv.api', 'pmwebd'],
+  ['srv.hostspec', 'pcp://h-1:44321'],
+  ['iface', 'eth0'],
+  ['m.in', 'network.interface.in.packets'],
+  ['m.out', 'a_b.c'],
+  ['m.lat', ''],
+  ['m.latinst', ''],
+  ['poll', '3600'],
+  ['units', 'bytes'],
+  ['cap.down', '4294967295'],
+  ['cap.up', '0'],
+  ['host.timeout', '1'],
+  ['host.fallback', '0'],
+  ['backlight', 'alert-blink'],
+  ['lcd.size', '20x4'],
+  ['lcd.size', '16x2'],
 ];
 
 const INVALID: [string, string][] = [
-  ['net.dhcp', '2'], ['net.dhcp', ''], ['net.ip', '256.0.0.1'], ['net.ip', '1.2.3'], ['net.ip', '1.2.3.4.5'], ['net.ip', '1..2.3'],
-  ['net.ip', '01234.1.1.1'], ['net.mac', 'DE:AD:BE:EF:FE'], ['net.mac', 'DE:AD:BE:EF:FE:EG'], ['net.mac', 'DEAD.BEEF.FEED'],
-  ['srv.port', '0'], ['srv.port', '65536'], ['srv.port', '-1'], ['srv.port', '80x'], ['srv.api', 'AUTO'], ['iface', ''],
-  ['iface', 'x'.repeat(16)], ['iface', 'a b'], ['m.in', 'a-b'], ['m.in', 'x'.repeat(40)], ['m.in', ''], ['poll', '0'], ['poll', '3601'],
-  ['units', 'bit'], ['cap.down', '4294967296'], ['cap.down', '9999999999'], ['cap.up', '1e6'], ['host.timeout', '0'], ['backlight', 'blink'], ['mode', 'lcd'],
+  ['net.dhcp', '2'],
+  ['net.dhcp', ''],
+  ['net.ip', '256.0.0.1'],
+  ['net.ip', '1.2.3'],
+  ['net.ip', '1.2.3.4.5'],
+  ['net.ip', '1..2.3'],
+  ['net.ip', '01234.1.1.1'],
+  ['net.mac', 'DE:AD:BE:EF:FE'],
+  ['net.mac', 'DE:AD:BE:EF:FE:EG'],
+  ['net.mac', 'DEAD.BEEF.FEED'],
+  ['srv.port', '0'],
+  ['srv.port', '65536'],
+  ['srv.port', '-1'],
+  ['srv.port', '80x'],
+  ['srv.api', 'AUTO'],
+  ['iface', ''],
+  ['iface', 'x'.repeat(16)],
+  ['iface', 'a b'],
+  ['m.in', 'a-b'],
+  ['m.in', 'x'.repeat(40)],
+  ['m.in', ''],
+  ['poll', '0'],
+  ['poll', '3601'],
+  ['units', 'bit'],
+  ['cap.down', '4294967296'],
+  ['cap.down', '9999999999'],
+  ['cap.up', '1e6'],
+  ['host.timeout', '0'],
+  ['backlight', 'blink'],
+  ['mode', 'lcd'],
+  ['lcd.size', '16X2'],
+  ['lcd.size', '40x2'],
+  ['lcd.size', ''],
 ];
 
 // The settings without the read-only save count (see saves()).
@@ -38,7 +104,12 @@ async function list(h: HostModeBoard): Promise<Record<string, string>> {
   const lines = await h.command('C LIST');
   const cfg = lines.filter((l) => l.startsWith('CFG '));
   assert.equal(reply(lines), `OK ${cfg.length}`);
-  const all = Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
+  const all = Object.fromEntries(
+    cfg.map((l) => {
+      const m = /^CFG ([^=]+)=(.*)$/.exec(l)!;
+      return [m[1], m[2]];
+    }),
+  );
   assert.match(all.saves, /^\d+$/, 'C LIST reports the save count');
   delete all.saves;
   return all;
@@ -62,7 +133,9 @@ async function rebootBanner(h: HostModeBoard, how: () => void): Promise<RegExpEx
 
 describe('settings', () => {
   let h: HostModeBoard;
-  before(async () => { h = await bootHostMode(); });
+  before(async () => {
+    h = await bootHostMode();
+  });
   after(async () => {
     assert.deepEqual(h.board.lcd.violations, []);
     await h.close();
@@ -82,7 +155,12 @@ describe('settings', () => {
     const port = EEPROM.configFields.get('srvPort')!;
     assert.equal(u16(port.at), Number(DEFAULTS['srv.port']));
     const iface = EEPROM.configFields.get('iface')!;
-    assert.equal(Buffer.from(ee.subarray(iface.at, iface.at + iface.size)).toString('latin1').replace(/\0.*$/s, ''), DEFAULTS.iface);
+    assert.equal(
+      Buffer.from(ee.subarray(iface.at, iface.at + iface.size))
+        .toString('latin1')
+        .replace(/\0.*$/s, ''),
+      DEFAULTS.iface,
+    );
   });
 
   test('C SET validates, stores and reads back every kind of value', async () => {
@@ -95,7 +173,8 @@ describe('settings', () => {
 
   test('bad values are refused and leave the setting as it was', async () => {
     const before = await list(h);
-    for (const [k, v] of INVALID) assert.equal(reply(await h.command(`C SET ${k} ${v}`)), 'ERR VAL bad value', `${k} ${JSON.stringify(v)}`);
+    for (const [k, v] of INVALID)
+      assert.equal(reply(await h.command(`C SET ${k} ${v}`)), 'ERR VAL bad value', `${k} ${JSON.stringify(v)}`);
     assert.deepEqual(await list(h), before);
   });
 
@@ -156,8 +235,9 @@ describe('settings', () => {
     const before = await list(h);
     await h.board.run(HOLDOFF_MS + 1000);
     assert.equal(reply(await h.command('C SET poll 9')), 'OK');
-    const newest = (await saves(h)) % SLOTS;  // blank EEPROM: save 1 went to slot 0
-    h.board.eepromMemory.memory[inEverySlot(EEPROM.configFields.get('mOut')!.at + 3)[(newest + SLOTS - 1) % SLOTS]] ^= 0x5a;
+    const newest = (await saves(h)) % SLOTS; // blank EEPROM: save 1 went to slot 0
+    h.board.eepromMemory.memory[inEverySlot(EEPROM.configFields.get('mOut')!.at + 3)[(newest + SLOTS - 1) % SLOTS]] ^=
+      0x5a;
     const b = await rebootBanner(h, () => h.board.powerCycle());
     assert.equal(b[3], 'ok');
     assert.deepEqual(await list(h), before);
@@ -180,6 +260,46 @@ describe('settings', () => {
     assert.deepEqual(await list(h), DEFAULTS);
   });
 
+  test('settings stored by the firmware before lcd.size (layout 1) are kept, then stored as layout 2', async () => {
+    // Layout 1 is layout 2 without the last byte (lcdSize), in slots one byte shorter.
+    h.board.eepromMemory.memory.fill(0xff);
+    await rebootBanner(h, () => h.board.powerCycle());
+    const ee = h.board.eepromMemory.memory;
+    const v1Size = EEPROM.configSize - 1;
+    const config = ee.slice(EEPROM.configAt, EEPROM.configAt + v1Size);
+    const iface = EEPROM.configFields.get('iface')!;
+    config.fill(0, iface.at - EEPROM.configAt, iface.at - EEPROM.configAt + iface.size);
+    config.set(Buffer.from('eth9', 'latin1'), iface.at - EEPROM.configAt);
+    ee.fill(0xff);
+    const v1SlotSize = SLOT_SIZE - 1;
+    const slot = 2,
+      seq = 7,
+      at = EEPROM.base + slot * v1SlotSize;
+    const u16 = (v: number) => [v & 0xff, v >> 8];
+    const u32inv = (v: number) => {
+      const x = ~v >>> 0;
+      return [x & 0xff, (x >> 8) & 0xff, (x >> 16) & 0xff, x >>> 24];
+    };
+    ee.set([...u16(EEPROM.magic), 1, ...u16(v1Size), ...u16(crcMcrf4xx(config))], at);
+    ee.set(config, EEPROM.configAt - EEPROM.base + at);
+    ee.set([...u32inv(seq), ...u32inv(seq)], EEPROM.configAt - EEPROM.base + at + v1Size);
+    let b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(b[3], 'ok');
+    assert.equal(reply(await h.command('C GET iface')), 'OK iface=eth9');
+    assert.equal(reply(await h.command('C GET lcd.size')), 'OK lcd.size=16x2');
+    assert.equal(await saves(h), seq);
+    assert.equal(reply(await h.command('C SET lcd.size 16x4')), 'OK');
+    assert.equal(await saves(h), seq + 1, 'stored at once: the first save after power-on');
+    // Written as layout 2 into the slot after the old one, which keeps its bytes.
+    assert.equal(ee[EEPROM.layoutAt + (slot + 1) * SLOT_SIZE], EEPROM.layoutVersion);
+    assert.equal(ee[at + EEPROM.layoutAt - EEPROM.base], 1);
+    b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(b[3], 'ok');
+    assert.match(b[0], / lcd=16x4 /);
+    assert.equal(reply(await h.command('C GET iface')), 'OK iface=eth9');
+    assert.equal(reply(await h.command('C RESET')), 'OK');
+  });
+
   test('a blank EEPROM gives cfg=defaults', async () => {
     h.board.eepromMemory.memory.fill(0xff);
     const b = await rebootBanner(h, () => h.board.powerCycle());
@@ -187,3 +307,13 @@ describe('settings', () => {
     assert.deepEqual(await list(h), DEFAULTS);
   });
 });
+
+/** CRC-16/MCRF4XX (avr-libc _crc_ccitt_update), as the store's header holds it. */
+function crcMcrf4xx(bytes: Uint8Array): number {
+  let crc = 0xffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0x8408 : crc >>> 1;
+  }
+  return crc;
+}

@@ -3,11 +3,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { firmwareVersion } from '../support/firmware-source.ts';
-import { bootHostMode, hostOnlyFirmware, reply, row, withChecksum, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
+import {
+  bootHostMode,
+  hostOnlyFirmware,
+  reply,
+  row,
+  withChecksum,
+  BANNER_RE,
+  type HostModeBoard,
+} from '../support/boot.ts';
 
 describe('protocol v1', () => {
   let h: HostModeBoard;
-  before(async () => { h = await bootHostMode(); });
+  before(async () => {
+    h = await bootHostMode();
+  });
   after(async () => {
     assert.deepEqual(h.board.lcd.violations, [], 'no LCD timing violations');
     await h.close();
@@ -27,7 +37,10 @@ describe('protocol v1', () => {
   test('banner after the port opens, V and P', async () => {
     assert.match(h.lines[0], BANNER_RE);
     const v = firmwareVersion();
-    assert.equal(reply(await h.command('V')), `OK PMLCD ${v.protocol} fw=${v.fw} lcd=16x2 mode=host cfg=ok eth=none ip=0.0.0.0`);
+    assert.equal(
+      reply(await h.command('V')),
+      `OK PMLCD ${v.protocol} fw=${v.fw} lcd=16x2 mode=host cfg=ok lcdbus=parallel eth=none ip=0.0.0.0`,
+    );
     await ok('P');
   });
 
@@ -69,7 +82,10 @@ describe('protocol v1', () => {
     assert.equal(h.board.lcd.backlight, true);
     await ok('B 2');
     const seen = new Set<boolean>();
-    for (let i = 0; i < 8; i++) { await h.board.run(250); seen.add(h.board.lcd.backlight); }
+    for (let i = 0; i < 8; i++) {
+      await h.board.run(250);
+      seen.add(h.board.lcd.backlight);
+    }
     assert.deepEqual([...seen].sort(), [false, true]);
     await ok('B 1');
   });
@@ -77,8 +93,14 @@ describe('protocol v1', () => {
   test('\\h cells blink the heartbeat glyph while the host is alive', async () => {
     await ok('F up\\h|');
     const seen = new Set<number>();
-    for (let i = 0; i < 6; i++) { await h.board.run(200); seen.add(h.codes()[0][2]); }
-    assert.deepEqual([...seen].sort((a, b) => a - b), [6, 0x20]);
+    for (let i = 0; i < 6; i++) {
+      await h.board.run(200);
+      seen.add(h.codes()[0][2]);
+    }
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [6, 0x20],
+    );
     assert.deepEqual(h.codes()[0].slice(0, 2), row('up').slice(0, 2));
   });
 
@@ -110,14 +132,40 @@ describe('protocol v1', () => {
   });
 
   test('escape errors', async () => {
-    for (const bad of ['F \\q|', 'F \\x4|', 'F \\xG0|', 'F a|\\', 'F \\8|', 'T 0 0 \\'])  await fails(bad, 'ESC');
+    for (const bad of ['F \\q|', 'F \\x4|', 'F \\xG0|', 'F a|\\', 'F \\8|', 'T 0 0 \\']) await fails(bad, 'ESC');
   });
 
   test('argument errors', async () => {
-    for (const bad of ['F no bar', 'F a|b|c', 'F', 'F 12345678901234567|', 'F |12345678901234567',
-      'T 0 15 ab', 'T 2 0 x', 'T 0 16 x', 'T 0 0', 'T x 0 a', 'T 0 1x a', 'T', 'G 8 0000000000000000', 'G 0 00',
-      'G 0 000000000000000G', 'G 0 00000000000000000', 'G', 'B 3', 'B 11', 'B', 'M', 'M bogus', 'C', 'C FOO', 'C SET mode',
-      'V x', 'P x', 'R x']) {
+    for (const bad of [
+      'F no bar',
+      'F a|b|c',
+      'F',
+      'F 12345678901234567|',
+      'F |12345678901234567',
+      'T 0 15 ab',
+      'T 2 0 x',
+      'T 0 16 x',
+      'T 0 0',
+      'T x 0 a',
+      'T 0 1x a',
+      'T',
+      'G 8 0000000000000000',
+      'G 0 00',
+      'G 0 000000000000000G',
+      'G 0 00000000000000000',
+      'G',
+      'B 3',
+      'B 11',
+      'B',
+      'M',
+      'M bogus',
+      'C',
+      'C FOO',
+      'C SET mode',
+      'V x',
+      'P x',
+      'R x',
+    ]) {
       await fails(bad, 'ARG');
     }
   });
@@ -148,8 +196,12 @@ describe('protocol v1', () => {
 // instead): what a board that never gets a shield could run.
 describe('a build without network mode', () => {
   let h: HostModeBoard;
-  before(async () => { h = await bootHostMode({ firmware: (await hostOnlyFirmware()).hex }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await bootHostMode({ firmware: (await hostOnlyFirmware()).hex });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test('no network fields in the banner; M net and C SET mode net are refused, nothing changes', async () => {
     assert.match(h.lines[0], BANNER_RE);
@@ -158,7 +210,7 @@ describe('a build without network mode', () => {
     assert.equal(reply(await h.command('M net')), 'ERR ARG mode not available');
     assert.equal(reply(await h.command('C SET mode net')), 'ERR VAL mode not available');
     assert.equal(reply(await h.command('C GET mode')), 'OK mode=host');
-    assert.match(reply(await h.command('V')), /^OK PMLCD .* mode=host cfg=\w+$/);
+    assert.match(reply(await h.command('V')), /^OK PMLCD .* mode=host cfg=\w+ lcdbus=parallel$/);
     assert.deepEqual(h.codes(), [row('still'), row('host')]);
   });
 });

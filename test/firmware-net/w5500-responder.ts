@@ -16,50 +16,70 @@ import type { AVRIOPort, AVRSPI, CPU } from 'avr8js';
 import { PinState } from 'avr8js';
 
 export const BSB_SHIFT = 3;
-export const CTRL_RWB = 0x04;  // 1 = write
+export const CTRL_RWB = 0x04; // 1 = write
 export const CTRL_OM = 0x03;
-const FIXED_LENGTH = [0, 1, 2, 4];  // by OM
+const FIXED_LENGTH = [0, 1, 2, 4]; // by OM
 export const BSB_COMMON = 0;
-export const MR = 0x0000, MR_RST = 0x80;
-export const VERSIONR = 0x0039, VERSION = 0x04;
+export const MR = 0x0000,
+  MR_RST = 0x80;
+export const VERSIONR = 0x0039,
+  VERSION = 0x04;
 const COMMON_SIZE = 0x40;
 
-export interface W5500Frame { block: number; addr: number; write: boolean; data: number[] }
+export interface W5500Frame {
+  block: number;
+  addr: number;
+  write: boolean;
+  data: number[];
+}
 
 export interface SpiHost {
-  cpu: CPU; spi: AVRSPI; portB: AVRIOPort;
+  cpu: CPU;
+  spi: AVRSPI;
+  portB: AVRIOPort;
   pins?: ReadonlyMap<string, { port: string; bit: number }>;
 }
 
 export class W5500Responder {
   readonly common = new Uint8Array(COMMON_SIZE);
   readonly frames: W5500Frame[] = [];
+  /** What VERSIONR reads, a soft reset included. */
+  version = VERSION;
   private csLow = false;
   private head: number[] = [];
   private frame: W5500Frame | undefined;
 
-  constructor(host: SpiHost) {
+  constructor(host: SpiHost, version = VERSION) {
+    this.version = version;
     this.reset();
     const { cpu, spi, portB } = host;
     const csBit = host.pins?.get('ETH_CS')?.bit ?? 2;
     portB.addListener(() => {
       const low = portB.pinState(csBit) === PinState.Low;
-      if (low !== this.csLow) { this.csLow = low; this.endFrame(); }
+      if (low !== this.csLow) {
+        this.csLow = low;
+        this.endFrame();
+      }
     });
     const next = spi.onByte;
     spi.onByte = (mosi) => {
-      if (!this.csLow) { next(mosi); return; }
+      if (!this.csLow) {
+        next(mosi);
+        return;
+      }
       const miso = this.byte(mosi);
       cpu.addClockEvent(() => spi.completeTransfer(miso), spi.transferCycles);
     };
   }
 
   /** Writes that reached a register (W5100-style probes must cause none). */
-  get writes(): W5500Frame[] { return this.frames.filter((f) => f.write && f.data.length > 0); }
+  get writes(): W5500Frame[] {
+    return this.frames.filter((f) => f.write && f.data.length > 0);
+  }
 
   private reset() {
     this.common.fill(0);
-    this.common[VERSIONR] = VERSION;
+    this.common[VERSIONR] = this.version;
   }
 
   private endFrame() {
@@ -91,7 +111,10 @@ export class W5500Responder {
   }
 
   private writeCommon(addr: number, value: number) {
-    if (addr === MR && value & MR_RST) { this.reset(); return; }  // RST clears itself
+    if (addr === MR && value & MR_RST) {
+      this.reset();
+      return;
+    } // RST clears itself
     this.common[addr] = value;
   }
 }

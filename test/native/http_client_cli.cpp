@@ -10,7 +10,7 @@
 #include <vector>
 #include "Arduino.h"
 #include "net/http_client.h"
-#include "net/w5100.h"
+#include "net/wiznet.h"
 
 static uint32_t now;
 uint32_t millis() { return now; }

@@ -52,9 +52,10 @@ int main() {
     ss.up = rateShown(rate[1], bytes);
     ss.bytes = bytes;
     ss.rateStatus = shown;
-    char l1[SCREEN_COLS], l2[SCREEN_COLS];
-    fmtMainScreen(l1, l2, ss);
-    emit(l1, SCREEN_COLS);
+    ss.source = "";
+    char f[2 * SCREEN_COLS];
+    fmtScreen(f, SCREEN_16X2, ss);
+    emit(f, SCREEN_COLS);
     putchar('\n');
   }
   return 0;

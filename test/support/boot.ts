@@ -2,7 +2,7 @@
 //
 //   productFirmware() / hostOnlyFirmware() / testFirmware(name)   the builds (cached per process)
 //   bootHostMode()       product firmware in host mode, talked to over the serial binding as the bridge does
-//   bootNetworkMode()    product firmware with the W5100 model, configured over serial, then `M net`
+//   bootNetworkMode()    product firmware with a W5100 (or W5500) shield model, configured over serial, then `M net`
 //   bootTestFirmware()   a test firmware from test/firmware/<name>/, serial output captured
 //
 // and the line helpers that go with them (reply, row, withChecksum, BANNER_RE).
@@ -11,10 +11,17 @@
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPortStream } from '@serialport/stream';
-import { BUILD_DIR, ROOT, buildFirmware, buildMainFirmware, buildTestFirmware, type BuildResult } from '../../scripts/avr-build.ts';
+import {
+  BUILD_DIR,
+  ROOT,
+  buildFirmware,
+  buildMainFirmware,
+  buildTestFirmware,
+  type BuildResult,
+} from '../../scripts/avr-build.ts';
 import { Board, type BoardOptions } from '../../simulator/src/board.ts';
 import { SimSerialBinding } from '../../simulator/src/serial-binding.ts';
-import { W5100 } from '../../simulator/src/w5100.ts';
+import { fitShield, type Shield, type ShieldName } from '../../simulator/src/shield.ts';
 import type { Faults } from '../../simulator/src/netmap.ts';
 import { firmwareVersion } from './firmware-source.ts';
 
@@ -44,13 +51,14 @@ export function hostOnlyFirmware(): Promise<BuildResult> {
       if (!wanted.includes(f)) rmSync(join(dir, f), { force: true });
     }
     for (const f of wanted) {
-      const link = join(dir, f), target = join(src, f);
+      const link = join(dir, f),
+        target = join(src, f);
       if (lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() && readlinkSync(link) === target) continue;
       rmSync(link, { force: true });
       try {
         symlinkSync(target, link);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;  // another test process made it
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another test process made it
       }
     }
     return buildFirmware({ name: 'pmlcd-hostonly', srcDir: dir, quiet: true });
@@ -63,7 +71,7 @@ const tests = new Map<string, Promise<BuildResult>>();
 export function testFirmware(name: string, extraSources: string[] = []): Promise<BuildResult> {
   const key = [name, ...extraSources].join('\0');
   let p = tests.get(key);
-  if (!p) tests.set(key, p = buildTestFirmware(name, extraSources));
+  if (!p) tests.set(key, (p = buildTestFirmware(name, extraSources)));
   return p;
 }
 
@@ -74,7 +82,9 @@ export const SERIAL_PATH = '/dev/pmlcd-test';
 export const REPLY_MS = 1500;
 const V = firmwareVersion();
 /** The banner; groups: mode, reset cause, cfg status. */
-export const BANNER_RE = new RegExp(`^PMLCD ${V.protocol} fw=${V.fw.replace(/\./g, '\\.')} lcd=16x2 mode=(\\w+) reset=(\\w+) cfg=(\\w+)`);
+export const BANNER_RE = new RegExp(
+  `^PMLCD ${V.protocol} fw=${V.fw.replace(/\./g, '\\.')} lcd=\\d+x\\d+ mode=(\\w+) reset=(\\w+) cfg=(\\w+)`,
+);
 
 export interface HostModeBoard {
   board: Board;
@@ -88,12 +98,15 @@ export interface HostModeBoard {
   command(line: string, timeoutMs?: number): Promise<string[]>;
   /** Runs until a line matching re arrives (counting from line index `from`). */
   waitLine(re: RegExp, timeoutMs: number, from?: number): Promise<string>;
-  /** The two rows as LCD character codes. */
+  /** Every row of the LCD as character codes. */
   codes(): number[][];
   close(): Promise<void>;
 }
 
-export interface HostModeOptions {
+/** The LCD module and how it is attached (BoardOptions lcdGeometry and lcdBus). */
+export type LcdParts = Pick<BoardOptions, 'lcdGeometry' | 'lcdBus'>;
+
+export interface HostModeOptions extends LcdParts {
   /** .hex to run instead of the product firmware (e.g. hostOnlyFirmware()'s). */
   firmware?: string;
   /** EEPROM image to start with (1024 bytes); by default one holding the default settings. */
@@ -113,8 +126,13 @@ export async function defaultsEeprom(): Promise<Uint8Array> {
 
 /** Opens the port (DTR resets the board) and waits for the banner. */
 export async function bootHostMode(opts: HostModeOptions = {}): Promise<HostModeBoard> {
-  const eeprom = opts.eeprom ?? await defaultsEeprom();
-  const board = new Board({ firmware: opts.firmware ?? (await productFirmware()).hex, lcd: { strict: true } });
+  const eeprom = opts.eeprom ?? (await defaultsEeprom());
+  const board = new Board({
+    firmware: opts.firmware ?? (await productFirmware()).hex,
+    lcd: { strict: true },
+    lcdGeometry: opts.lcdGeometry,
+    lcdBus: opts.lcdBus,
+  });
   board.eepromMemory.memory.set(eeprom);
   const binding = new SimSerialBinding();
   binding.attach(SERIAL_PATH, board);
@@ -134,7 +152,11 @@ export async function bootHostMode(opts: HostModeOptions = {}): Promise<HostMode
   };
   const waitLine = async (re: RegExp, timeoutMs: number, from = lines.length) => {
     let found: string | undefined;
-    await board.runUntil(() => (found = lines.slice(from).find((l) => re.test(l))) !== undefined, timeoutMs, `a line matching ${re}`);
+    await board.runUntil(
+      () => (found = lines.slice(from).find((l) => re.test(l))) !== undefined,
+      timeoutMs,
+      `a line matching ${re}`,
+    );
     return found!;
   };
   const command = async (line: string, timeoutMs = REPLY_MS) => {
@@ -144,8 +166,14 @@ export async function bootHostMode(opts: HostModeOptions = {}): Promise<HostMode
     return lines.slice(from);
   };
   const hb: HostModeBoard = {
-    board, binding, port, lines, write, command, waitLine,
-    codes: () => [board.lcd.codes(0), board.lcd.codes(1)],
+    board,
+    binding,
+    port,
+    lines,
+    write,
+    command,
+    waitLine,
+    codes: () => Array.from({ length: board.lcd.config.rows }, (_x, r) => board.lcd.codes(r)),
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
   await waitLine(BANNER_RE, 3000, 0);
@@ -176,7 +204,9 @@ export const SRV_IP = '192.168.7.2';
 export const SRV_PORT = 44322;
 
 export interface NetworkModeBoard {
-  board: Board; chip: W5100; out: () => string;
+  board: Board;
+  chip: Shield;
+  out: () => string;
   /** The LCD as text, glyphs as ①..⑧, rows joined by '|'. */
   lcd: () => string;
   /** Runs until pred() holds, checking every `stepMs` simulated ms, calling tick() first each step. */
@@ -186,7 +216,9 @@ export interface NetworkModeBoard {
   dispose: () => void;
 }
 
-export interface NetworkModeOptions {
+export interface NetworkModeOptions extends LcdParts {
+  /** The Ethernet shield's chip (default w5100). */
+  shield?: ShieldName;
   /** Loopback port the server at SRV_IP:SRV_PORT maps to. */
   port?: number;
   /** Settings sent with C SET before M net (over the defaults below). */
@@ -197,7 +229,7 @@ export interface NetworkModeOptions {
   /** No Ethernet shield on the board at all. */
   noChip?: boolean;
   /** Adjusts the chip (DHCP mode, link) before network mode starts. */
-  setup?: (chip: W5100) => void;
+  setup?: (chip: Shield) => void;
   /** Wires another part to the board before it boots (e.g. a scripted SPI device in place of the W5100). */
   attach?: (board: Board) => void;
 }
@@ -205,18 +237,21 @@ export interface NetworkModeOptions {
 /** The product firmware with an Ethernet shield, switched to network mode over serial. */
 export async function bootNetworkMode(opts: NetworkModeOptions = {}): Promise<NetworkModeBoard> {
   const fw = await productFirmware();
-  const board = new Board({ firmware: fw.hex });
+  const board = new Board({ firmware: fw.hex, lcdGeometry: opts.lcdGeometry, lcdBus: opts.lcdBus });
   opts.attach?.(board);
-  const chip = opts.noChip ? undefined as unknown as W5100 : new W5100(board);
+  const chip = opts.noChip ? (undefined as unknown as Shield) : fitShield(board, opts.shield ?? 'w5100');
   if (chip) opts.setup?.(chip);
   if (chip && opts.map !== false && opts.port) chip.map(SRV_IP, SRV_PORT, '127.0.0.1', opts.port, opts.faults);
   let out = '';
-  board.serial.onByte((b) => { out += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    out += String.fromCharCode(b);
+  });
   const lcd = () => board.lcd.text().join('|');
   const until = async (pred: () => boolean, ms: number, what: string, tick?: () => void, stepMs = 50) => {
     const end = board.millis + ms;
     while (!pred()) {
-      if (board.millis >= end) throw new Error(`timed out after ${ms} simulated ms waiting for ${what}; LCD "${lcd()}"`);
+      if (board.millis >= end)
+        throw new Error(`timed out after ${ms} simulated ms waiting for ${what}; LCD "${lcd()}"`);
       tick?.();
       await board.run(stepMs);
     }
@@ -229,7 +264,14 @@ export async function bootNetworkMode(opts: NetworkModeOptions = {}): Promise<Ne
     if (!reply.includes('OK')) throw new Error(`${line}: ${reply}`);
   };
   await until(() => out.includes('PMLCD 1'), 3000, 'banner');
-  const settings = { 'srv.ip': SRV_IP, 'srv.port': String(SRV_PORT), iface: 'eth0', 'm.latinst': 'lo', poll: '2', ...opts.settings };
+  const settings = {
+    'srv.ip': SRV_IP,
+    'srv.port': String(SRV_PORT),
+    iface: 'eth0',
+    'm.latinst': 'lo',
+    poll: '2',
+    ...opts.settings,
+  };
   for (const [k, v] of Object.entries(settings)) await command(`C SET ${k} ${v}`);
   await command('M net');
   return { board, chip, out: () => out, lcd, until, command, dispose: () => chip?.dispose() };
@@ -237,7 +279,10 @@ export async function bootNetworkMode(opts: NetworkModeOptions = {}): Promise<Ne
 
 /** A fake PMWEBAPI server whose sample clock follows the board's simulated time
  * (a frozen clock gives no rates): call the returned tick() between runs. */
-export function followSimClock(fake: { state: { timestamp: { sec: number; nsec: number } } }, board: { millis: number }): () => void {
+export function followSimClock(
+  fake: { state: { timestamp: { sec: number; nsec: number } } },
+  board: { millis: number },
+): () => void {
   let last = board.millis;
   return () => {
     const ms = Math.floor(board.millis - last);
@@ -271,7 +316,9 @@ export async function bootTestFirmware(name: string, opts: TestFirmwareOptions =
   const { extraSources, ready = 'READY', ...boardOpts } = opts;
   const board = new Board({ firmware: (await testFirmware(name, extraSources)).hex, ...boardOpts });
   let out = '';
-  board.serial.onByte((b) => { out += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    out += String.fromCharCode(b);
+  });
   const waitFor = (text: string, ms = 500) => {
     const from = out.length;
     return board.runUntil(() => out.indexOf(text, Math.max(0, from - text.length)) >= 0, ms, `serial output "${text}"`);

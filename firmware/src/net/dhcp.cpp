@@ -1,7 +1,7 @@
 #include "dhcp.h"
 #include <Arduino.h>
 #include <string.h>
-#include "w5100.h"
+#include "wiznet.h"
 
 constexpr uint16_t DHCP_CLIENT_PORT = 68;
 constexpr uint16_t DHCP_SERVER_PORT = 67;

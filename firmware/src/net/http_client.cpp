@@ -1,7 +1,7 @@
 #include "http_client.h"
 #include <Arduino.h>
 #include <string.h>
-#include "w5100.h"
+#include "wiznet.h"
 
 constexpr uint16_t LOCAL_PORT_BASE = 49152;
 constexpr uint8_t RX_CHUNK = 64;  // bytes moved from the chip per poll

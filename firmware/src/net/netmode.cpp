@@ -9,12 +9,13 @@
 #include "../display.h"
 #include "../glyphs.h"
 #include "../netmode.h"
+#include "../pgm_list.h"
 #include "dhcp.h"
 #include "http_client.h"
 #include "pmapi_parse.h"
 #include "rate_calc.h"
 #include "screen_format.h"
-#include "w5100.h"
+#include "wiznet.h"
 
 constexpr uint32_t BACKOFF_MAX_MS = 60000UL;  // the cap of the back-off (docs/backoff.md)
 constexpr uint32_t CHIP_RETRY_MS = 10000UL;
@@ -68,6 +69,23 @@ static uint32_t stateAt, waitMs, lastGoodAt, lastPollAt, lastDrawAt;
 static uint32_t context, rate[2], latUs;
 static uint16_t errStatus, rng;
 static uint8_t ip[4], mask[4], gw[4];
+
+// min/avg/max of the last LAT_WINDOW good latency samples (docs/screens.md), each kept
+// at the precision it is shown with, so 16 bits hold it: codes 0-99 are 0.0-9.9 ms,
+// 100 and up whole milliseconds (10 ms to 60 s) plus LAT_MS_CODE_BASE.
+constexpr uint8_t LAT_WINDOW = 30;
+constexpr uint16_t LAT_MS_CODE_BASE = 90;
+static uint16_t latWindow[LAT_WINDOW];
+static uint8_t latCount, latNext;
+
+static uint16_t latCode(uint32_t us) {
+  return us < 9950 ? (us + 50) / 100 : (us + 500) / 1000 + LAT_MS_CODE_BASE;
+}
+static uint32_t latDecode(uint16_t c) {
+  return c < 100 ? c * 100UL : (c - LAT_MS_CODE_BASE) * 1000UL;
+}
+
+static bool chipSupported() { return chip == W5_W5100 || chip == W5_W5500; }
 
 static void enter(uint8_t s) {
   state = s;
@@ -171,11 +189,12 @@ static bool sinkJson(const uint8_t *data, uint16_t n) { return parser.feed(data,
 // --- drawing ----------------------------------------------------------------
 
 static uint8_t putP(uint8_t *f, uint8_t at, const char *p) {
-  for (uint8_t c = pgm_read_byte(p); c && at < DISPLAY_CELLS; c = pgm_read_byte(++p)) f[at++] = c;
+  for (uint8_t c = pgm_read_byte(p); c && at < displayCellCount(); c = pgm_read_byte(++p))
+    f[at++] = c;
   return at;
 }
 static uint8_t putS(uint8_t *f, uint8_t at, const char *s) {
-  while (*s && at < DISPLAY_CELLS) f[at++] = *s++;
+  while (*s && at < displayCellCount()) f[at++] = *s++;
   return at;
 }
 static uint8_t putU(uint8_t *f, uint8_t at, uint32_t v) {
@@ -191,11 +210,11 @@ static uint8_t putIp(uint8_t *f, uint8_t at, const uint8_t *a) {
   return at;
 }
 
-// The last failure in at most 16 characters, from f[at] on.
+// The last failure in at most one row, from f[at] on.
 static void putReason(uint8_t *f, uint8_t at) {
   const char *t = ERR_TEXT;
   for (uint8_t i = 0; i < err; i++) t += strlen_P(t) + 1;
-  uint8_t end = at + DISPLAY_COLS;
+  uint8_t end = at + displayCols();
   at = putP(f, at, t);
   if (err == NE_HTTP) {
     f[at++] = ' ';
@@ -209,12 +228,14 @@ static void putReason(uint8_t *f, uint8_t at) {
     f[at++] = ' ';
     at = putS(f, at, cfg.iface);
   }
-  if (at > end) memset(f + end, ' ', at - end);  // a long interface name must not spill into line 2
+  if (at > end)
+    memset(f + end, ' ', at - end);  // a long interface name must not spill into the next row
 }
 
 static void draw() {
-  uint8_t f[DISPLAY_CELLS];
-  memset(f, ' ', sizeof f);
+  uint8_t *f = displayShadow();
+  uint8_t cols = displayCols();
+  memset(f, ' ', displayCellCount());
   uint32_t now = millis();
   uint32_t age = (now - lastGoodAt) / 1000;
   if (haveSample) {
@@ -228,19 +249,40 @@ static void draw() {
     s.rateStatus = rateStatus;
     s.bytes = cfg.unitsBytes;
     s.capDown = cfg.unitsBytes ? cfg.capDown / 8 : cfg.capDown;
-    fmtMainScreen((char *)f, (char *)f + DISPLAY_COLS, s);
-    // Stale values alone do not say why: every other turn line 2 does.
+    s.capUp = cfg.unitsBytes ? cfg.capUp / 8 : cfg.capUp;
+    s.statsOk = latCount;
+    uint32_t sum = 0;
+    uint16_t lo = 0xFFFF, hi = 0;
+    for (uint8_t i = 0; i < latCount; i++) {
+      uint16_t c = latWindow[i];
+      sum += latDecode(c);
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
+    }
+    s.latMinUs = latDecode(lo);
+    s.latMaxUs = latDecode(hi);
+    s.latAvgUs = latCount ? (sum + latCount / 2) / latCount : 0;
+    // The source: "<iface>@<hostspec>", as much as the widest field takes.
+    char src[DISPLAY_MAX_COLS - FMT_AGE_LEN];
+    uint8_t n = putS((uint8_t *)src, 0, cfg.iface);
+    src[n++] = '@';
+    for (const char *h = cfg.hostspec; *h && n < sizeof src - 1;) src[n++] = *h++;
+    src[n] = 0;
+    s.source = src;
+    fmtScreen((char *)f, displaySize(), s);
+    // Stale values alone do not say why: every other turn the last row does.
     if (s.stale && err && (now / REASON_EVERY_MS) & 1) {
-      memset(f + DISPLAY_COLS, ' ', DISPLAY_COLS);
-      putReason(f, DISPLAY_COLS);
+      uint8_t at = displayCellCount() - cols;
+      memset(f + at, ' ', cols);
+      putReason(f, at);
     }
   } else if (state == NS_NOCHIP) {
-    putP(f, 0, chip == W5_W5500 ? PSTR("W5500: no driver") : PSTR("No W5100 found"));
-    putP(f, DISPLAY_COLS, PSTR("check the shield"));
+    putP(f, 0, chip == W5_W5200 ? PSTR("W5200 found") : PSTR("No W5100/W5500"));
+    putP(f, cols, chip == W5_W5200 ? PSTR("not supported") : PSTR("check the shield"));
   } else if (err) {
     putReason(f, 0);
-    uint8_t at = putIp(f, DISPLAY_COLS, ip);
-    if (state == NS_WAIT && at < DISPLAY_CELLS - 3) {
+    uint8_t at = putIp(f, cols, ip);
+    if (state == NS_WAIT && at < 2 * cols - 3) {
       uint32_t left = (waitMs - (now - stateAt) + 999) / 1000;
       f[at++] = ' ';
       at = putU(f, at, left);
@@ -248,10 +290,10 @@ static void draw() {
     }
   } else {
     putP(f, 0, state <= NS_DHCP ? PSTR("DHCP...") : PSTR("PCP connecting"));
-    putIp(f, DISPLAY_COLS, ip);
+    putIp(f, cols, ip);
   }
   displayLoadGlyphs(GLYPHS_MAIN);
-  displayFrame(f);
+  displayFlush();
   lastDrawAt = now;
 }
 
@@ -378,6 +420,11 @@ static void onFetch() {
   err = NE_NONE;
   latOk = (r.have & PMH_LAT) && !r.latFail;
   latUs = r.latUs;
+  if (latOk) {
+    latWindow[latNext] = latCode(latUs);
+    if (++latNext == LAT_WINDOW) latNext = 0;
+    if (latCount < LAT_WINDOW) latCount++;
+  }
   // Every accepted sample is fresh news, with or without a rate; the same
   // sample again is not (docs/rates.md). Network mode counts 64-bit counters.
   uint8_t st = rateUpdate(rates, r.counter, r.tsSec, r.tsUs, false,
@@ -408,6 +455,7 @@ void netmodeBegin() {
   inNet = true;
   legacy = cfg.api == API_PMWEBD;
   haveSample = false;
+  latCount = latNext = 0;
   memset(&rates, 0, sizeof rates);
   err = NE_NONE;
   fails = ctxTries = 0;
@@ -429,13 +477,15 @@ void netmodeEnd() {
 bool netmodeAvailable() { return true; }
 
 bool netmodeHardwarePresent() {
-  if (chip != W5_W5100) chip = w5Begin(cfg.mac);  // a soft reset: only while network mode is idle
-  return chip == W5_W5100;
+  if (!chipSupported()) chip = w5Begin(cfg.mac);  // a soft reset: only while network mode is idle
+  return chipSupported();
 }
+
+static const char CHIP_NAMES[] PROGMEM = "none\0w5100\0w5500\0w5200";  // in W5Chip order
 
 void netmodeBannerFields(Print &out) {
   out.print(F(" eth="));
-  out.print(chip == W5_W5100 ? F("w5100") : chip == W5_W5500 ? F("w5500-unsupported") : F("none"));
+  out.print(reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CHIP_NAMES, chip)));
   out.print(F(" ip="));
   for (uint8_t i = 0; i < 4; i++) {
     if (i) out.print('.');
@@ -482,7 +532,7 @@ void netmodeLoop() {
   switch (state) {
     case NS_CHIP:
       chip = w5Begin(cfg.mac);
-      if (chip != W5_W5100) {
+      if (!chipSupported()) {
         enter(NS_NOCHIP);
         draw();
         return;

@@ -24,7 +24,7 @@ void fmtRate(char *out, uint32_t n) {
     putUint(out, FMT_RATE_LEN, n);
     return;
   }
-  static constexpr char UNITS[] = "kMG";
+  static const char UNITS[] PROGMEM = "kMG";
   uint32_t base = 1000;
   // n < 2^32 < 10^10, so "G" always succeeds and "T" is never reached.
   for (uint8_t u = 0; u < 3; u++, base *= 1000) {
@@ -38,19 +38,20 @@ void fmtRate(char *out, uint32_t n) {
         for (uint8_t i = 0; i < 3 - prec; i++) out[i] = out[i + 1];
         out[3 - prec] = '.';
       }
-      out[4] = UNITS[u];
+      out[4] = pgm_read_byte(UNITS + u);
       return;
     }
   }
 }
 
-static void putText(char *out, const char *s) {
-  while (*s) *out++ = *s++;
+// A string in flash, without its NUL.
+static void putText(char *out, const char *p) {
+  for (char c = pgm_read_byte(p); c; c = pgm_read_byte(++p)) *out++ = c;
 }
 
 void fmtLatency(char *out, bool ok, uint32_t us) {
   if (!ok) {
-    putText(out, "  NA  ");
+    putText(out, PSTR("  NA  "));
     return;
   }
   if (us < 9950) {
@@ -62,21 +63,28 @@ void fmtLatency(char *out, bool ok, uint32_t us) {
   } else if (us < 9999500) {
     putUint(out, 4, (us + 500) / 1000);
   } else {
-    putText(out, "  >10s");
+    putText(out, PSTR("  >10s"));
     return;
   }
   out[4] = 'm';
   out[5] = 's';
 }
 
-void fmtBar(char *out, uint32_t n, uint32_t cap) {
-  uint8_t cols = 0;
+void fmtLatencyShort(char *out, bool ok, uint32_t us) {
+  char t[FMT_LAT_LEN];
+  fmtLatency(t, ok, us);
+  const char *from = t[2] == '>' ? t + 2 : t;  // "  >10s" keeps its unit, the others lose theirs
+  for (uint8_t i = 0; i < FMT_LAT_SHORT_LEN; i++) out[i] = from[i];
+}
+
+void fmtBar(char *out, uint32_t n, uint32_t cap, uint8_t cells) {
+  uint8_t cols = 0, max = cells * 5;
   if (cap) {
-    // floor(n*45/cap) capped at 45, by comparison: no 64-bit division.
-    uint64_t lim = (uint64_t)n * 45;
-    while (cols < FMT_BAR_CELLS * 5 && (uint64_t)(cols + 1) * cap <= lim) cols++;
+    // floor(n*max/cap) capped at max, by comparison: no 64-bit division.
+    uint64_t lim = (uint64_t)n * max;
+    while (cols < max && (uint64_t)(cols + 1) * cap <= lim) cols++;
   }
-  for (uint8_t i = 0; i < FMT_BAR_CELLS; i++, cols = cols >= 5 ? cols - 5 : 0) {
+  for (uint8_t i = 0; i < cells; i++, cols = cols >= 5 ? cols - 5 : 0) {
     out[i] = cols >= 5 ? char(GLYPH_FULL) : cols ? char(GLYPH_BAR1 + cols - 1) : ' ';
   }
 }
@@ -92,7 +100,7 @@ void fmtAge(char *out, uint32_t s) {
     s /= 3600;
     unit = 'h';
   } else {
-    putText(out, ">1d");
+    putText(out, PSTR(">1d"));
     return;
   }
   putUint(out, 2, s);
@@ -102,30 +110,72 @@ void fmtAge(char *out, uint32_t s) {
 // Line 1 after a sample without a rate, in RateStatus order from RATE_RESET
 // back to RATE_BACK (docs/rates.md), each 16 characters.
 static const char NO_RATE_LINE[] PROGMEM = "counter reset   time jump or gapclock went back ";
+constexpr uint8_t NO_RATE_LEN = 16;
 
-void fmtMainScreen(char *l1, char *l2, const ScreenSample &s) {
-  l1[0] = GLYPH_DOWN;
-  l1[6] = ' ';
-  l1[7] = GLYPH_UP;
-  if (s.stale || s.rateStatus) {
-    putText(l1 + 1, "  NA ");
-    putText(l1 + 8, "  NA ");
-    if (s.stale)
-      fmtAge(l1 + 13, s.ageSec);
-    else
-      putText(l1 + 13, s.bytes ? "B/s" : "bps");
-    fmtLatency(l2, !s.stale && s.latOk, s.latUs);
-    fmtBar(l2 + 7, 0, 0);
-    if (!s.stale && s.rateStatus >= RATE_BACK) {
-      const char *t = NO_RATE_LINE + (RATE_RESET - s.rateStatus) * SCREEN_COLS;
-      for (uint8_t i = 0; i < SCREEN_COLS; i++) l1[i] = pgm_read_byte(t + i);
+// '\0' rate label ' ' bar: one direction's row on a 4-row screen.
+static void directionRow(char *row, uint8_t arrow, bool rates, uint32_t n, uint32_t cap,
+                         const char *label, uint8_t barCells) {
+  row[0] = arrow;
+  if (rates)
+    fmtRate(row + 1, n);
+  else
+    putText(row + 1, PSTR("  NA "));
+  putText(row + 6, label);
+  fmtBar(row + 10, n, rates ? cap : 0, barCells);
+}
+
+void fmtScreen(char *f, uint8_t size, const ScreenSample &s) {
+  uint8_t cols = screenCols(size);
+  bool wide = size & 1;
+  for (uint8_t i = 0; i < cols * screenRows(size); i++) f[i] = ' ';
+  bool rates = !s.stale && !s.rateStatus;
+  const char *label = s.bytes ? PSTR("B/s") : PSTR("bps");
+  char *last = f + (screenRows(size) - 1) * cols;  // the latency row on a 2-row screen
+  if (size & 2) {
+    directionRow(f, GLYPH_DOWN, rates, s.down, s.capDown, label, cols - 10);
+    directionRow(f + cols, GLYPH_UP, rates, s.up, s.capUp, label, cols - 10);
+    char *l3 = f + 2 * cols;
+    fmtLatency(l3, !s.stale && s.latOk, s.latUs);
+    bool st = !s.stale && s.statsOk;
+    // 16x4: " min/max" after the latency; 20x4: "min/avg/max" right after it.
+    char *m = l3 + (wide ? 6 : 7);
+    fmtLatencyShort(m, st, s.latMinUs);
+    m[4] = '/';
+    if (wide) {
+      fmtLatencyShort(m + 5, st, s.latAvgUs);
+      m += 5;
+      m[4] = '/';
     }
+    fmtLatencyShort(m + 5, st, s.latMaxUs);
+    for (uint8_t i = 0; i < cols - 4 && s.source[i]; i++) last[i] = s.source[i];
+    fmtAge(last + cols - FMT_AGE_LEN, s.ageSec);
   } else {
-    fmtRate(l1 + 1, s.down);
-    fmtRate(l1 + 8, s.up);
-    putText(l1 + 13, s.bytes ? "B/s" : "bps");
-    fmtLatency(l2, s.latOk, s.latUs);
-    fmtBar(l2 + 7, s.down, s.capDown);
+    f[0] = GLYPH_DOWN;
+    f[7] = GLYPH_UP;
+    if (rates) {
+      fmtRate(f + 1, s.down);
+      fmtRate(f + 8, s.up);
+    } else {
+      putText(f + 1, PSTR("  NA "));
+      putText(f + 8, PSTR("  NA "));
+    }
+    if (s.stale && !wide)
+      fmtAge(f + 13, s.ageSec);
+    else
+      putText(f + 13, label);
+    fmtLatency(last, !s.stale && s.latOk, s.latUs);
+    if (wide) {
+      fmtAge(f + 17, s.ageSec);
+      last[6] = GLYPH_DOWN;
+      fmtBar(last + 7, s.down, rates ? s.capDown : 0, 6);
+      last[13] = GLYPH_UP;
+      fmtBar(last + 14, s.up, rates ? s.capUp : 0, 6);
+    } else {
+      fmtBar(last + 7, s.down, rates ? s.capDown : 0);
+    }
   }
-  l2[6] = ' ';
+  if (!s.stale && s.rateStatus >= RATE_BACK) {
+    const char *t = NO_RATE_LINE + (RATE_RESET - s.rateStatus) * NO_RATE_LEN;
+    for (uint8_t i = 0; i < NO_RATE_LEN; i++) f[i] = pgm_read_byte(t + i);
+  }
 }

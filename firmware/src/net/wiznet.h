@@ -1,10 +1,16 @@
-// WIZnet W5100 driver over the hardware SPI (Ethernet shield, CS on D10).
-// Register addresses and bits from the W5100 datasheet v1.2. Everything here
-// returns at once: the callers (DHCP, HTTP) poll socket status and time out.
+// WIZnet W5100 and W5500 driver over the hardware SPI (Ethernet shield, CS on D10),
+// one code path: the callers and most of this file address the chip in the W5100's
+// single address space (W5100 datasheet v1.2), and each access is framed for the chip
+// found: a W5100 frame, or a W5500 frame (W5500 datasheet v1.0.9) whose block select
+// and offset come from that address (common registers, socket n's registers, its TX or
+// RX buffer; the register offsets within a block are the same on both chips). Only the
+// retry registers sit elsewhere. Everything here returns at once: the callers (DHCP,
+// HTTP) poll socket status and time out.
 #pragma once
 #include <stdint.h>
 
-enum W5Chip : uint8_t { W5_NONE = 0, W5_W5100, W5_W5500 };
+// W5_W5200 answers but has no driver here (network mode says so).
+enum W5Chip : uint8_t { W5_NONE = 0, W5_W5100, W5_W5500, W5_W5200 };
 
 // Socket status (Sn_SR)
 enum W5SocketStatus : uint8_t {
@@ -29,7 +35,11 @@ constexpr uint8_t W5_SOCK_TCP = 0;    // the HTTP connection
 constexpr uint8_t W5_SOCK_UDP = 1;    // DHCP
 constexpr uint8_t W5_UDP_HEADER = 8;  // source ip, port, length in front of each datagram
 
-// Resets the chip and finds out what answers on the bus.
+// Finds out what answers on the bus as the Arduino Ethernet library does, each
+// probe in its chip's framing: W5200 first (its SPI state does not reset with chip
+// select, so it must not see the others' frames first), then W5500, then W5100; a
+// probe is a soft reset, a mode-register write and read-back, and the version
+// register where the chip has one. A W5100 or W5500 is then set up (MAC, buffers).
 uint8_t w5Begin(const uint8_t mac[6]);
 void w5SetAddress(const uint8_t ip[4], const uint8_t mask[4], const uint8_t gw[4]);
 // TCP retransmission: timeout per try in 100 us units, and the number of tries.

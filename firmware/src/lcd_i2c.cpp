@@ -1,0 +1,56 @@
+#include "lcd_i2c.h"
+#include "twi.h"
+
+constexpr uint8_t PORT_RS = 0x01;  // P0
+constexpr uint8_t PORT_E = 0x04;   // P2 (P1 = RW stays low: write only)
+constexpr uint8_t PORT_BL = 0x08;  // P3
+constexpr uint8_t PCF8574_FIRST = 0x20, PCF8574A_FIRST = 0x38, ADDRESSES_PER_KIND = 8;
+
+static uint8_t address;         // 0 until found
+static uint8_t port = PORT_BL;  // what the expander's pins hold (backlight on until told)
+
+// One transaction; stops at the first byte nobody acknowledges.
+static void writePort(const uint8_t *bytes, uint8_t n) {
+  if (twiStart(address)) {
+    for (uint8_t i = 0; i < n && twiWrite(bytes[i]); i++) {}
+  }
+  twiStop();
+  port = bytes[n - 1];
+}
+
+void lcdI2cSend(bool rs, uint8_t b, bool oneNibble) {
+  uint8_t seq[5], n = 0;
+  uint8_t base = (port & PORT_BL) | (rs ? PORT_RS : 0);
+  if ((port ^ base) & PORT_RS) seq[n++] = (port & 0xF0) | base;  // RS settles while E is low
+  for (uint8_t k = oneNibble ? 1 : 2; k; k--, b <<= 4) {
+    uint8_t p = (b & 0xF0) | base;
+    seq[n++] = p | PORT_E;  // the nibble is latched on E's falling edge, in the next byte
+    seq[n++] = p;
+  }
+  writePort(seq, n);
+}
+
+void lcdI2cBacklight(bool on) {
+  uint8_t p = on ? port | PORT_BL : port & ~PORT_BL;
+  if (p == port) return;
+  if (address)
+    writePort(&p, 1);
+  else
+    port = p;
+}
+
+uint8_t lcdI2cFind() {
+  twiBegin();
+  for (uint8_t i = 0; i < 2 * ADDRESSES_PER_KIND; i++) {
+    uint8_t a = (i < ADDRESSES_PER_KIND ? PCF8574_FIRST : PCF8574A_FIRST - ADDRESSES_PER_KIND) + i;
+    bool ack = twiStart(a);
+    twiStop();
+    if (ack) {
+      address = a;
+      writePort(&port, 1);  // E and RW low: the expander comes up with every pin high
+      return a;
+    }
+  }
+  twiEnd();  // nothing there
+  return 0;
+}
