@@ -25,10 +25,12 @@ constexpr uint8_t POWER_UP_MS = 50;
 constexpr uint16_t INIT_WAIT1_TICKS = 4500 * TICKS_PER_US;
 constexpr uint16_t INIT_WAIT2_TICKS = 150 * TICKS_PER_US;
 
-// Through the backpack the next E rise comes at least 18 SCL periods after a
-// transaction starts (START, the address byte, one data byte): that much of an
-// execution time passes on the bus before it.
-constexpr uint16_t I2C_LEAD_TICKS = 18UL * 1000000UL * TICKS_PER_US / PMLCD_TWI_HZ;
+// Through the backpack, E rises at the end of the port byte that raises it: one byte
+// (9 SCL periods) after it starts in an open transaction, and START, the address byte
+// and that byte (19 periods) after a new one. That much of the execution time
+// passes on the bus first.
+constexpr uint16_t I2C_BYTE_LEAD_TICKS = 9UL * 1000000UL * TICKS_PER_US / PMLCD_TWI_HZ;
+constexpr uint16_t I2C_START_LEAD_TICKS = 19UL * 1000000UL * TICKS_PER_US / PMLCD_TWI_HZ;
 
 static uint16_t lastLatch;  // Timer1 count when the last instruction was latched
 static uint16_t busyTicks;  // its execution time, less the bus lead time
@@ -37,8 +39,9 @@ static bool found;          // the bus has been looked for
 
 static inline uint16_t now() { return TCNT1; }
 
-static void waitReady() {
-  while ((uint16_t)(now() - lastLatch) < busyTicks) {}
+// lead: ticks that pass on the bus before the next E rise.
+static void waitReady(uint16_t lead = 0) {
+  while ((uint16_t)(now() - lastLatch) + lead < busyTicks) {}
 }
 
 // E high for >= 450 ns (8 cycles at 16 MHz) and a full E cycle >= 1000 ns:
@@ -57,11 +60,11 @@ static inline void nibble(uint8_t n) {
 
 // Both nibbles of b, or only the high one (oneNibble: initialisation).
 static void send(bool rs, uint8_t b, uint16_t execTicks, bool oneNibble = false) {
-  waitReady();
   if (i2cAddress) {
+    waitReady(lcdI2cOpen() ? I2C_BYTE_LEAD_TICKS : I2C_START_LEAD_TICKS);
     lcdI2cSend(rs, b, oneNibble);
-    execTicks = execTicks > I2C_LEAD_TICKS ? execTicks - I2C_LEAD_TICKS : 0;
   } else {
+    waitReady();
     if (rs)
       PORTB |= _BV(RS_BIT);
     else
@@ -85,6 +88,8 @@ void lcdCommand(uint8_t cmd) {
 void lcdData(uint8_t code) { send(true, code, EXEC_SHORT_TICKS); }
 
 uint8_t lcdI2cAddress() { return i2cAddress; }
+
+void lcdRelease() { lcdI2cRelease(); }
 
 void lcdBacklight(bool on) { lcdI2cBacklight(on); }
 

@@ -27,6 +27,9 @@ void lcdBegin();
 void lcdCommand(uint8_t cmd);
 // Writes a character code (or a CGRAM row) at the address counter.
 void lcdData(uint8_t code);
+// Ends the backpack's bus transaction that LCD writes leave open (the main loop calls
+// it once a pass); nothing to do on the parallel wiring.
+void lcdRelease();
 // The backpack's 7-bit I2C address, or 0 for the parallel wiring.
 uint8_t lcdI2cAddress();
 // The backpack's backlight bit (the parallel wiring's backlight is backlight.cpp's D3).

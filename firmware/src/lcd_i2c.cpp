@@ -8,33 +8,42 @@ constexpr uint8_t PCF8574_FIRST = 0x20, PCF8574A_FIRST = 0x38, ADDRESSES_PER_KIN
 
 static uint8_t address;         // 0 until found
 static uint8_t port = PORT_BL;  // what the expander's pins hold (backlight on until told)
+static bool open;               // a write transaction is in progress
 
-// One transaction; stops at the first byte nobody acknowledges.
-static void writePort(const uint8_t *bytes, uint8_t n) {
-  if (twiStart(address)) {
-    for (uint8_t i = 0; i < n && twiWrite(bytes[i]); i++) {}
+// One port byte, in the transaction in progress or a new one; a byte nobody
+// acknowledges ends it.
+static void put(uint8_t b) {
+  port = b;
+  if (!open && !(open = twiStart(address))) {
+    twiStop();
+    return;
   }
+  if (!twiWrite(b)) lcdI2cRelease();
+}
+
+bool lcdI2cOpen() { return open; }
+
+void lcdI2cRelease() {
+  if (!open) return;
   twiStop();
-  port = bytes[n - 1];
+  open = false;
 }
 
 void lcdI2cSend(bool rs, uint8_t b, bool oneNibble) {
-  uint8_t seq[5], n = 0;
   uint8_t base = (port & PORT_BL) | (rs ? PORT_RS : 0);
-  if ((port ^ base) & PORT_RS) seq[n++] = (port & 0xF0) | base;  // RS settles while E is low
+  if ((port ^ base) & PORT_RS) put((port & 0xF0) | base);  // RS settles while E is low
   for (uint8_t k = oneNibble ? 1 : 2; k; k--, b <<= 4) {
     uint8_t p = (b & 0xF0) | base;
-    seq[n++] = p | PORT_E;  // the nibble is latched on E's falling edge, in the next byte
-    seq[n++] = p;
+    put(p | PORT_E);  // the nibble is latched on E's falling edge, in the next byte
+    put(p);
   }
-  writePort(seq, n);
 }
 
 void lcdI2cBacklight(bool on) {
   uint8_t p = on ? port | PORT_BL : port & ~PORT_BL;
   if (p == port) return;
   if (address)
-    writePort(&p, 1);
+    put(p);
   else
     port = p;
 }
@@ -47,7 +56,7 @@ uint8_t lcdI2cFind() {
     twiStop();
     if (ack) {
       address = a;
-      writePort(&port, 1);  // E and RW low: the expander comes up with every pin high
+      put(port);  // E and RW low: the expander comes up with every pin high
       return a;
     }
   }

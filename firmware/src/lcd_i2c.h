@@ -1,9 +1,10 @@
 // The LCD driver's I2C back-end (lcd.cpp holds the interface, timing and the parallel
 // back-end): an HD44780 behind a PCF8574 (0x20-0x27) or PCF8574A (0x38-0x3F)
 // backpack with the common mapping, P0 RS, P1 RW, P2 E, P3 backlight (on when high),
-// P4-P7 D4-D7. One TWI transaction per LCD byte: the STOP, START and address byte
-// between two bytes give most of the 37 us the LCD needs, so lcd.cpp waits only for
-// the rest.
+// P4-P7 D4-D7. LCD bytes stream in one TWI transaction, four port bytes each (E high
+// and low per nibble), which stays open until lcdI2cRelease(): no START, address and
+// STOP per byte. lcd.cpp waits out the LCD's execution time before a byte that
+// raises E, less the bus time before E actually rises.
 #pragma once
 #include <stdint.h>
 
@@ -15,3 +16,7 @@ uint8_t lcdI2cFind();
 void lcdI2cSend(bool rs, uint8_t b, bool oneNibble);
 // Sets the backlight bit; the port is written at once if it changed.
 void lcdI2cBacklight(bool on);
+// Whether a transaction is open (the next byte needs no START and address).
+bool lcdI2cOpen();
+// Ends the transaction, if one is open: the bus is free again.
+void lcdI2cRelease();

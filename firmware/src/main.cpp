@@ -9,6 +9,7 @@
 #include "board_pins.h"
 #include "config.h"
 #include "display.h"
+#include "lcd.h"
 #include "lcdproc.h"
 #include "line_reader.h"
 #include "netmode.h"
@@ -197,6 +198,7 @@ void loop() {
     displayHeartbeat((now / HEARTBEAT_HALF_PERIOD_MS) & 1);
   }
   backlightUpdate(activeMode == MODE_HOST && hostLost && !netRunning);
+  lcdRelease();  // the I2C backpack's bus is free while the loop sleeps
   idle();
 }
 
