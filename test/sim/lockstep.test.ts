@@ -95,7 +95,6 @@ for (const session of FIRMWARE_SESSIONS) {
     try {
       assert.deepEqual(r.divergences, []);
       assert.deepEqual(r.fast.lcd.text(), r.reference.lcd.text());
-      if (session.expectLcd) assert.match(r.fast.lcd.text().join('/'), session.expectLcd);
     } finally {
       r.fast.shield?.dispose();
       r.reference.shield?.dispose();
