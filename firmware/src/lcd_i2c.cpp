@@ -1,3 +1,4 @@
+// The I2C back-end of the LCD driver (lcd_i2c.h): PCF8574 port bytes over twi.h.
 #include "lcd_i2c.h"
 #include "twi.h"
 

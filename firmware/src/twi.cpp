@@ -1,3 +1,4 @@
+// The TWI master of twi.h: register-level steps with bounded waits.
 #include "twi.h"
 #include <avr/io.h>
 #include <util/twi.h>
