@@ -16,10 +16,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // g++ for the native unit tests of the firmware's portable modules; clang-format for the
 // firmware's layout check; chromium for the web page's browser tests (playwright-core drives
 // Debian's build, it downloads no browser); arduino-builder (the Arduino IDE's build engine)
-// and the arduino-ctags it runs, to check that firmware/firmware.ino builds as an IDE sketch.
+// and the arduino-ctags it runs, to check that firmware/firmware.ino builds as an IDE sketch;
+// libsimavr-dev for `npm run bench`'s simavr reference (bench/simavr/harness.c, built with the
+// cc that g++ brings and pkg-config; simavr.pc requires libelf-dev's libelf.pc).
 const DEBIAN_PACKAGES = [
   'gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++', 'clang-format',
-  'chromium', 'arduino-builder', 'arduino-ctags',
+  'chromium', 'arduino-builder', 'arduino-ctags', 'libsimavr-dev', 'libelf-dev', 'pkg-config',
 ];
 
 const say = (m) => console.error(`setup: ${m}`);

@@ -373,18 +373,20 @@ export function fastDispatch(cpu: CPU): Dispatch {
   // cpu.readData/writeData with the hook lookup written out (the same tests: reads
   // below 32 never hook, writes always may). `at` is the cycle count the hook sees;
   // a hook may move it on (the EEPROM halts the CPU), so callers take cpu.cycles back.
-  const readAt = (addr: number, at: number): number => {
+  const readAt = (addr: number, at: number, pc: number): number => {
     cpu.cycles = at;
+    cpu.pc = pc;
     if (addr >= 32) {
       const hook = readHooks[addr];
       if (hook) return hook(addr);
     }
     return data[addr];
   };
-  const writeAt = (addr: number, value: number, mask: number, at: number): void => {
+  const writeAt = (addr: number, value: number, mask: number, at: number, pc: number): void => {
     cpu.cycles = at;
+    cpu.pc = pc;
     const hook = writeHooks[addr];
-    if (hook && hook(value, data[addr], addr, mask)) return;
+    if (hook?.(value, data[addr], addr, mask)) return;
     data[addr] = value;
   };
   const word = (r: number) => data[r] | (data[r + 1] << 8);
@@ -419,6 +421,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
     let cyc = cpu.cycles;
     if (!single && cyc >= state.end) return false;
     let lowest = state.lowestSp;
+    let spMoved = true;
     for (;;) {
       let kind = kinds[pc];
       if (kind === K.UNDECODED) kind = fill(pc);
@@ -433,6 +436,8 @@ export function fastDispatch(cpu: CPU): Dispatch {
           // With SE set the run loop puts the CPU to sleep (it executes the SLEEP itself);
           // with SE clear, and for step(), SLEEP is a no-op as in avr8js.
           if (!single && data[R.SMCR] & SMCR_SE) {
+            cpu.pc = pc;
+            cpu.cycles = cyc;
             state.lowestSp = lowest;
             return true;
           }
@@ -653,7 +658,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           break;
         case K.SBIC:
         case K.SBIS: {
-          const set = (readAt(a & 0xff, cyc) & (a >> 8) & 0xff) !== 0;
+          const set = (readAt(a & 0xff, cyc, pc) & (a >> 8) & 0xff) !== 0;
           cyc = cpu.cycles;
           if (set === (kind === K.SBIS)) {
             npc = (npc + (a >> 16)) & pcMask;
@@ -666,6 +671,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           add = 2;
           break;
         case K.RCALL:
+          spMoved = true;
           pushPc(npc);
           npc = (npc + a) & pcMask;
           add = 3;
@@ -675,6 +681,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           add = 3;
           break;
         case K.CALL:
+          spMoved = true;
           pushPc((pc + 2) & pcMask);
           npc = a & pcMask;
           add = 4;
@@ -684,6 +691,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           add = 2;
           break;
         case K.ICALL:
+          spMoved = true;
           pushPc(npc);
           npc = word(R.Z) & pcMask;
           add = 3;
@@ -693,6 +701,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           add = 2;
           break;
         case K.EICALL: {
+          spMoved = true;
           // Three bytes of return address, as on the 22-bit PC devices EICALL is for.
           const s = data[R.SPL] | (data[R.SPH] << 8);
           data[s] = npc;
@@ -713,6 +722,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           add = 4;
           break;
         case K.PUSH: {
+          spMoved = true;
           const s = data[R.SPL] | (data[R.SPH] << 8);
           data[s] = data[a];
           setWord(R.SPL, s - 1);
@@ -730,31 +740,34 @@ export function fastDispatch(cpu: CPU): Dispatch {
         // Data space through the hooks. Loads: a hook sees the cycle count one in;
         // stores and I/O see it unchanged.
         case K.IN:
-          data[a & 0xff] = readAt(a >> 8, cyc);
+          data[a & 0xff] = readAt(a >> 8, cyc, pc);
           cyc = cpu.cycles;
           break;
         case K.OUT:
-          writeAt(a >> 8, data[a & 0xff], 0xff, cyc);
+          spMoved = true;
+          writeAt(a >> 8, data[a & 0xff], 0xff, cyc, pc);
           cyc = cpu.cycles;
           break;
         case K.SBI:
         case K.CBI: {
           const addr = a & 0xff;
           const m = a >> 8;
-          const v = readAt(addr, cyc);
-          writeAt(addr, kind === K.SBI ? v | m : v & ~m, m, cpu.cycles);
+          const v = readAt(addr, cyc, pc);
+          spMoved = true;
+          writeAt(addr, kind === K.SBI ? v | m : v & ~m, m, cpu.cycles, pc);
           cyc = cpu.cycles;
           add = 2;
           break;
         }
         case K.LDS:
-          data[a & 0xff] = readAt(a >> 8, cyc + 1);
+          data[a & 0xff] = readAt(a >> 8, cyc + 1, pc);
           cyc = cpu.cycles - 1;
           npc = (pc + 2) & pcMask;
           add = 2;
           break;
         case K.STS:
-          writeAt(a >> 8, data[a & 0xff], 0xff, cyc);
+          spMoved = true;
+          writeAt(a >> 8, data[a & 0xff], 0xff, cyc, pc);
           cyc = cpu.cycles;
           npc = (pc + 2) & pcMask;
           add = 2;
@@ -770,7 +783,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
           const pre = kind === K.LD_MX || kind === K.LD_MY || kind === K.LD_MZ;
           const p = (word(ptr) - (pre ? 1 : 0)) & 0xffff;
           if (pre) setWord(ptr, p);
-          data[a] = readAt(p, cyc + 1);
+          data[a] = readAt(p, cyc + 1, pc);
           cyc = cpu.cycles - 1;
           if (kind === K.LD_XP || kind === K.LD_YP || kind === K.LD_ZP) setWord(ptr, p + 1);
           add = 2;
@@ -778,7 +791,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
         }
         case K.LDD_Y:
         case K.LDD_Z:
-          data[a & 0xff] = readAt(word(kind === K.LDD_Y ? R.Y : R.Z) + (a >> 8), cyc + 1);
+          data[a & 0xff] = readAt(word(kind === K.LDD_Y ? R.Y : R.Z) + (a >> 8), cyc + 1, pc);
           cyc = cpu.cycles - 1;
           add = 2;
           break;
@@ -794,7 +807,8 @@ export function fastDispatch(cpu: CPU): Dispatch {
           const v = data[a];
           const p = (word(ptr) - (pre ? 1 : 0)) & 0xffff;
           if (pre) setWord(ptr, p);
-          writeAt(p, v, 0xff, cyc);
+          spMoved = true;
+          writeAt(p, v, 0xff, cyc, pc);
           cyc = cpu.cycles;
           if (kind === K.ST_XP || kind === K.ST_YP || kind === K.ST_ZP) setWord(ptr, p + 1);
           add = 2;
@@ -802,7 +816,8 @@ export function fastDispatch(cpu: CPU): Dispatch {
         }
         case K.STD_Y:
         case K.STD_Z:
-          writeAt(word(kind === K.STD_Y ? R.Y : R.Z) + (a >> 8), data[a & 0xff], 0xff, cyc);
+          spMoved = true;
+          writeAt(word(kind === K.STD_Y ? R.Y : R.Z) + (a >> 8), data[a & 0xff], 0xff, cyc, pc);
           cyc = cpu.cycles;
           add = 2;
           break;
@@ -811,13 +826,15 @@ export function fastDispatch(cpu: CPU): Dispatch {
         case K.LAC:
         case K.LAT: {
           const z = word(R.Z);
-          const v = readAt(z, cyc);
+          const v = readAt(z, cyc, pc);
           const rd = data[a];
+          spMoved = true;
           writeAt(
             z,
             kind === K.XCH ? rd : kind === K.LAS ? v | rd : kind === K.LAC ? v & ~rd & 0xff : v ^ rd,
             0xff,
             cpu.cycles,
+            pc,
           );
           cyc = cpu.cycles;
           data[a] = v;
@@ -854,6 +871,7 @@ export function fastDispatch(cpu: CPU): Dispatch {
         }
         case K.WDR:
           cpu.cycles = cyc;
+          cpu.pc = pc;
           cpu.onWatchdogReset();
           cyc = cpu.cycles;
           break;
@@ -862,18 +880,33 @@ export function fastDispatch(cpu: CPU): Dispatch {
       }
       pc = npc;
       cyc += add;
-      cpu.pc = pc;
-      cpu.cycles = cyc;
-      if (single) return false;
+      if (single) {
+        cpu.pc = pc;
+        cpu.cycles = cyc;
+        return false;
+      }
       const ev = internals.nextClockEvent;
       if ((ev !== null && ev.cycles <= cyc) || (internals.nextInterrupt >= 0 && data[R.SREG] & F.I)) {
+        cpu.pc = pc;
+        cpu.cycles = cyc;
         cpu.tick();
         pc = cpu.pc;
         cyc = cpu.cycles;
+        spMoved = true; // an interrupt pushes the PC
       }
-      const s = data[R.SPL] | (data[R.SPH] << 8);
-      if (s < lowest) lowest = state.stackDeeper(s);
+      // Only pushes, calls, interrupts and data-space writes (SPL/SPH) can make the stack deeper.
+      if (spMoved) {
+        spMoved = false;
+        const s = data[R.SPL] | (data[R.SPH] << 8);
+        if (s < lowest) {
+          cpu.pc = pc;
+          cpu.cycles = cyc;
+          lowest = state.stackDeeper(s);
+        }
+      }
       if (cyc >= state.end) {
+        cpu.pc = pc;
+        cpu.cycles = cyc;
         state.lowestSp = lowest;
         return false;
       }

@@ -11,7 +11,8 @@
 //   loop.stall(untilCycle)                     execute nothing until then (clock events still run)
 //   loop.openWindow()                          look at each opcode while window.open() (SPM)
 //   config.spinFrom                            polling loops at or above this byte address are fast-forwarded
-//   config.dispatch                            'fast' (default, avr-exec.ts) or 'avr8js' (avrInstruction, the reference)
+//   config.dispatch                            'fast' (default, avr-exec.ts) or 'avr8js' (avrInstruction, the reference;
+//                                              also the default with PMLCD_SIM_DISPATCH=avr8js)
 //   loop.flashChanged(wordAddr, words)         flash was written (SPM, a new image): decode those words again
 //   loop.fault, halted, sleeping, sleeps, lowestSp
 import type { AVRTimer, CPU } from 'avr8js';
@@ -152,7 +153,8 @@ export class RunLoop {
     // SP points below the last pushed byte: the stack has reached static data once SP+1 < heapStart.
     this.spLimit = config.heapStart - 1;
     this.loop = { end: 0, lowestSp: config.ramEnd, stackDeeper: (sp) => this.stackDeeper(sp) };
-    const d = config.dispatch ?? 'fast';
+    // PMLCD_SIM_DISPATCH=avr8js runs every board on the reference (a whole test suite, for comparison).
+    const d = config.dispatch ?? (process.env.PMLCD_SIM_DISPATCH === 'avr8js' ? 'avr8js' : 'fast');
     this.dispatch = typeof d === 'function' ? d(cpu) : createDispatch(cpu, d);
   }
 
