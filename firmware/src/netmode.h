@@ -15,20 +15,19 @@
 // - netmodeHardwarePresent(): whether a W5100 or W5500 answers (probed again until one
 //   does; also at boot, for the banner); the host-lost fallback only hands over to
 //   network mode on a board with a shield.
-// - netmodeBannerFields(out): appends " key=value" fields (e.g. " eth=w5100") to
-//   the banner and the V reply.
+// - netmodeBannerFields(): appends " key=value" fields (e.g. " eth=w5100") to
+//   the banner and the V reply, written with uart.h.
 // Drawing: display.h (displayLoadGlyphs, displayShadow, displayFlush). Settings: cfg (config.h);
 // settings changed while network mode runs take effect on its next netmodeBegin().
 // Timer1 belongs to the LCD driver (lcd.cpp); D3 is the backlight. main.cpp has
 // its own main(): the core's init() does not run, so Timer0 (millis, micros,
 // delay) is set up as usual but Timer2 and the ADC stay off. Serial is not
-// linked: the port is uart.h's (banner fields get it as a Print).
+// linked, nor the core's Print: the port is uart.h's.
 #pragma once
-#include <Print.h>
 
 void netmodeBegin();
 void netmodeLoop();
 void netmodeEnd();
 bool netmodeAvailable();
 bool netmodeHardwarePresent();
-void netmodeBannerFields(Print &out);
+void netmodeBannerFields();

@@ -11,4 +11,4 @@ __attribute__((weak)) void netmodeLoop() {}
 __attribute__((weak)) void netmodeEnd() {}
 __attribute__((weak)) bool netmodeAvailable() { return false; }
 __attribute__((weak)) bool netmodeHardwarePresent() { return false; }
-__attribute__((weak)) void netmodeBannerFields(Print &) {}
+__attribute__((weak)) void netmodeBannerFields() {}

@@ -51,11 +51,11 @@ static void printFields(bool withReset) {
   uint8_t a = lcdI2cAddress();
   if (a) {
     uartPrint(F("i2c:0x"));
-    uartOut.print(a, HEX);
+    uartPrintHex2(a);  // PCF8574(A) addresses are 0x20-0x3F: always two digits
   } else {
     uartPrint(F("parallel"));
   }
-  netmodeBannerFields(uartOut);
+  netmodeBannerFields();
   uartWrite('\n');
 }
 

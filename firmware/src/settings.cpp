@@ -246,12 +246,6 @@ bool settingParse(uint8_t idx, const char *v) {
   }
 }
 
-static void printHex2(uint8_t b) {
-  static const char HEX_DIGITS[] PROGMEM = "0123456789ABCDEF";
-  uartWrite(pgm_read_byte(&HEX_DIGITS[b >> 4]));
-  uartWrite(pgm_read_byte(&HEX_DIGITS[b & 15]));
-}
-
 static void printFlash(const char *s) {
   uartPrint(reinterpret_cast<const __FlashStringHelper *>(s));
 }
@@ -279,7 +273,7 @@ void settingPrint(uint8_t idx) {
     case T_MAC:
       for (uint8_t i = 0; i < 6; i++) {
         if (i) uartWrite(':');
-        printHex2(f[i]);
+        uartPrintHex2(f[i]);
       }
       break;
     case T_U16: {

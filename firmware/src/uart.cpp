@@ -1,6 +1,7 @@
 #include "uart.h"
 #include <avr/interrupt.h>
 #include <avr/io.h>
+#include <avr/pgmspace.h>
 #include <stdlib.h>
 
 constexpr uint32_t BAUD = 115200;
@@ -68,15 +69,8 @@ void uartFlush() {
   while (!(UCSR0A & _BV(TXC0))) {}
 }
 
-namespace {
-class UartPrint : public Print {
- public:
-  size_t write(uint8_t b) override {
-    uartWrite(b);
-    return 1;
-  }
-};
-UartPrint uartPrinter;
-}  // namespace
-
-Print &uartOut = uartPrinter;
+void uartPrintHex2(uint8_t b) {
+  static const char HEX_DIGITS[] PROGMEM = "0123456789ABCDEF";
+  uartWrite(pgm_read_byte(&HEX_DIGITS[b >> 4]));
+  uartWrite(pgm_read_byte(&HEX_DIGITS[b & 15]));
+}

@@ -4,7 +4,7 @@
 // constructor cost about 1 KB of flash and 157 B of RAM: the host waits for each
 // reply before sending more, so a transmit buffer buys nothing.
 #pragma once
-#include <Print.h>
+#include <WString.h>
 #include <stdint.h>
 
 // The protocol promises the host this much buffer for bytes in flight.
@@ -21,6 +21,5 @@ void uartPrintNumber(uint32_t n);
 // Waits until the last byte written has left the wire (before a reset).
 // Only after at least one uartWrite(): the "done" flag is clear until then.
 void uartFlush();
-
-// The same output as a Print, for network mode's banner fields (netmode.h).
-extern Print &uartOut;
+// Two upper-case hex digits, leading zero included.
+void uartPrintHex2(uint8_t b);

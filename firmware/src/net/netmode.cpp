@@ -10,6 +10,7 @@
 #include "../glyphs.h"
 #include "../netmode.h"
 #include "../pgm_list.h"
+#include "../uart.h"
 #include "dhcp.h"
 #include "http_client.h"
 #include "pmapi_parse.h"
@@ -483,13 +484,13 @@ bool netmodeHardwarePresent() {
 
 static const char CHIP_NAMES[] PROGMEM = "none\0w5100\0w5500\0w5200";  // in W5Chip order
 
-void netmodeBannerFields(Print &out) {
-  out.print(F(" eth="));
-  out.print(reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CHIP_NAMES, chip)));
-  out.print(F(" ip="));
+void netmodeBannerFields() {
+  uartPrint(F(" eth="));
+  uartPrint(reinterpret_cast<const __FlashStringHelper *>(pgmListItem(CHIP_NAMES, chip)));
+  uartPrint(F(" ip="));
   for (uint8_t i = 0; i < 4; i++) {
-    if (i) out.print('.');
-    out.print(ip[i]);
+    if (i) uartWrite('.');
+    uartPrintNumber(ip[i]);
   }
 }
 
