@@ -14,7 +14,10 @@
 // Hooks see the CPU as avr8js shows it: cpu.pc is the instruction's own address,
 // and cpu.cycles has been advanced by the same amount at the moment of the access
 // (loads: one cycle in, stores and I/O: none), so a timer hook reading
-// cpu.cycles sees the same count.
+// cpu.cycles sees the same count. In the hot loop PC and cycles live in locals,
+// written back before every hook, tick and return; the stack high-water mark is
+// checked after the instructions that can make the stack deeper (pushes, calls,
+// data-space stores, which may hit SPL/SPH, and interrupt entry).
 //
 //   const d = fastDispatch(cpu);   d.step()  (instead of avrInstruction(cpu))
 //   d.invalidate(wordAddr, words)   flash changed (SPM page write/erase, new image)
@@ -122,7 +125,8 @@ enum K {
 }
 
 // SREG bits (manual, "Status Register") and data-space addresses (ATmega328P
-// datasheet, "Register Summary" + 0x20). const enums, so that they compile to literals.
+// datasheet, "Register Summary" + 0x20). Enums used only in this file, so that the
+// TypeScript transform (esbuild) folds them to literals and the switch stays a jump table.
 enum F {
   C = 0x01,
   Z = 0x02,
