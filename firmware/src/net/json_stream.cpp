@@ -1,6 +1,7 @@
 #include "json_stream.h"
 #include "flash_str.h"
 #include "screen_format.h"
+#include <string.h>
 
 // Up to S_DONE the states sit between tokens, where whitespace is skipped.
 enum LexState : uint8_t {
@@ -102,7 +103,18 @@ void JsonStream::wideDigit(uint8_t d) {
   // 18446744073709551615 = 2^64-1: past it the value no longer fits.
   if (num.whole > 1844674407370955161ULL || (num.whole == 1844674407370955161ULL && d > 5))
     num.overflow = true;
-  num.whole = num.whole * 10 + d;
+  // whole * 10 + d (mod 2^64) in 32-bit halves, 16 bits of the low half at a
+  // time: a 64-bit product would link libgcc's __muldi3 and 64-bit shifts its
+  // __ashldi3 (about 300 B of flash together). half[0] is the low half: the AVR
+  // and the native tests' hosts are little-endian.
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "half[0] is the low half");
+  uint32_t half[2];
+  memcpy(half, &num.whole, sizeof half);
+  uint32_t low16 = (half[0] & 0xFFFF) * 10 + d;            // below 2^20
+  uint32_t high16 = (half[0] >> 16) * 10 + (low16 >> 16);  // below 2^20
+  half[1] = half[1] * 10 + (high16 >> 16);
+  half[0] = high16 << 16 | (low16 & 0xFFFF);
+  memcpy(&num.whole, half, sizeof half);
 }
 
 void JsonStream::numberChar(uint8_t c) {

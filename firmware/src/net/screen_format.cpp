@@ -79,10 +79,20 @@ void fmtLatencyShort(char *out, bool ok, uint32_t us) {
 
 void fmtBar(char *out, uint32_t n, uint32_t cap, uint8_t cells) {
   uint8_t cols = 0, max = cells * 5;
-  if (cap) {
-    // floor(n*max/cap) capped at max, by comparison: no 64-bit division.
-    uint64_t lim = (uint64_t)n * max;
-    while (cols < max && (uint64_t)(cols + 1) * cap <= lim) cols++;
+  if (n >= cap) {
+    if (cap) cols = max;
+  } else {
+    // floor(n*max/cap) without a 64-bit product: add n max times, counting
+    // each time the sum passes cap (n < cap: at most once per step); r is
+    // the sum mod cap and never overflows.
+    for (uint32_t r = 0, k = max; k; k--) {
+      if (r >= cap - n) {
+        r -= cap - n;
+        cols++;
+      } else {
+        r += n;
+      }
+    }
   }
   for (uint8_t i = 0; i < cells; i++, cols = cols >= 5 ? cols - 5 : 0) {
     out[i] = cols >= 5 ? char(GLYPH_FULL) : cols ? char(GLYPH_BAR1 + cols - 1) : ' ';
