@@ -14,10 +14,6 @@
 
 static uint32_t now;
 uint32_t millis() { return now; }
-char *utoa(unsigned v, char *buf, int radix) {
-  snprintf(buf, 12, radix == 16 ? "%x" : "%u", v);
-  return buf;
-}
 
 // The peer: connects at once, answers with `reply` RX_STEP bytes per read, then closes.
 constexpr uint8_t RX_STEP = 7;
@@ -40,6 +36,7 @@ void w5Connect(uint8_t, const uint8_t *, uint16_t) {
 }
 void w5TxPut(uint8_t, const uint8_t *, uint16_t) {}
 void w5TxPutP(uint8_t, const char *) {}
+void w5TxPutNum(uint8_t, uint32_t) {}
 void w5TxSend(uint8_t) {}
 uint16_t w5RxSize(uint8_t) { return reply.size() - sent; }
 uint16_t w5RxRead(uint8_t, uint8_t *buf, uint16_t n) {

@@ -63,15 +63,12 @@ void HttpClient::sendRequest() {
   w5TxPutP(s, PSTR("GET "));
   path(s);
   w5TxPutP(s, PSTR(" HTTP/1.1\r\nHost: "));
-  char buf[6];
   for (uint8_t i = 0; i < 4; i++) {
     if (i) w5TxPutP(s, PSTR("."));
-    utoa(ip[i], buf, 10);
-    w5TxPut(s, (const uint8_t *)buf, strlen(buf));
+    w5TxPutNum(s, ip[i]);
   }
   w5TxPutP(s, PSTR(":"));
-  utoa(port, buf, 10);
-  w5TxPut(s, (const uint8_t *)buf, strlen(buf));
+  w5TxPutNum(s, port);
   w5TxPutP(s, PSTR("\r\nAccept: application/json\r\n\r\n"));
   w5TxSend(s);
   phase = HP_STATUS;

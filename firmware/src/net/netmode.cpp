@@ -132,17 +132,12 @@ static void failWith(uint8_t e, uint8_t detail, uint8_t retry) {
 // --- request targets -------------------------------------------------------
 
 static void put(uint8_t s, const char *ram) { w5TxPut(s, (const uint8_t *)ram, strlen(ram)); }
-static void putNum(uint8_t s, uint32_t v) {
-  char b[11];
-  ultoa(v, b, 10);
-  put(s, b);
-}
 
 static void putContextPrefix(uint8_t s) {
   // modern: /pmapi/<what>?context=N&  legacy: /pmapi/N/_<what>?
   if (legacy) {
     w5TxPutP(s, PSTR("/pmapi/"));
-    putNum(s, context);
+    w5TxPutNum(s, context);
     w5TxPutP(s, PSTR("/_"));
   } else
     w5TxPutP(s, PSTR("/pmapi/"));
@@ -152,7 +147,7 @@ static void pathContext(uint8_t s) {
   w5TxPutP(s, legacy ? PSTR("/pmapi/context?hostname=") : PSTR("/pmapi/context?hostspec="));
   put(s, cfg.hostspec);
   w5TxPutP(s, PSTR("&polltimeout="));
-  putNum(s, (uint32_t)cfg.pollSec + POLLTIMEOUT_EXTRA_S);
+  w5TxPutNum(s, (uint32_t)cfg.pollSec + POLLTIMEOUT_EXTRA_S);
 }
 
 static void pathIndom(uint8_t s) {
@@ -160,7 +155,7 @@ static void pathIndom(uint8_t s) {
   w5TxPutP(s, PSTR("indom?"));
   if (!legacy) {
     w5TxPutP(s, PSTR("context="));
-    putNum(s, context);
+    w5TxPutNum(s, context);
     w5TxPutP(s, PSTR("&"));
   }
   w5TxPutP(s, PSTR("name="));
@@ -172,7 +167,7 @@ static void pathFetch(uint8_t s) {
   w5TxPutP(s, PSTR("fetch?"));
   if (!legacy) {
     w5TxPutP(s, PSTR("context="));
-    putNum(s, context);
+    w5TxPutNum(s, context);
     w5TxPutP(s, PSTR("&"));
   }
   w5TxPutP(s, PSTR("names="));

@@ -225,6 +225,11 @@ void w5TxFill(uint8_t s, uint8_t value, uint16_t n) {
 void w5TxPutP(uint8_t s, const char *p) {
   for (uint8_t c = pgm_read_byte(p); c; c = pgm_read_byte(++p)) txByte(s, c);
 }
+void w5TxPutNum(uint8_t s, uint32_t v) {
+  char digits[11];  // 4294967295 and a NUL
+  ultoa(v, digits, 10);
+  for (const char *p = digits; *p; p++) txByte(s, *p);
+}
 
 void w5TxSend(uint8_t s) {
   uint16_t a = sreg(s, SN_TX_WR);

@@ -58,6 +58,7 @@ void w5SetDest(uint8_t s, const uint8_t ip[4], uint16_t port);  // UDP
 uint16_t w5TxFree(uint8_t s);
 void w5TxPut(uint8_t s, const uint8_t *data, uint16_t n);
 void w5TxPutP(uint8_t s, const char *flash);  // NUL-terminated string in flash
+void w5TxPutNum(uint8_t s, uint32_t v);       // in decimal
 void w5TxFill(uint8_t s, uint8_t value, uint16_t n);
 void w5TxSend(uint8_t s);
 
