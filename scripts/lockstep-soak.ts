@@ -1,7 +1,8 @@
 // The long lockstep run: the fast dispatch against avr8js (test/support/lockstep.ts)
 // for PMLCD_LOCKSTEP_INSTRUCTIONS instructions in all (default 10^9): 95% in seeded
-// random streams of 10^7 instructions each (seeds 1000, 1001, ...), 5% shared by
-// the firmwares (every test firmware, the product firmware, the SPM program).
+// random streams of 10^7 instructions each (seeds from PMLCD_LOCKSTEP_SEED, default
+// 1000), 5% shared by the firmwares (every test firmware, the product firmware, the
+// SPM program).
 // Prints one JSON line per stream or firmware and a total; exits 1 on any divergence.
 //   npx tsx scripts/lockstep-soak.ts
 import { productFirmware, testFirmware } from '../test/support/boot.ts';
@@ -9,6 +10,8 @@ import { boardLockstep, FIRMWARE_SESSIONS, randomLockstep, REWRITE_AND_CALL } fr
 
 const TOTAL = Number(process.env.PMLCD_LOCKSTEP_INSTRUCTIONS ?? 1e9);
 const STREAM = Math.min(10_000_000, TOTAL);
+/** First seed of the random streams (PMLCD_LOCKSTEP_SEED), so that runs side by side cover different ones. */
+const SEED = Number(process.env.PMLCD_LOCKSTEP_SEED ?? 1000);
 const firmwareShare = Math.round(TOTAL * 0.05);
 const t0 = performance.now();
 let instructions = 0,
@@ -56,7 +59,7 @@ for (let done = 0; done < per; ) {
   done += r.instructions;
   if (r.instructions === 0) break;
 }
-for (let seed = 1000; instructions < TOTAL; seed++) {
+for (let seed = SEED; instructions < TOTAL; seed++) {
   const r = randomLockstep({ seed, instructions: Math.min(STREAM, TOTAL - instructions) });
   report(`random seed ${seed}`, r.instructions, r.divergences, { forms: r.forms.size });
 }
