@@ -1,5 +1,6 @@
 #include "dhcp.h"
 #include <Arduino.h>
+#include <stddef.h>
 #include <string.h>
 #include "wiznet.h"
 
@@ -96,6 +97,19 @@ static void peekN(uint16_t off, uint8_t *out, uint8_t n) {
   for (uint8_t i = 0; i < n; i++) out[i] = w5RxPeek(W5_SOCK_UDP, off + i);
 }
 
+// The options kept from a reply and where they go in dhcpLease: addresses byte
+// for byte, from `seconds` on 32-bit numbers (big-endian on the wire). A table
+// instead of an if-chain of copies.
+struct KeptOption {
+  uint8_t code, offset;
+};
+static const KeptOption KEPT[] PROGMEM = {
+    {OPT_SUBNET, offsetof(DhcpLease, mask)},   {OPT_ROUTER, offsetof(DhcpLease, gw)},
+    {OPT_DNS, offsetof(DhcpLease, dns)},       {OPT_SERVER_ID, offsetof(DhcpLease, server)},
+    {OPT_LEASE, offsetof(DhcpLease, seconds)}, {OPT_T1, offsetof(DhcpLease, t1)},
+    {OPT_T2, offsetof(DhcpLease, t2)},
+};
+
 // Reads one datagram; returns its DHCP message type if it is a reply to us.
 static uint8_t receive() {
   const uint8_t s = W5_SOCK_UDP;
@@ -124,20 +138,17 @@ static uint8_t receive() {
       if (code == OPT_MSG_TYPE && n == 1)
         type = w5RxPeek(s, v);
       else if (n >= 4) {
-        if (code == OPT_SUBNET)
-          peekN(v, dhcpLease.mask, 4);
-        else if (code == OPT_ROUTER)
-          peekN(v, dhcpLease.gw, 4);
-        else if (code == OPT_DNS)
-          peekN(v, dhcpLease.dns, 4);
-        else if (code == OPT_SERVER_ID)
-          peekN(v, dhcpLease.server, 4);
-        else if (code == OPT_LEASE)
-          dhcpLease.seconds = peek32(v);
-        else if (code == OPT_T1)
-          dhcpLease.t1 = peek32(v);
-        else if (code == OPT_T2)
-          dhcpLease.t2 = peek32(v);
+        for (uint8_t i = 0; i < sizeof KEPT / sizeof KEPT[0]; i++) {
+          if (pgm_read_byte(&KEPT[i].code) != code) continue;
+          uint8_t off = pgm_read_byte(&KEPT[i].offset);
+          uint8_t *to = reinterpret_cast<uint8_t *>(&dhcpLease) + off;
+          if (off < offsetof(DhcpLease, seconds)) {
+            peekN(v, to, 4);
+          } else {
+            uint32_t number = peek32(v);
+            memcpy(to, &number, 4);
+          }
+        }
       }
       o += 2 + n;
     }

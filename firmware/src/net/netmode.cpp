@@ -82,7 +82,8 @@ static uint8_t latCount, latNext;
 static uint16_t latCode(uint32_t us) {
   return us < 9950 ? (us + 50) / 100 : (us + 500) / 1000 + LAT_MS_CODE_BASE;
 }
-static uint32_t latDecode(uint16_t c) {
+// Out of line: draw() decodes three times.
+__attribute__((noinline)) static uint32_t latDecode(uint16_t c) {
   return c < 100 ? c * 100UL : (c - LAT_MS_CODE_BASE) * 1000UL;
 }
 

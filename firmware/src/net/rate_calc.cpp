@@ -66,6 +66,7 @@ uint8_t rateUpdate(RateState &st, const uint64_t now[2], uint32_t sec, uint32_t 
   return RATE_OK;
 }
 
-uint32_t rateShown(uint32_t bytesPerSec, bool bytes) {
+// Out of line: network mode's draw() shows two rates.
+__attribute__((noinline)) uint32_t rateShown(uint32_t bytesPerSec, bool bytes) {
   return bytes ? bytesPerSec : bytesPerSec > RATE_CAP / 8 ? RATE_CAP : bytesPerSec * 8;
 }
