@@ -84,10 +84,15 @@ static bool containsP(const char *s, const char *needle) {
   return false;
 }
 
-static bool toU32(const JsonNumber &n, uint32_t *v) {
-  if (!n.isInt || n.neg || n.overflow || n.whole > 0xFFFFFFFFUL) return false;
+// The integer part if it fits 32 bits; sign, fraction and overflow unchecked.
+static bool wholeToU32(const JsonNumber &n, uint32_t *v) {
+  if (n.whole > 0xFFFFFFFFUL) return false;
   *v = (uint32_t)n.whole;
   return true;
+}
+
+static bool toU32(const JsonNumber &n, uint32_t *v) {
+  return n.isInt && !n.neg && !n.overflow && wholeToU32(n, v);
 }
 
 static bool toInst(const JsonNumber &n, int32_t *v) {
@@ -237,8 +242,7 @@ bool PmParser::rootScalar(JsonStream &p, uint8_t ev) {
   } else if (key == K_TIMESTAMP) {
     // pmproxy prints the nanoseconds without zero padding: the digits are
     // the count of ns ("…18.1013862" is 1,013,862 ns).
-    ok = isNum && !n.exp && n.fracDigits <= 9 &&
-         toU32(JsonNumber{n.whole, 0, 0, 0, false, false, true}, &r.tsSec) && !n.neg;
+    ok = isNum && !n.exp && n.fracDigits <= 9 && wholeToU32(n, &r.tsSec) && !n.neg;
     r.tsUs = n.frac / 1000;
     r.have |= PMH_TS;
   } else if (key == K_MESSAGE && ev == JV_STR && containsP(p.str, CTX_ERR_TEXT)) {
