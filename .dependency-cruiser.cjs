@@ -7,7 +7,8 @@ module.exports = {
   forbidden: [
     {
       name: 'simulator-stands-alone',
-      comment: 'The simulator runs any firmware; it knows nothing of the daemon, the demo, the tests or the build scripts.',
+      comment:
+        'The simulator runs any firmware; it knows nothing of the daemon, the demo, the tests or the build scripts.',
       severity: 'error',
       from: { path: '^simulator/' },
       to: { path: '^(host|demo|test|scripts|bench|bin)/' },

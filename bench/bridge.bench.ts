@@ -34,7 +34,9 @@ function result(name: string, value: number, unit: string, extra: Record<string,
 }
 
 function bridgeFor(fake: FakePmwebapi, link: SerialLink): Bridge {
-  const cfg = resolveConfig({ flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '1', units: 'bytes' } });
+  const cfg = resolveConfig({
+    flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '1', units: 'bytes' },
+  });
   return new Bridge({ cfg, link, log: silentLogger });
 }
 
@@ -54,7 +56,15 @@ async function pollToLcd(): Promise<void> {
   const link = new SerialLink({ binding, findPath: async () => '/dev/pmlcd-bench' });
   const bridge = bridgeFor(fake, link);
   link.start();
-  const lcd = () => [0, 1].map((r) => board.lcd.codes(r).map((c) => String.fromCharCode(c)).join('')).join('\n');
+  const lcd = () =>
+    [0, 1]
+      .map((r) =>
+        board.lcd
+          .codes(r)
+          .map((c) => String.fromCharCode(c))
+          .join(''),
+      )
+      .join('\n');
   const samples: number[] = [];
   try {
     for (let i = 0; i < LATENCY_SAMPLES + 2; i++) {
@@ -63,7 +73,8 @@ async function pollToLcd(): Promise<void> {
       const t0 = performance.now();
       const want = bridge.refresh().lines.join('\n');
       while (!(link.synced && lcd() === want)) {
-        if (performance.now() - t0 > 10_000) throw new Error(`LCD never showed ${JSON.stringify(want)}: ${JSON.stringify(lcd())}`);
+        if (performance.now() - t0 > 10_000)
+          throw new Error(`LCD never showed ${JSON.stringify(want)}: ${JSON.stringify(lcd())}`);
         await new Promise((r) => setImmediate(r));
       }
       if (i >= 2) samples.push(performance.now() - t0); // the first ones include the handshake and glyphs
@@ -74,7 +85,10 @@ async function pollToLcd(): Promise<void> {
     await fake.close();
   }
   samples.sort((a, b) => a - b);
-  result('bridge.poll_to_lcd_ms', samples[samples.length >> 1], 'ms', { max: Number(samples.at(-1)!.toFixed(1)), samples: samples.length });
+  result('bridge.poll_to_lcd_ms', samples[samples.length >> 1], 'ms', {
+    max: Number(samples.at(-1)!.toFixed(1)),
+    samples: samples.length,
+  });
 }
 
 /** deploy/pmlcd.service's NODE_OPTIONS: the bench runs the bridge with the service's flags. */
@@ -97,11 +111,15 @@ async function manyPolls(): Promise<void> {
     return 0;
   };
   try {
-    const child = spawn(process.execPath, [...serviceNodeFlags(), '--expose-gc', entry, fake.url, String(POLLS)],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [...serviceNodeFlags(), '--expose-gc', entry, fake.url, String(POLLS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const [code] = await once(child, 'exit') as [number | null];
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
     process.stdout.write(out);
     if (code !== 0) throw new Error(`poll child exited ${code}`);
     if (fetches < POLLS) throw new Error(`the server saw ${fetches} fetches for ${POLLS} polls`);

@@ -12,9 +12,17 @@ bus.init();
 
 let calls = 0;
 const setPins = lcd.setPins.bind(lcd);
-lcd.setPins = (rs, rw, e, data) => { calls++; setPins(rs, rw, e, data); };
+lcd.setPins = (rs, rw, e, data) => {
+  calls++;
+  setPins(rs, rw, e, data);
+};
 const line = Array.from('12.3M  845kbps !', (c) => c.charCodeAt(0));
-const frame = () => { bus.command(0x80); bus.print(line); bus.command(0xc0); bus.print(line); };
+const frame = () => {
+  bus.command(0x80);
+  bus.print(line);
+  bus.command(0xc0);
+  bus.print(line);
+};
 for (let i = 0; i < 200; i++) frame(); // warm-up
 calls = 0;
 const frames = 5000;
@@ -22,11 +30,22 @@ let t = performance.now();
 for (let i = 0; i < frames; i++) frame();
 const ms = performance.now() - t;
 if (lcd.violations.length) throw new Error(`unexpected violations: ${lcd.violations[0]!.message}`);
-console.log(JSON.stringify({ name: 'hd44780.setPins', value: +((ms * 1e6) / calls).toFixed(1), unit: 'ns/call', calls }));
-console.log(JSON.stringify({ name: 'hd44780.frame', value: +((ms * 1000) / frames).toFixed(2), unit: 'us/32-char frame' }));
+console.log(
+  JSON.stringify({ name: 'hd44780.setPins', value: +((ms * 1e6) / calls).toFixed(1), unit: 'ns/call', calls }),
+);
+console.log(
+  JSON.stringify({ name: 'hd44780.frame', value: +((ms * 1000) / frames).toFixed(2), unit: 'us/32-char frame' }),
+);
 
 const renders = 300;
 t = performance.now();
 let bytes = 0;
 for (let i = 0; i < renders; i++) bytes = renderSvg(lcd).length;
-console.log(JSON.stringify({ name: 'lcd-render.svg', value: +((performance.now() - t) / renders).toFixed(3), unit: 'ms/render', bytes }));
+console.log(
+  JSON.stringify({
+    name: 'lcd-render.svg',
+    value: +((performance.now() - t) / renders).toFixed(3),
+    unit: 'ms/render',
+    bytes,
+  }),
+);

@@ -36,8 +36,19 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  AVRClock, AVRIOPort, AVRTimer, AVRUSART, CPU, avrInstruction, portBConfig, portCConfig, portDConfig,
-  timer0Config, timer1Config, timer2Config, usart0Config,
+  AVRClock,
+  AVRIOPort,
+  AVRTimer,
+  AVRUSART,
+  CPU,
+  avrInstruction,
+  portBConfig,
+  portCConfig,
+  portDConfig,
+  timer0Config,
+  timer1Config,
+  timer2Config,
+  usart0Config,
 } from 'avr8js';
 import { BUILD_DIR, ROOT, buildTestFirmware } from '../scripts/avr-build.ts';
 import { buildOptiboot } from '../scripts/optiboot-build.ts';
@@ -57,7 +68,8 @@ const ROUNDS = 9;
 const RUNNING = 2;
 
 const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  const s = [...xs].sort((a, b) => a - b),
+    m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
@@ -69,13 +81,19 @@ const image = loadFirmware(fw.hex);
 // ---- a runner process -------------------------------------------------------
 
 /** What a runner does per command: feed the command, or run cycles and say whether the CPU still runs. */
-interface Sim { feed(): void; run(cycles: number): Promise<boolean>; }
+interface Sim {
+  feed(): void;
+  run(cycles: number): Promise<boolean>;
+}
 
 async function boardSim(shield: ShieldName): Promise<Sim> {
   const board = new Board({ firmware: image, shield, dispatch: DISPATCH });
   return {
     feed: () => board.serial.write(Buffer.from(`${CRC_CMD}\n`)),
-    run: async (cycles) => { await board.run(cycles / 16_000); return !board.sleeping; },
+    run: async (cycles) => {
+      await board.run(cycles / 16_000);
+      return !board.sleeping;
+    },
   };
 }
 
@@ -88,35 +106,58 @@ function bareSim(kind: 'fast' | 'avr8js'): Sim {
   for (const c of [timer0Config, timer1Config, timer2Config]) new AVRTimer(cpu, c);
   const usart = new AVRUSART(cpu, usart0Config, CPU_HZ);
   const input: number[] = [];
-  const next = () => { if (input.length && usart.rxEnable && !usart.rxBusy) usart.writeByte(input.shift()!); };
+  const next = () => {
+    if (input.length && usart.rxEnable && !usart.rxBusy) usart.writeByte(input.shift()!);
+  };
   usart.onRxComplete = next;
   usart.onConfigurationChange = next;
   const dispatch = fastDispatch(cpu);
   const state: HotState = { end: 0, lowestSp: 0x8ff, stackDeeper: (sp) => sp };
   let asleep = false;
-  const run = kind === 'fast'
-    ? (n: number) => {
-      // In 1 ms slices as the board runs (one long call would leave V8 running the loop as
-      // on-stack-replaced code, which measured slower); a SLEEP with SE set stops the hot
-      // loop: step over it as the board's run loop would.
-      for (const end = cpu.cycles + n; cpu.cycles < end;) {
-        state.end = Math.min(end, cpu.cycles + 16_000);
-        while (cpu.cycles < state.end) if (dispatch.run(state)) { cpu.pc++; cpu.cycles++; asleep = true; }
-      }
-    }
-    : (n: number) => {
-      const end = cpu.cycles + n;
-      while (cpu.cycles < end) { if (cpu.progMem[cpu.pc] === 0x9588) asleep = true; avrInstruction(cpu); cpu.tick(); }
-    };
+  const run =
+    kind === 'fast'
+      ? (n: number) => {
+          // In 1 ms slices as the board runs (one long call would leave V8 running the loop as
+          // on-stack-replaced code, which measured slower); a SLEEP with SE set stops the hot
+          // loop: step over it as the board's run loop would.
+          for (const end = cpu.cycles + n; cpu.cycles < end; ) {
+            state.end = Math.min(end, cpu.cycles + 16_000);
+            while (cpu.cycles < state.end)
+              if (dispatch.run(state)) {
+                cpu.pc++;
+                cpu.cycles++;
+                asleep = true;
+              }
+          }
+        }
+      : (n: number) => {
+          const end = cpu.cycles + n;
+          while (cpu.cycles < end) {
+            if (cpu.progMem[cpu.pc] === 0x9588) asleep = true;
+            avrInstruction(cpu);
+            cpu.tick();
+          }
+        };
   return {
-    feed: () => { input.push(...Buffer.from(`${CRC_CMD}\n`)); next(); },
-    run: async (n) => { asleep = false; run(n); return !asleep; },
+    feed: () => {
+      input.push(...Buffer.from(`${CRC_CMD}\n`));
+      next();
+    },
+    run: async (n) => {
+      asleep = false;
+      run(n);
+      return !asleep;
+    },
   };
 }
 
 async function runnerMain(role: string): Promise<void> {
-  const sim = role === 'bare' ? bareSim(DISPATCH) : role === 'bare-avr8js' ? bareSim('avr8js')
-    : await boardSim(role === 'board-w5500' ? 'w5500' : 'w5100');
+  const sim =
+    role === 'bare'
+      ? bareSim(DISPATCH)
+      : role === 'bare-avr8js'
+        ? bareSim('avr8js')
+        : await boardSim(role === 'board-w5500' ? 'w5500' : 'w5100');
   let cycle = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.startsWith('feed')) {
@@ -136,31 +177,48 @@ async function runnerMain(role: string): Promise<void> {
 
 // ---- the coordinator ----------------------------------------------------------
 
-interface Runner { name: string; run(cycles: number): Promise<{ ns: number; state: number }>; feed(): Promise<void>; end(): void }
+interface Runner {
+  name: string;
+  run(cycles: number): Promise<{ ns: number; state: number }>;
+  feed(): Promise<void>;
+  end(): void;
+}
 
 function pipeRunner(name: string, cmd: string, args: string[]): Runner {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
   const waiting: ((line: string) => void)[] = [];
   // libsimavr prints its own "Loaded ..." lines; replies are "ok" or "<cycle> <ns> <state>".
-  createInterface({ input: child.stdout }).on('line', (l) => { if (/^(ok|\d+ [\d.]+ \d+)$/.test(l)) waiting.shift()?.(l); });
-  const ask = (c: string) => new Promise<string>((resolve) => { waiting.push(resolve); child.stdin.write(`${c}\n`); });
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    if (/^(ok|\d+ [\d.]+ \d+)$/.test(l)) waiting.shift()?.(l);
+  });
+  const ask = (c: string) =>
+    new Promise<string>((resolve) => {
+      waiting.push(resolve);
+      child.stdin.write(`${c}\n`);
+    });
   return {
     name,
     run: async (cycles) => {
       const [, ns, state] = (await ask(`run ${cycles}`)).split(' ').map(Number);
       return { ns, state };
     },
-    feed: async () => { await ask(`feed ${CRC_CMD}`); },
+    feed: async () => {
+      await ask(`feed ${CRC_CMD}`);
+    },
     end: () => child.stdin.end(),
   };
 }
 
 /** bench/simavr/harness.c built against libsimavr-dev (again when the source is newer); or why not. */
 function simavrHarness(): string | { skipped: string } {
-  const src = join(ROOT, 'bench/simavr/harness.c'), bin = join(BUILD_DIR, 'simavr-harness');
+  const src = join(ROOT, 'bench/simavr/harness.c'),
+    bin = join(BUILD_DIR, 'simavr-harness');
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'simavr'], { encoding: 'utf8' });
-  if (flags.status !== 0) return { skipped: `pkg-config simavr: ${flags.error?.message ?? flags.stderr.trim()} (setup installs libsimavr-dev)` };
+  if (flags.status !== 0)
+    return {
+      skipped: `pkg-config simavr: ${flags.error?.message ?? flags.stderr.trim()} (setup installs libsimavr-dev)`,
+    };
   const cc = spawnSync('cc', ['-O2', '-o', bin, src, ...flags.stdout.trim().split(/\s+/)], { encoding: 'utf8' });
   if (cc.status !== 0) return { skipped: `cc: ${cc.error?.message ?? cc.stderr.trim()}` };
   return bin;
@@ -178,13 +236,20 @@ if (process.argv[2] === '--runner') {
   await runnerMain(process.argv[3]);
 }
 
-const node = (role: string) => pipeRunner(role, process.execPath, ['--import', 'tsx', import.meta.filename, '--runner', role]);
+const node = (role: string) =>
+  pipeRunner(role, process.execPath, ['--import', 'tsx', import.meta.filename, '--runner', role]);
 const harness = simavrHarness();
 const runners = [node('board'), node('board-w5500'), node('bare'), node('bare-avr8js')];
 if (typeof harness === 'string') runners.push(pipeRunner('simavr', harness, [fw.elf]));
 else console.error(`sim.simavr_mhz skipped: ${harness.skipped}`);
 // The same start for all: 110 ms to boot, the command, 10 ms into the CRC loop.
-await Promise.all(runners.map(async (r) => { await r.run(110 * 16_000); await r.feed(); await r.run(10 * 16_000); }));
+await Promise.all(
+  runners.map(async (r) => {
+    await r.run(110 * 16_000);
+    await r.feed();
+    await r.run(10 * 16_000);
+  }),
+);
 
 const ms: Record<string, number[]> = Object.fromEntries(runners.map((r) => [r.name, []]));
 for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
@@ -211,11 +276,26 @@ emit('sim.cpu_mhz', mhz('board'), 'MHz', { w5100: true, dispatch: DISPATCH, cloc
 emit('sim.bare_core_mhz', mhz('bare'), 'MHz', { dispatch: DISPATCH, clock });
 emit('sim.bare_avr8js_mhz', mhz('bare-avr8js'), 'MHz', { clock });
 const overhead = ratio('bare', 'board');
-emit('sim.model_overhead_ratio', overhead.value, 'ratio', { target: '>= 0.9', shield: 'w5100', rounds: ROUNDS, min: overhead.min, max: overhead.max });
+emit('sim.model_overhead_ratio', overhead.value, 'ratio', {
+  target: '>= 0.9',
+  shield: 'w5100',
+  rounds: ROUNDS,
+  min: overhead.min,
+  max: overhead.max,
+});
 const w5500 = ratio('bare', 'board-w5500');
-emit('sim.model_overhead_ratio_w5500', w5500.value, 'ratio', { target: '>= 0.9', shield: 'w5500', rounds: ROUNDS, min: w5500.min, max: w5500.max });
+emit('sim.model_overhead_ratio_w5500', w5500.value, 'ratio', {
+  target: '>= 0.9',
+  shield: 'w5500',
+  rounds: ROUNDS,
+  min: w5500.min,
+  max: w5500.max,
+});
 if (ms.simavr) {
-  emit('sim.simavr_mhz', mhz('simavr'), 'MHz', { what: 'Debian libsimavr 1.6, same .elf and command', clock: 'its thread cpu time' });
+  emit('sim.simavr_mhz', mhz('simavr'), 'MHz', {
+    what: 'Debian libsimavr 1.6, same .elf and command',
+    clock: 'its thread cpu time',
+  });
   const vs = ratio('simavr', 'board');
   emit('sim.vs_simavr_ratio', vs.value, 'ratio', { target: '>= 1.0', rounds: ROUNDS, min: vs.min, max: vs.max });
 }
@@ -231,12 +311,16 @@ const cpuMs = () => {
 async function bootCost(bootloader: string | undefined): Promise<{ sim: number; cpu: number }> {
   const board = new Board({ firmware: image, bootloader });
   let out = '';
-  board.serial.onByte((b) => { out += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    out += String.fromCharCode(b);
+  });
   await board.runUntil(() => out.includes('\r\n'), 3000, 'first banner');
-  const sims: number[] = [], cpus: number[] = [];
+  const sims: number[] = [],
+    cpus: number[] = [];
   for (let i = 0; i < 5; i++) {
     out = '';
-    const t0 = board.millis, c0 = cpuMs();
+    const t0 = board.millis,
+      c0 = cpuMs();
     board.resetExternal();
     await board.runUntil(() => /READY[^\n]*\n/.test(out), 3000, 'banner');
     sims.push(board.millis - t0);
@@ -246,5 +330,11 @@ async function bootCost(bootloader: string | undefined): Promise<{ sim: number; 
 }
 const optiboot = await bootCost((await buildOptiboot()).hex);
 const direct = await bootCost(undefined);
-emit('sim.boot.optiboot_ms', optiboot.sim, 'ms', { host_cpu_ms: Number(optiboot.cpu.toFixed(1)), what: 'external reset to banner, simulated' });
-emit('sim.boot.direct_ms', direct.sim, 'ms', { host_cpu_ms: Number(direct.cpu.toFixed(1)), what: 'external reset to banner, no bootloader' });
+emit('sim.boot.optiboot_ms', optiboot.sim, 'ms', {
+  host_cpu_ms: Number(optiboot.cpu.toFixed(1)),
+  what: 'external reset to banner, simulated',
+});
+emit('sim.boot.direct_ms', direct.sim, 'ms', {
+  host_cpu_ms: Number(direct.cpu.toFixed(1)),
+  what: 'external reset to banner, no bootloader',
+});

@@ -26,7 +26,9 @@ async function throughput() {
   const board = new Board({ firmware: hex });
   const chip = new W5100(board);
   let text = '';
-  board.serial.onByte((b) => { text += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    text += String.fromCharCode(b);
+  });
   chip.map('192.168.7.2', 80, '127.0.0.1', (server.address() as { port: number }).port);
   const wall0 = performance.now();
   try {
@@ -38,9 +40,13 @@ async function throughput() {
   const wallMs = performance.now() - wall0;
   const m = /END len=(\d+) sum=\w+ bulk=(\d+) us=(\d+)/.exec(text);
   if (!m || Number(m[1]) < BODY_BYTES) throw new Error(`fetch failed:\n${text.slice(-300)}`);
-  const bulk = Number(m[2]), us = Number(m[3]);
+  const bulk = Number(m[2]),
+    us = Number(m[3]);
   emit('sim.w5100.throughput_kib_s', bulk / 1024 / (us / 1e6), 'KiB/s', {
-    bytes: bulk, sim_ms: us / 1000, wall_ms: Math.round(wallMs), spi_frames: chip.frames,
+    bytes: bulk,
+    sim_ms: us / 1000,
+    wall_ms: Math.round(wallMs),
+    spi_frames: chip.frames,
   });
 }
 

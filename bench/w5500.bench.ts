@@ -10,7 +10,19 @@
 import { createServer } from 'node:http';
 import { W5500Master } from '../simulator/src/spi-master-w5500.ts';
 import { ip4 } from '../simulator/src/spi-master.ts';
-import { BSB_COMMON, CMD, GAR, SR, Sn_DIPR, Sn_MR, Sn_PORT, Sn_RX_RSR, bsbReg, bsbRx, control } from '../simulator/src/w5500.ts';
+import {
+  BSB_COMMON,
+  CMD,
+  GAR,
+  SR,
+  Sn_DIPR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RX_RSR,
+  bsbReg,
+  bsbRx,
+  control,
+} from '../simulator/src/w5500.ts';
 
 const BODY_BYTES = 256 * 1024;
 const BYTES = 4_000_000;
@@ -26,7 +38,17 @@ async function throughput() {
   const m = new W5500Master();
   try {
     m.chip.map('192.168.7.2', 80, '127.0.0.1', (server.address() as { port: number }).port);
-    m.write(BSB_COMMON, GAR, [...ip4('192.168.7.1'), ...ip4('255.255.255.0'), 0xde, 0xad, 0xbe, 0xef, 0xfe, 0x01, ...ip4('192.168.7.50')]);
+    m.write(BSB_COMMON, GAR, [
+      ...ip4('192.168.7.1'),
+      ...ip4('255.255.255.0'),
+      0xde,
+      0xad,
+      0xbe,
+      0xef,
+      0xfe,
+      0x01,
+      ...ip4('192.168.7.50'),
+    ]);
     m.sw(0, Sn_MR, 0x21);
     m.sw16(0, Sn_PORT, 49152);
     m.cmd(0, CMD.OPEN);
@@ -34,7 +56,8 @@ async function throughput() {
     m.cmd(0, CMD.CONNECT);
     await m.runUntil(() => m.status(0) === SR.ESTABLISHED, 100, 'ESTABLISHED');
     m.sendData(0, Buffer.from('GET / HTTP/1.0\r\nHost: 192.168.7.2\r\n\r\n'));
-    let got = 0, t0 = 0;
+    let got = 0,
+      t0 = 0;
     const wall0 = performance.now();
     while (m.status(0) === SR.ESTABLISHED || m.sr16(0, Sn_RX_RSR) > 0) {
       const n = m.recvData(0).length;
@@ -46,7 +69,10 @@ async function throughput() {
     const sec = (m.cpu.cycles - t0) / 16e6;
     if (got < BODY_BYTES) throw new Error(`short read: ${got} B`);
     emit('sim.w5500.throughput_kib_s', got / 1024 / sec, 'KiB/s', {
-      bytes: got, sim_ms: Math.round(sec * 1000), wall_ms: Math.round(performance.now() - wall0), frames: m.chip.frames,
+      bytes: got,
+      sim_ms: Math.round(sec * 1000),
+      wall_ms: Math.round(performance.now() - wall0),
+      frames: m.chip.frames,
       bound: 'SPI at 8 MHz, no AVR code',
     });
   } finally {
@@ -60,7 +86,11 @@ function byteCost() {
   const chip = m.chip;
   m.cs(true);
   for (const b of [0, 0, control(bsbRx(0), false)]) chip.spiByte(b);
-  const run = (n: number) => { let x = 0; for (let i = 0; i < n; i++) x ^= chip.spiByte(0); return x; };
+  const run = (n: number) => {
+    let x = 0;
+    for (let i = 0; i < n; i++) x ^= chip.spiByte(0);
+    return x;
+  };
   run(200_000); // warm up the JIT
   const t0 = process.hrtime.bigint();
   run(BYTES);

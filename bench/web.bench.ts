@@ -40,21 +40,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const text = document.getElementById('lcd-text')!;
     new MutationObserver(() => {
       const key = (text.textContent ?? '').split('\n')[0]!.trim();
-      requestAnimationFrame(() => { w.seen[key] ??= Date.now(); });
+      requestAnimationFrame(() => {
+        w.seen[key] ??= Date.now();
+      });
     }).observe(text, { childList: true, characterData: true, subtree: true });
   });
   const deltas: number[] = [];
   for (let i = 0; i < 40; i++) {
     const key = `frame ${i}`;
     hb.write(`F ${key}|latency bench\n`);
-    await page.waitForFunction((k) => (window as unknown as { seen: Record<string, number> }).seen[k] !== undefined, key, { timeout: 5000 });
+    await page.waitForFunction(
+      (k) => (window as unknown as { seen: Record<string, number> }).seen[k] !== undefined,
+      key,
+      { timeout: 5000 },
+    );
     const seen = await page.evaluate((k) => (window as unknown as { seen: Record<string, number> }).seen[k]!, key);
     deltas.push(seen - modelAt.get(key)!);
     await sleep(50 + Math.random() * 50);
   }
   deltas.sort((a, b) => a - b);
   out('web.lcd_to_page_ms', deltas[deltas.length >> 1]!, 'ms', {
-    target: '<= 100', p90: deltas[Math.floor(deltas.length * 0.9)], max: deltas[deltas.length - 1], frames: deltas.length,
+    target: '<= 100',
+    p90: deltas[Math.floor(deltas.length * 0.9)],
+    max: deltas[deltas.length - 1],
+    frames: deltas.length,
   });
   await browser.close();
   await hb.board.stop();
@@ -70,15 +79,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const web = await startWebServer({ board: hb.board, usb: { binding: hb.binding, path: SERIAL_PATH } });
   let events = 0;
   const reader = request({ host: '127.0.0.1', port: web.port, path: '/events' }, (res) => {
-    res.on('data', (c: Buffer) => { events += c.toString('latin1').match(/^event: /gm)?.length ?? 0; });
+    res.on('data', (c: Buffer) => {
+      events += c.toString('latin1').match(/^event: /gm)?.length ?? 0;
+    });
   });
   reader.on('error', () => {});
   reader.end();
   const t0 = performance.now();
-  const rss = () => { gc(); return process.memoryUsage().rss / 2 ** 20; };
+  const rss = () => {
+    gc();
+    return process.memoryUsage().rss / 2 ** 20;
+  };
   let before = 0;
   for (let s = 0; s < 660; s++) {
-    if (s === 60) { await sleep(300); before = rss(); }
+    if (s === 60) {
+      await sleep(300);
+      before = rss();
+    }
     hb.write(`F uptime ${s} s|rx ${(s * 7919) % 100000} tx ${s % 97}\n`);
     await hb.board.run(1000);
     await sleep(0);
@@ -86,7 +103,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await sleep(300);
   const growth = rss() - before;
   out('web.server_rss_growth_mb', +growth.toFixed(1), 'MB', {
-    target: 'flat (< 5)', simulatedMinutes: 10, wallSeconds: +((performance.now() - t0) / 1000).toFixed(1), sseEvents: events,
+    target: 'flat (< 5)',
+    simulatedMinutes: 10,
+    wallSeconds: +((performance.now() - t0) / 1000).toFixed(1),
+    sseEvents: events,
   });
   reader.destroy();
   await web.close();

@@ -26,7 +26,11 @@ export interface NetworkDemoOptions {
 }
 
 export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number> {
-  const out = o.out ?? ((s: string) => { process.stdout.write(s); });
+  const out =
+    o.out ??
+    ((s: string) => {
+      process.stdout.write(s);
+    });
   let pcp: PrivatePcp | undefined;
   let board: Board | undefined;
   let chip: W5100 | undefined;
@@ -59,12 +63,22 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
     const notes: string[] = [];
     if (o.web) {
       web = await startDemoWeb({
-        board, chip, port: o.web.port, url, pcp: pcp ?? null, log: (l) => { notes.push(l); if (notes.length > 4) notes.shift(); },
+        board,
+        chip,
+        port: o.web.port,
+        url,
+        pcp: pcp ?? null,
+        log: (l) => {
+          notes.push(l);
+          if (notes.length > 4) notes.shift();
+        },
       });
       out(`web page: ${web.url}\n`);
     }
     let serial = '';
-    board.serial.onByte((b) => { serial += String.fromCharCode(b); });
+    board.serial.onByte((b) => {
+      serial += String.fromCharCode(b);
+    });
     const b = board;
     const command = async (line: string) => {
       const from = serial.length;
@@ -74,8 +88,13 @@ export async function runNetworkDemo(o: NetworkDemoOptions = {}): Promise<number
     };
     for (let i = 0; i < 300 && !/PMLCD 1[^\n]*\n/.test(serial); i++) await b.run(10);
     const settings: [string, string][] = [
-      ['srv.ip', SIM_SERVER], ['srv.port', String(SIM_PORT)], ['srv.hostspec', hostspec], ['iface', o.iface ?? 'lo'],
-      ['m.latinst', latInst], ['poll', '1'], ['net.dhcp', '1'],
+      ['srv.ip', SIM_SERVER],
+      ['srv.port', String(SIM_PORT)],
+      ['srv.hostspec', hostspec],
+      ['iface', o.iface ?? 'lo'],
+      ['m.latinst', latInst],
+      ['poll', '1'],
+      ['net.dhcp', '1'],
     ];
     for (const [k, v] of settings) await command(`C SET ${k} ${v}`);
     await command('M net');

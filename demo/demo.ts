@@ -29,7 +29,14 @@ export interface DemoOptions {
 
 /** The busiest interface that is not loopback over one second, else lo (ppp0 will not exist here). */
 async function pickInterface(url: string, hostspec: string): Promise<string> {
-  const c = new PmwebapiClient({ url, hostspec, api: 'auto', timeoutMs: 3000, pollTimeoutSec: 10, maxBodyBytes: 1 << 20 });
+  const c = new PmwebapiClient({
+    url,
+    hostspec,
+    api: 'auto',
+    timeoutMs: 3000,
+    pollTimeoutSec: 10,
+    maxBodyBytes: 1 << 20,
+  });
   const ids = await c.indom('network.interface.in.bytes');
   const sample = async () => (await c.fetch(['network.interface.in.bytes'])).values.get('network.interface.in.bytes');
   const a = await sample();
@@ -90,7 +97,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     binding.attach(SIM_PATH, board);
     const logs: string[] = [];
     const link = new SerialLink({
-      binding, findPath: async () => SIM_PATH,
+      binding,
+      findPath: async () => SIM_PATH,
       onTraffic: (dir, line) => {
         // Serial bytes are the board's to choose: escaped before they reach the terminal.
         traffic.push(`${dir === 'tx' ? '>' : '<'} ${escapeControl(line)}`);
@@ -99,8 +107,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     });
     if (o.web) {
       web = await startDemoWeb({
-        board, port: o.web.port, url, pcp, usb: { binding, path: SIM_PATH }, bridge: () => bridge, link,
-        log: (l) => { logs.push(l); if (logs.length > 4) logs.shift(); },
+        board,
+        port: o.web.port,
+        url,
+        pcp,
+        usb: { binding, path: SIM_PATH },
+        bridge: () => bridge,
+        link,
+        log: (l) => {
+          logs.push(l);
+          if (logs.length > 4) logs.shift();
+        },
       });
       out(`web page: ${web.url}\n`);
     }
@@ -125,7 +142,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         ...(web ? [`web page: ${web.url}`] : []),
         ...lcdPreview(lcdRows(b.lcd), link.lastGlyphSet ?? 'main', b.lcd.backlight),
         escapeControl(`serial ${link.state}${link.lastError ? ` (last problem: ${link.lastError})` : ''}`),
-        ...traffic, '', ...logs,
+        ...traffic,
+        '',
+        ...logs,
       ].join('\n');
       if (tty) out(`\x1b[H\x1b[2J${frame}\n`);
       else if (frame !== last) out(`${frame}\n\n`);

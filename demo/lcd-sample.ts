@@ -14,7 +14,9 @@ export function sampleLcd(): HD44780 {
   const lcd = new HD44780(clock);
   const bus = new LcdBus(lcd, clock);
   bus.init();
-  MAIN_GLYPHS.rows.forEach((rows, n) => bus.defineGlyph(n, rows));
+  MAIN_GLYPHS.rows.forEach((rows, n) => {
+    bus.defineGlyph(n, rows);
+  });
   bus.command(0x80);
   bus.print([0, ...codesOf('12.3M '), 1, ...codesOf(' 845kbps')]);
   bus.command(0xc0);

@@ -10,7 +10,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let values: Record<string, string | boolean | undefined>;
   try {
     const r = parseArgs({
-      args, options: { ...CLI_OPTIONS, network: { type: 'boolean' }, web: { type: 'boolean' }, 'web-port': { type: 'string' } },
+      args,
+      options: {
+        ...CLI_OPTIONS,
+        network: { type: 'boolean' },
+        web: { type: 'boolean' },
+        'web-port': { type: 'string' },
+      },
       strict: true,
     });
     values = r.values as Record<string, string | boolean | undefined>;
@@ -23,7 +29,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write('pmlcd demo: --web-port needs --web\n');
     return 64;
   }
-  const webPort = typeof webPortArg === 'string' && /^\d{1,5}$/.test(webPortArg) ? Number(webPortArg) : webPortArg === undefined ? 0 : -1;
+  const webPort =
+    typeof webPortArg === 'string' && /^\d{1,5}$/.test(webPortArg)
+      ? Number(webPortArg)
+      : webPortArg === undefined
+        ? 0
+        : -1;
   if (webPort < 0 || webPort > 65535) {
     process.stderr.write(`pmlcd demo: --web-port must be a port number (0 = any), not ${JSON.stringify(webPortArg)}\n`);
     return 64;

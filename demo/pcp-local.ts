@@ -5,14 +5,29 @@
 // PCP the machine runs itself (/run/pcp, /var/log/pcp, ports 44321-44323, /etc/pcp/pmcd/pmcd.conf)
 // and every process is stopped by PID, never by name. Needs root (see assertCanRun).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync, existsSync, mkdtempSync, mkdirSync, writeFileSync,
-  chmodSync, chownSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-export interface ShpingCommand { tag: string; command: string }
+export interface ShpingCommand {
+  tag: string;
+  command: string;
+}
 
 export interface PrivatePcpOptions {
   /** shping PMDA commands; default one loopback ping tagged "ping". Pass [] for no shping PMDA. */
@@ -65,12 +80,19 @@ const live = new Set<string>();
 
 export function assertCanRun(): void {
   if (process.getuid?.() !== 0) {
-    throw new Error('startPrivatePcp needs root: pmcd -f must start pmdalinux/pmdashping, and pmdashping ' +
-      'switches to user "pcp" (setuid fails for other users), so a non-root pmcd loses the shping and ' +
-      'network metrics. Run the tests/demo as root, or point the bridge at an existing pmproxy instead.');
+    throw new Error(
+      'startPrivatePcp needs root: pmcd -f must start pmdalinux/pmdashping, and pmdashping ' +
+        'switches to user "pcp" (setuid fails for other users), so a non-root pmcd loses the shping and ' +
+        'network metrics. Run the tests/demo as root, or point the bridge at an existing pmproxy instead.',
+    );
   }
-  for (const f of [join(PCP_BINADM_DIR, 'pmcd'), join(PCP_BINADM_DIR, 'pmproxy'), join(PCP_BINADM_DIR, 'pmnsmerge'),
-    join(PMDAS_DIR, 'linux/pmdalinux'), join(PMDAS_DIR, 'pmcd/pmda_pmcd.so')]) {
+  for (const f of [
+    join(PCP_BINADM_DIR, 'pmcd'),
+    join(PCP_BINADM_DIR, 'pmproxy'),
+    join(PCP_BINADM_DIR, 'pmnsmerge'),
+    join(PMDAS_DIR, 'linux/pmdalinux'),
+    join(PMDAS_DIR, 'pmcd/pmda_pmcd.so'),
+  ]) {
     if (!existsSync(f)) throw new Error(`PCP is not installed (missing ${f}); install Debian's "pcp" package`);
   }
 }
@@ -111,7 +133,8 @@ export async function startPrivatePcp(opts: PrivatePcpOptions = {}): Promise<Pri
     const startPmproxy = async () => {
       if (stopping) throw new Error('private PCP is stopped');
       const old = children[1]!;
-      if (old.exitCode === null && old.signalCode === null) throw new Error('pmproxy is still running (stopPmproxy first)');
+      if (old.exitCode === null && old.signalCode === null)
+        throw new Error('pmproxy is still running (stopPmproxy first)');
       const env = pcpEnv(dir, pmcdPort);
       for (let attempt = 1; ; attempt++) {
         const p = launchPmproxy(dir, pmproxyPort, env);
@@ -119,40 +142,58 @@ export async function startPrivatePcp(opts: PrivatePcpOptions = {}): Promise<Pri
         if (await waitForPortLine(p, join(dir, 'log/pmproxy.log'), pmproxyPort, 'pmproxy')) break;
         await stopChild(p);
         // the port is ours only while nothing else took it in the gap: a few tries, then give up
-        if (attempt >= PORT_ATTEMPTS) throw new Error(`pmproxy could not bind port ${pmproxyPort} again\n${logTail(dir)}`);
+        if (attempt >= PORT_ATTEMPTS)
+          throw new Error(`pmproxy could not bind port ${pmproxyPort} again\n${logTail(dir)}`);
         await sleep(250);
       }
       pids.pmproxy = children[1].pid!;
       await waitForMetrics(url, dir, shping.length > 0);
     };
     return {
-      url, pmcdPort, pmproxyPort, dir, hostspec: `127.0.0.1:${pmcdPort}`, pids,
-      stopPmproxy, startPmproxy,
-      restartPmproxy: async () => { await stopPmproxy(); await startPmproxy(); },
-      stop: () => (stopping ??= (async () => {
-        await killAll(dir, children);
-        live.delete(dir);
-        if (opts.keepLogs) rmSync(join(dir, 'owner.pid'), { force: true });
-        else rmSync(dir, { recursive: true, force: true });
-      })()),
+      url,
+      pmcdPort,
+      pmproxyPort,
+      dir,
+      hostspec: `127.0.0.1:${pmcdPort}`,
+      pids,
+      stopPmproxy,
+      startPmproxy,
+      restartPmproxy: async () => {
+        await stopPmproxy();
+        await startPmproxy();
+      },
+      stop: () =>
+        (stopping ??= (async () => {
+          await killAll(dir, children);
+          live.delete(dir);
+          if (opts.keepLogs) rmSync(join(dir, 'owner.pid'), { force: true });
+          else rmSync(dir, { recursive: true, force: true });
+        })()),
     };
   } catch (err) {
     const logs = logTail(dir);
     await killAll(dir, children);
     live.delete(dir);
     if (!opts.keepLogs) rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}${logs ? `\n--- private PCP logs (${dir}) ---\n${logs}` : ''}`, { cause: err });
+    throw new Error(`${(err as Error).message}${logs ? `\n--- private PCP logs (${dir}) ---\n${logs}` : ''}`, {
+      cause: err,
+    });
   }
 }
 
 /** Is a pmproxy answering at url (loopback only)? Returns the url or null. */
 export async function findLocalPmproxy(url = 'http://127.0.0.1:44322'): Promise<string | null> {
   const u = new URL(url);
-  if (!/^(127\.\d+\.\d+\.\d+|localhost)$/.test(u.hostname)) throw new Error(`findLocalPmproxy only probes loopback, not ${u.hostname}`);
+  if (!/^(127\.\d+\.\d+\.\d+|localhost)$/.test(u.hostname))
+    throw new Error(`findLocalPmproxy only probes loopback, not ${u.hostname}`);
   try {
     const res = await fetch(new URL('/pmapi/context', u), { signal: AbortSignal.timeout(1000) });
     const body: unknown = await res.json();
-    const ok = res.ok && typeof body === 'object' && body !== null && typeof (body as { context?: unknown }).context === 'number';
+    const ok =
+      res.ok &&
+      typeof body === 'object' &&
+      body !== null &&
+      typeof (body as { context?: unknown }).context === 'number';
     return ok ? url : null;
   } catch {
     return null;
@@ -174,15 +215,22 @@ async function prepareDir(dir: string, shping: ShpingCommand[], cycleSec: number
     `linux\t60\tpipe\tbinary\t${PMDAS_DIR}/linux/pmdalinux`,
   ];
   if (shping.length > 0) {
-    pmdas.push(`shping\t${SHPING_DOMAIN}\tpipe\tbinary\t${PMDAS_DIR}/shping/pmdashping -d ${SHPING_DOMAIN} ` +
-      `-I ${Math.max(1, Math.round(cycleSec))} -t ${SHPING_TIMEOUT_SEC} ${shpingConf}`);
+    pmdas.push(
+      `shping\t${SHPING_DOMAIN}\tpipe\tbinary\t${PMDAS_DIR}/shping/pmdashping -d ${SHPING_DOMAIN} ` +
+        `-I ${Math.max(1, Math.round(cycleSec))} -t ${SHPING_TIMEOUT_SEC} ${shpingConf}`,
+    );
   }
-  writeFileSync(join(dir, 'pmcd.conf'), `${pmdas.join('\n')}\n\n[access]\ndisallow ".*" : store;\n` +
-    `disallow ":*" : store;\nallow "local:*" : all;\n`);
+  writeFileSync(
+    join(dir, 'pmcd.conf'),
+    `${pmdas.join('\n')}\n\n[access]\ndisallow ".*" : store;\ndisallow ":*" : store;\nallow "local:*" : all;\n`,
+  );
   // REST only: no Redis (it would probe localhost:6379), no archive discovery, no series.
-  writeFileSync(join(dir, 'pmproxy.conf'), '[pmproxy]\npcp.enabled = true\nhttp.enabled = true\n' +
-    'redis.enabled = false\nsecure.enabled = false\n[redis]\nenabled = false\n[discover]\nenabled = false\n' +
-    '[pmsearch]\nenabled = false\n[pmseries]\nenabled = false\n');
+  writeFileSync(
+    join(dir, 'pmproxy.conf'),
+    '[pmproxy]\npcp.enabled = true\nhttp.enabled = true\n' +
+      'redis.enabled = false\nsecure.enabled = false\n[redis]\nenabled = false\n[discover]\nenabled = false\n' +
+      '[pmsearch]\nenabled = false\n[pmseries]\nenabled = false\n',
+  );
 }
 
 /** Private PMNS: pmcd + linux (+ shping) merged from the packaged fragments, never the system root. */
@@ -190,8 +238,10 @@ async function buildPmns(pmnsDir: string, withShping: boolean): Promise<void> {
   // the packaged stdpmid is built at install time and may be missing: derive it like Make.stdpmid does
   const domains = ['stdpmid.pcp', 'stdpmid.local']
     .flatMap((f) => readFileSync(join(PMNS_SRC_DIR, f), 'utf8').split('\n'))
-    .map((l) => /^([A-Z][A-Z0-9_]*)\s+(\d+)/.exec(l)).filter((m) => m !== null)
-    .map((m) => `#define ${m[1]} ${m[2]}\n`).join('');
+    .map((l) => /^([A-Z][A-Z0-9_]*)\s+(\d+)/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => `#define ${m[1]} ${m[2]}\n`)
+    .join('');
   writeFileSync(join(pmnsDir, 'stdpmid'), domains);
   const parts = ['root_root', 'root_pmcd', 'root_linux'];
   for (const p of parts) writeFileSync(join(pmnsDir, p), readFileSync(join(PMNS_SRC_DIR, p)));
@@ -221,20 +271,46 @@ function pcpEnv(dir: string, pmcdPort: number): NodeJS.ProcessEnv {
 }
 
 /** Starts both daemons; false if a port was taken (caller retries with fresh ports). */
-async function startDaemons(dir: string, pmcdPort: number, pmproxyPort: number, children: ChildProcess[]): Promise<boolean> {
+async function startDaemons(
+  dir: string,
+  pmcdPort: number,
+  pmproxyPort: number,
+  children: ChildProcess[],
+): Promise<boolean> {
   const env = pcpEnv(dir, pmcdPort);
   const logDir = join(dir, 'log');
   const pmcdLog = join(logDir, 'pmcd/pmcd.log');
   const pmproxyLog = join(logDir, 'pmproxy.log');
   rmSync(pmcdLog, { force: true });
-  const pmcd = launch(dir, 'pmcd', ['-f', '-A', '-i', '127.0.0.1', '-p', String(pmcdPort), '-s', join(dir, 'run/pmcd.socket'),
-    '-c', join(dir, 'pmcd.conf'), '-n', join(dir, 'pmns/root'), '-l', pmcdLog, '-x', join(logDir, 'pmcd/fatal.log')],
-  join(logDir, 'pmcd'), env);
+  const pmcd = launch(
+    dir,
+    'pmcd',
+    [
+      '-f',
+      '-A',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(pmcdPort),
+      '-s',
+      join(dir, 'run/pmcd.socket'),
+      '-c',
+      join(dir, 'pmcd.conf'),
+      '-n',
+      join(dir, 'pmns/root'),
+      '-l',
+      pmcdLog,
+      '-x',
+      join(logDir, 'pmcd/fatal.log'),
+    ],
+    join(logDir, 'pmcd'),
+    env,
+  );
   children.push(pmcd);
-  if (!await waitForPortLine(pmcd, pmcdLog, pmcdPort, 'pmcd')) return false;
+  if (!(await waitForPortLine(pmcd, pmcdLog, pmcdPort, 'pmcd'))) return false;
   const pmproxy = launchPmproxy(dir, pmproxyPort, env);
   children.push(pmproxy);
-  if (!await waitForPortLine(pmproxy, pmproxyLog, pmproxyPort, 'pmproxy')) return false;
+  if (!(await waitForPortLine(pmproxy, pmproxyLog, pmproxyPort, 'pmproxy'))) return false;
   writeFileSync(join(dir, 'pmcd.port'), String(pmcdPort));
   writeFileSync(join(dir, 'pmproxy.port'), String(pmproxyPort));
   return true;
@@ -245,8 +321,28 @@ function launchPmproxy(dir: string, port: number, env: NodeJS.ProcessEnv): Child
   const logDir = join(dir, 'log');
   const log = join(logDir, 'pmproxy.log');
   rmSync(log, { force: true });
-  return launch(dir, 'pmproxy', ['-f', '-A', '-i', '127.0.0.1', '-p', String(port), '-s', join(dir, 'run/pmproxy.socket'),
-    '-c', join(dir, 'pmproxy.conf'), '-l', log, '-x', join(logDir, 'pmproxy.fatal')], logDir, env);
+  return launch(
+    dir,
+    'pmproxy',
+    [
+      '-f',
+      '-A',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-s',
+      join(dir, 'run/pmproxy.socket'),
+      '-c',
+      join(dir, 'pmproxy.conf'),
+      '-l',
+      log,
+      '-x',
+      join(logDir, 'pmproxy.fatal'),
+    ],
+    logDir,
+    env,
+  );
 }
 
 function launch(dir: string, name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -283,7 +379,9 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
   return { status: res.status, body: await res.json() };
 }
 
-interface FetchBody { values?: { name: string; instances: { value: unknown }[] }[] }
+interface FetchBody {
+  values?: { name: string; instances: { value: unknown }[] }[];
+}
 
 async function waitForMetrics(url: string, dir: string, withShping: boolean): Promise<void> {
   const names = ['network.interface.in.bytes', ...(withShping ? ['shping.time.real'] : [])];
@@ -301,8 +399,10 @@ async function waitForMetrics(url: string, dir: string, withShping: boolean): Pr
     }
     await sleep(withShping ? 50 : 20);
   }
-  throw new Error(`private PCP in ${dir} not ready after ${READY_TIMEOUT_MS} ms (${last})` +
-    (withShping ? '; is iputils-ping installed and can user "pcp" read the shping config?' : ''));
+  throw new Error(
+    `private PCP in ${dir} not ready after ${READY_TIMEOUT_MS} ms (${last})` +
+      (withShping ? '; is iputils-ping installed and can user "pcp" read the shping config?' : ''),
+  );
 }
 
 async function freePorts(n: number): Promise<number[]> {
@@ -312,7 +412,10 @@ async function freePorts(n: number): Promise<number[]> {
     while (ports.length < n) {
       const srv = createServer();
       servers.push(srv);
-      await new Promise<void>((res, rej) => { srv.once('error', rej); srv.listen(0, '127.0.0.1', () => res()); });
+      await new Promise<void>((res, rej) => {
+        srv.once('error', rej);
+        srv.listen(0, '127.0.0.1', () => res());
+      });
       const port = (srv.address() as { port: number }).port;
       if (!SYSTEM_PORTS.has(port)) ports.push(port);
     }
@@ -332,7 +435,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
   c.kill('SIGTERM');
   const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-  if (await Promise.race([exited(c).then(() => 'exited'), timer]) === 'timeout') {
+  if ((await Promise.race([exited(c).then(() => 'exited'), timer])) === 'timeout') {
     c.kill('SIGKILL');
     await exited(c);
   }
@@ -356,7 +459,9 @@ export function instancePids(dir: string): number[] {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       if (readFileSync(`/proc/${pid}/environ`).includes(marker) && !isZombie(pid)) pids.push(pid);
-    } catch { /* process went away or is not readable */ }
+    } catch {
+      /* process went away or is not readable */
+    }
   }
   return pids;
 }
@@ -370,11 +475,20 @@ function isZombie(pid: number): boolean {
 }
 
 function tryKill(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(pid, sig); } catch { /* already gone */ }
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
 }
 
 function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return !isZombie(pid); } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
 }
 
 /** Kills what crashed earlier runs left behind: their daemons (by recorded PID) and marked children. */
@@ -387,9 +501,15 @@ export function sweepStaleInstances(): number {
     if (owner === null || (isAlive(owner) && owner !== process.pid) || live.has(dir)) continue;
     for (const d of ['pmproxy', 'pmcd']) {
       const pid = readPid(join(dir, `${d}.pid`));
-      if (pid !== null && cmdline(pid).includes(dir)) { tryKill(pid, 'SIGKILL'); killed++; }
+      if (pid !== null && cmdline(pid).includes(dir)) {
+        tryKill(pid, 'SIGKILL');
+        killed++;
+      }
     }
-    for (const pid of instancePids(dir)) { tryKill(pid, 'SIGKILL'); killed++; }
+    for (const pid of instancePids(dir)) {
+      tryKill(pid, 'SIGKILL');
+      killed++;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   return killed;
@@ -405,22 +525,38 @@ function readPid(file: string): number | null {
 }
 
 function cmdline(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { return ''; }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
 }
 
 function pcpUser(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('pcp:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('pcp:'));
   if (!line) throw new Error('user "pcp" does not exist (is the pcp package fully configured?)');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
 
 function logTail(dir: string): string {
-  const files = ['log/pmcd/pmcd.log', 'log/pmproxy.log', 'log/pmcd/shping.log', 'log/pmcd/linux.log', 'pmcd.out', 'pmproxy.out'];
-  return files.filter((f) => existsSync(join(dir, f))).map((f) => {
-    const lines = readFileSync(join(dir, f), 'utf8').trimEnd().split('\n');
-    return `[${f}]\n${lines.slice(-8).join('\n')}`;
-  }).join('\n');
+  const files = [
+    'log/pmcd/pmcd.log',
+    'log/pmproxy.log',
+    'log/pmcd/shping.log',
+    'log/pmcd/linux.log',
+    'pmcd.out',
+    'pmproxy.out',
+  ];
+  return files
+    .filter((f) => existsSync(join(dir, f)))
+    .map((f) => {
+      const lines = readFileSync(join(dir, f), 'utf8').trimEnd().split('\n');
+      return `[${f}]\n${lines.slice(-8).join('\n')}`;
+    })
+    .join('\n');
 }
 
 let netInstalled = false;
@@ -435,7 +571,11 @@ function installSafetyNet(): void {
         if (pid !== null) tryKill(pid, 'SIGKILL');
       }
       for (const pid of instancePids(dir)) tryKill(pid, 'SIGKILL');
-      try { unlinkSync(join(dir, 'owner.pid')); } catch { /* gone */ }
+      try {
+        unlinkSync(join(dir, 'owner.pid'));
+      } catch {
+        /* gone */
+      }
       rmSync(dir, { recursive: true, force: true });
     }
     live.clear();

@@ -37,7 +37,9 @@ export function startDemoWeb(o: DemoWebOptions): Promise<WebServer> {
   if (o.bridge) {
     const bridge = o.bridge;
     controls.push({
-      id: 'next-page', group: 'Bridge', label: () => 'Show the next page',
+      id: 'next-page',
+      group: 'Bridge',
+      label: () => 'Show the next page',
       state: () => `page now: ${bridge()?.pageName ?? 'bridge stopped'}`,
       enabled: () => bridge() !== null,
       run: () => {
@@ -50,8 +52,15 @@ export function startDemoWeb(o: DemoWebOptions): Promise<WebServer> {
   }
   if (pcp) {
     controls.push({
-      id: 'pmproxy', group: 'PCP', label: () => (pmproxyRunning ? 'Stop the private pmproxy' : 'Start the private pmproxy'),
-      state: () => (pmproxyBusy ? 'working…' : pmproxyRunning ? `running, pid ${pcp.pids.pmproxy}, port ${pcp.pmproxyPort}` : 'stopped'),
+      id: 'pmproxy',
+      group: 'PCP',
+      label: () => (pmproxyRunning ? 'Stop the private pmproxy' : 'Start the private pmproxy'),
+      state: () =>
+        pmproxyBusy
+          ? 'working…'
+          : pmproxyRunning
+            ? `running, pid ${pcp.pids.pmproxy}, port ${pcp.pmproxyPort}`
+            : 'stopped',
       enabled: () => !pmproxyBusy,
       run: async () => {
         pmproxyBusy = true;
@@ -71,7 +80,10 @@ export function startDemoWeb(o: DemoWebOptions): Promise<WebServer> {
     const out: Panel[] = [];
     const pcpRows: [string, string][] = [['PMWEBAPI', escapeControl(o.url)]];
     if (pcp) {
-      pcpRows.push(['pmproxy', pmproxyRunning ? `private, pid ${pcp.pids.pmproxy}` : 'private, stopped from this page']);
+      pcpRows.push([
+        'pmproxy',
+        pmproxyRunning ? `private, pid ${pcp.pids.pmproxy}` : 'private, stopped from this page',
+      ]);
       pcpRows.push(['pmcd', `private, pid ${pcp.pids.pmcd}, port ${pcp.pmcdPort}`]);
     } else {
       pcpRows.push(['pmproxy', "this machine's own (the demo never stops it)"]);
@@ -82,17 +94,25 @@ export function startDemoWeb(o: DemoWebOptions): Promise<WebServer> {
       const now = performance.now();
       const rows: [string, string][] = [];
       if (o.link) {
-        rows.push(['serial link', escapeControl(o.link.state + (o.link.lastError ? ` (last problem: ${o.link.lastError})` : ''))]);
+        rows.push([
+          'serial link',
+          escapeControl(o.link.state + (o.link.lastError ? ` (last problem: ${o.link.lastError})` : '')),
+        ]);
         if (o.link.banner) rows.push(['board', escapeControl(o.link.banner.raw)]);
       }
       rows.push(['page', bridge ? bridge.pageName : 'bridge stopped']);
       const sources = bridge ? bridge.sources.map((s) => s.state()) : [];
       out.push({
-        id: 'bridge', title: 'Bridge sources', rows,
+        id: 'bridge',
+        title: 'Bridge sources',
+        rows,
         table: {
           head: ['source', 'state', 'API', 'polls', 'last good sample', 'latency', 'last error'],
           rows: sources.map((s) => [
-            escapeControl(s.name), s.up ? 'up' : 'down', s.api, String(s.polls),
+            escapeControl(s.name),
+            s.up ? 'up' : 'down',
+            s.api,
+            String(s.polls),
             s.lastGoodMs === null ? 'none yet' : ago(now - s.lastGoodMs),
             s.latencyUs === null ? 'NA' : `${(s.latencyUs / 1000).toFixed(1)} ms`,
             escapeControl(s.lastError ?? ''),
@@ -104,7 +124,13 @@ export function startDemoWeb(o: DemoWebOptions): Promise<WebServer> {
   };
 
   return startWebServer({
-    board: o.board, chip: o.chip, usb: o.usb, port: o.port, log: o.log,
-    title: o.chip ? 'pmlcd demo (network mode)' : 'pmlcd demo', controls, panels,
+    board: o.board,
+    chip: o.chip,
+    usb: o.usb,
+    port: o.port,
+    log: o.log,
+    title: o.chip ? 'pmlcd demo (network mode)' : 'pmlcd demo',
+    controls,
+    panels,
   });
 }

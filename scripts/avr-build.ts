@@ -17,7 +17,16 @@ const MCU = 'atmega328p';
 const F_CPU = '16000000L';
 // The core's WString.cpp needs DECIMAL_DIG, which avr-libc 2.1 with gcc 5.4 lacks.
 const DEFINES = [`-DF_CPU=${F_CPU}`, '-DARDUINO=10807', '-DARDUINO_AVR_UNO', '-DARDUINO_ARCH_AVR', '-DDECIMAL_DIG=17'];
-const COMMON = ['-Os', '-g', `-mmcu=${MCU}`, '-ffunction-sections', '-fdata-sections', '-flto', '-fno-fat-lto-objects', '-MMD'];
+const COMMON = [
+  '-Os',
+  '-g',
+  `-mmcu=${MCU}`,
+  '-ffunction-sections',
+  '-fdata-sections',
+  '-flto',
+  '-fno-fat-lto-objects',
+  '-MMD',
+];
 const CXX = ['-std=gnu++11', '-fno-exceptions', '-fno-threadsafe-statics', '-fpermissive', '-Wno-error=narrowing'];
 const CC = ['-std=gnu11'];
 const STRICT = ['-Wall', '-Wextra', '-Werror'];
@@ -28,8 +37,20 @@ const LINK_SIZE = ['-mcall-prologues', '-mrelax', '-Wl,--relax'];
 /** Bundled libraries the firmwares may use (the brief allows only these). */
 const LIBRARIES = ['SPI', 'EEPROM'];
 
-export interface FirmwareSize { flash: number; ram: number; text: number; data: number; bss: number }
-export interface BuildResult { name: string; hex: string; elf: string; size: FirmwareSize; cached: boolean }
+export interface FirmwareSize {
+  flash: number;
+  ram: number;
+  text: number;
+  data: number;
+  bss: number;
+}
+export interface BuildResult {
+  name: string;
+  hex: string;
+  elf: string;
+  size: FirmwareSize;
+  cached: boolean;
+}
 export interface BuildOptions {
   name: string;
   srcDir: string;
@@ -43,11 +64,13 @@ export interface BuildOptions {
 
 function sourcesIn(dir: string, exts = ['.c', '.cpp', '.S']): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return sourcesIn(p, exts);
-    return exts.some((e) => f.endsWith(e)) ? [p] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((f) => {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) return sourcesIn(p, exts);
+      return exts.some((e) => f.endsWith(e)) ? [p] : [];
+    })
+    .sort();
 }
 
 function allFiles(dir: string): string[] {
@@ -56,7 +79,10 @@ function allFiles(dir: string): string[] {
 
 function hashOf(files: string[], extra: string[]): string {
   const h = createHash('sha256');
-  for (const f of files) { h.update(f); h.update(readFileSync(f)); }
+  for (const f of files) {
+    h.update(f);
+    h.update(readFileSync(f));
+  }
   h.update(extra.join(' '));
   return h.digest('hex').slice(0, 16);
 }
@@ -65,8 +91,18 @@ async function compile(src: string, obj: string, includes: string[], strict: boo
   const cxx = src.endsWith('.cpp');
   const tool = cxx ? 'avr-g++' : 'avr-gcc';
   const lang = src.endsWith('.S') ? ['-x', 'assembler-with-cpp'] : cxx ? CXX : CC;
-  const args = ['-c', ...COMMON, ...lang, ...(strict ? STRICT : ['-w']), ...DEFINES, ...defines,
-    ...includes.map((i) => `-I${i}`), src, '-o', obj];
+  const args = [
+    '-c',
+    ...COMMON,
+    ...lang,
+    ...(strict ? STRICT : ['-w']),
+    ...DEFINES,
+    ...defines,
+    ...includes.map((i) => `-I${i}`),
+    src,
+    '-o',
+    obj,
+  ];
   try {
     await run(tool, args, { maxBuffer: 16 << 20 });
   } catch (e) {
@@ -82,7 +118,7 @@ async function compile(src: string, obj: string, includes: string[], strict: boo
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   mkdirSync(dirname(lock), { recursive: true });
-  for (let waited = 0; ; waited += 100) {
+  for (let _waited = 0; ; _waited += 100) {
     try {
       mkdirSync(lock);
       break;
@@ -104,16 +140,21 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
 
 async function parallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
+    }),
+  );
 }
 
 /** Static RAM and flash from the section headers, as avr-size -C reports them. */
 export async function sizeOf(elf: string): Promise<FirmwareSize> {
   const { stdout } = await run('avr-size', ['-A', elf]);
   const sec = (n: string) => Number(new RegExp(`^\\${n}\\s+(\\d+)`, 'm').exec(stdout)?.[1] ?? 0);
-  const text = sec('.text'), data = sec('.data'), bss = sec('.bss'), noinit = sec('.noinit');
+  const text = sec('.text'),
+    data = sec('.data'),
+    bss = sec('.bss'),
+    noinit = sec('.noinit');
   return { text, data, bss: bss + noinit, flash: text + data, ram: data + bss + noinit };
 }
 
@@ -148,7 +189,10 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const coreArchive = await buildCore();
   const extra = (opts.extraSources ?? []).map((f) => resolve(f));
   const incDirs = (opts.includeDirs ?? []).map((d) => resolve(d));
-  const key = hashOf([...allFiles(srcDir), ...extra, ...incDirs.flatMap((d) => allFiles(d))], [...defines, ...LINK_SIZE, coreArchive]);
+  const key = hashOf(
+    [...allFiles(srcDir), ...extra, ...incDirs.flatMap((d) => allFiles(d))],
+    [...defines, ...LINK_SIZE, coreArchive],
+  );
   const out = join(BUILD_DIR, opts.name);
   const elf = join(out, `${opts.name}.elf`);
   const hex = join(out, `${opts.name}.hex`);
@@ -160,23 +204,49 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     rmSync(stamp, { force: true });
     mkdirSync(join(out, 'obj'), { recursive: true });
     const coreDir = join(ARDUINO_AVR, 'cores/arduino');
-    const includes = [srcDir, ...incDirs, coreDir, join(ARDUINO_AVR, 'variants/standard'),
-      ...LIBRARIES.map((l) => join(ARDUINO_AVR, 'libraries', l, 'src'))];
+    const includes = [
+      srcDir,
+      ...incDirs,
+      coreDir,
+      join(ARDUINO_AVR, 'variants/standard'),
+      ...LIBRARIES.map((l) => join(ARDUINO_AVR, 'libraries', l, 'src')),
+    ];
     const srcs = [...sourcesIn(srcDir), ...extra];
     if (srcs.length === 0) throw new Error(`no sources in ${srcDir}`);
-    const objs = srcs.map((s) => join(out, 'obj', relative(ROOT, s).replace(/[/\\]/g, '_') + '.o'));
-    await parallel(srcs.map((s, i) => [s, objs[i]] as const), 2,
-      ([s, o]) => compile(s, o, includes, true, defines));
-    await run('avr-gcc', ['-Os', '-g', '-flto', '-fuse-linker-plugin', '-Wl,--gc-sections', ...LINK_SIZE, `-mmcu=${MCU}`,
-      '-o', elf, ...objs, coreArchive, '-lm'], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string; message: string }) => {
+    const objs = srcs.map((s) => join(out, 'obj', `${relative(ROOT, s).replace(/[/\\]/g, '_')}.o`));
+    await parallel(
+      srcs.map((s, i) => [s, objs[i]] as const),
+      2,
+      ([s, o]) => compile(s, o, includes, true, defines),
+    );
+    await run(
+      'avr-gcc',
+      [
+        '-Os',
+        '-g',
+        '-flto',
+        '-fuse-linker-plugin',
+        '-Wl,--gc-sections',
+        ...LINK_SIZE,
+        `-mmcu=${MCU}`,
+        '-o',
+        elf,
+        ...objs,
+        coreArchive,
+        '-lm',
+      ],
+      { maxBuffer: 16 << 20 },
+    ).catch((e: { stderr?: string; message: string }) => {
       throw new Error(`link of ${opts.name} failed:\n${e.stderr ?? e.message}`);
     });
     await run('avr-objcopy', ['-O', 'ihex', '-R', '.eeprom', elf, hex]);
     const size = await sizeOf(elf);
-    writeFileSync(join(out, 'size.json'), JSON.stringify(size, null, 2) + '\n');
+    writeFileSync(join(out, 'size.json'), `${JSON.stringify(size, null, 2)}\n`);
     writeFileSync(stamp, key);
     if (!opts.quiet) {
-      console.log(`${opts.name}: flash ${size.flash} B of 32256, static RAM ${size.ram} B of 2048 -> ${relative(ROOT, hex)}`);
+      console.log(
+        `${opts.name}: flash ${size.flash} B of 32256, static RAM ${size.ram} B of 2048 -> ${relative(ROOT, hex)}`,
+      );
     }
     return { name: opts.name, hex, elf, size, cached: false };
   });
@@ -189,6 +259,11 @@ export function buildMainFirmware(quiet = false): Promise<BuildResult> {
 
 /** Test firmwares live in test/firmware/<name>/; they may include firmware/src headers. */
 export function buildTestFirmware(name: string, extraSources: string[] = [], quiet = true): Promise<BuildResult> {
-  return buildFirmware({ name: `test-${name}`, srcDir: join(ROOT, 'test/firmware', name),
-    includeDirs: [join(ROOT, 'firmware/src')], extraSources: extraSources.map((f) => resolve(ROOT, f)), quiet });
+  return buildFirmware({
+    name: `test-${name}`,
+    srcDir: join(ROOT, 'test/firmware', name),
+    includeDirs: [join(ROOT, 'firmware/src')],
+    extraSources: extraSources.map((f) => resolve(ROOT, f)),
+    quiet,
+  });
 }

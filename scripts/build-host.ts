@@ -25,7 +25,12 @@ const OPTIONS: BuildOptions = {
   legalComments: 'none',
 };
 
-export interface HostBuild { file: string; cached: boolean; bytes: number; ms: number }
+export interface HostBuild {
+  file: string;
+  cached: boolean;
+  bytes: number;
+  ms: number;
+}
 
 /** Builds build/host/pmlcd.mjs unless its stamp matches the sources. */
 export async function buildHost(force = false): Promise<HostBuild> {
@@ -38,12 +43,20 @@ export async function buildHost(force = false): Promise<HostBuild> {
   mkdirSync(tmp, { recursive: true });
   try {
     const r = await build({
-      ...OPTIONS, entryPoints: { pmlcd: 'host/src/cli.ts' }, outdir: tmp, splitting: true,
-      entryNames: '[name]', chunkNames: 'chunk-[hash]', outExtension: { '.js': '.mjs' },
+      ...OPTIONS,
+      entryPoints: { pmlcd: 'host/src/cli.ts' },
+      outdir: tmp,
+      splitting: true,
+      entryNames: '[name]',
+      chunkNames: 'chunk-[hash]',
+      outExtension: { '.js': '.mjs' },
     });
     const meta = r.metafile!; // asked for in OPTIONS
     const inputs = [...projectInputs(meta), ...EXTRA_INPUTS];
-    writeFileSync(join(tmp, 'pmlcd.stamp.json'), `${JSON.stringify({ hash: hashInputs(ROOT, inputs), inputs }, null, 1)}\n`);
+    writeFileSync(
+      join(tmp, 'pmlcd.stamp.json'),
+      `${JSON.stringify({ hash: hashInputs(ROOT, inputs), inputs }, null, 1)}\n`,
+    );
     rmSync(join(ROOT, BUNDLE_DIR), { recursive: true, force: true });
     renameSync(tmp, join(ROOT, BUNDLE_DIR));
     const bytes = Object.entries(meta.outputs).reduce((n, [, o]) => n + o.bytes, 0);
@@ -67,8 +80,11 @@ function projectInputs(meta: Metafile): string[] {
 if (import.meta.filename === process.argv[1]) {
   try {
     const r = await buildHost(process.argv.includes('--force'));
-    console.log(r.cached ? `host: up to date -> ${STAMP_FILE}`
-      : `host: bundled ${(r.bytes / 1024).toFixed(0)} KB in ${r.ms.toFixed(0)} ms -> ${BUNDLE_FILE}`);
+    console.log(
+      r.cached
+        ? `host: up to date -> ${STAMP_FILE}`
+        : `host: bundled ${(r.bytes / 1024).toFixed(0)} KB in ${r.ms.toFixed(0)} ms -> ${BUNDLE_FILE}`,
+    );
   } catch (e) {
     console.error(`host bundle failed: ${(e as Error).message}`);
     process.exit(1);

@@ -26,11 +26,18 @@ function cppFiles(): string[] {
 
 /** Source lines that cite a tracker number, as path:line: text. */
 function trackerCitations(): string[] {
-  const r = spawnSync('git', ['grep', '-n', '-I', '-i', '-E', '\\b(issue|task|ticket)s? ?#?[0-9]+', '--', ':!*.json', ':!*.md'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  return r.stdout.split('\n').filter(Boolean);
+  const r = spawnSync(
+    'git',
+    ['grep', '-n', '-I', '-i', '-E', '\\b(issue|task|ticket)s? ?#?[0-9]+', '--', ':!*.json', ':!*.md'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  // "owner/repo issue #4" cites another project's tracker as a source, which is welcome.
+  const ours = (line: string) =>
+    [...line.matchAll(/(\S*)\s*\b(?:issue|task|ticket)s? ?#?[0-9]+/gi)].some((m) => !m[1].includes('/'));
+  return r.stdout.split('\n').filter((l) => l && ours(l.replace(/^[^:]+:\d+:/, '')));
 }
 
 const biome = join(ROOT, 'node_modules', '.bin', 'biome');

@@ -27,17 +27,44 @@ export const DEBIAN_OPTIBOOT_HEX = join(OPTIBOOT_SRC, 'optiboot_atmega328.hex');
 const BOOT_START = 0x7e00;
 const VERSION_AT = 0x7ffe;
 // Makefile (Debian arduino-core-avr 1.8.7) lines 110, 119-120 and the atmega328 target (lines 219-224).
-const MAKEFILE_FLAGS = ['-g', '-Wall', '-Os', '-fno-inline-small-functions', '-fno-split-wide-types', '-mshort-calls',
-  '-DF_CPU=16000000L', '-DLED_START_FLASHES=3', '-DBAUD_RATE=115200'];
-const LINK = [`-Wl,--section-start=.text=0x${BOOT_START.toString(16)}`, `-Wl,--section-start=.version=0x${VERSION_AT.toString(16)}`,
-  '-Wl,--relax', '-Wl,--gc-sections', '-nostartfiles', '-nostdlib'];
+const MAKEFILE_FLAGS = [
+  '-g',
+  '-Wall',
+  '-Os',
+  '-fno-inline-small-functions',
+  '-fno-split-wide-types',
+  '-mshort-calls',
+  '-DF_CPU=16000000L',
+  '-DLED_START_FLASHES=3',
+  '-DBAUD_RATE=115200',
+];
+const LINK = [
+  `-Wl,--section-start=.text=0x${BOOT_START.toString(16)}`,
+  `-Wl,--section-start=.version=0x${VERSION_AT.toString(16)}`,
+  '-Wl,--relax',
+  '-Wl,--gc-sections',
+  '-nostartfiles',
+  '-nostdlib',
+];
 // Measured with gcc-avr 5.4.0: 532 B -> 496 B. They only stop gcc from inlining and from
 // loop transformations that grow this code; the program's logic is the source's.
-const SIZE_FLAGS = ['-mrelax', '-fno-tree-loop-optimize', '-fno-ivopts', '-fno-move-loop-invariants', '-fno-tree-scev-cprop',
-  '-fno-gcse', '-fno-inline'];
+const SIZE_FLAGS = [
+  '-mrelax',
+  '-fno-tree-loop-optimize',
+  '-fno-ivopts',
+  '-fno-move-loop-invariants',
+  '-fno-tree-scev-cprop',
+  '-fno-gcse',
+  '-fno-inline',
+];
 
 export type OptibootMcu = 'atmega328p' | 'atmega328';
-export interface OptibootBuild { hex: string; elf: string; bytes: number; cached: boolean }
+export interface OptibootBuild {
+  hex: string;
+  elf: string;
+  bytes: number;
+  cached: boolean;
+}
 
 export async function buildOptiboot(mcu: OptibootMcu = 'atmega328p'): Promise<OptibootBuild> {
   const sources = ['optiboot.c', 'boot.h', 'pin_defs.h', 'stk500.h'].map((f) => join(OPTIBOOT_SRC, f));
@@ -48,7 +75,9 @@ export async function buildOptiboot(mcu: OptibootMcu = 'atmega328p'): Promise<Op
   const key = h.digest('hex').slice(0, 16);
   const out = join(BUILD_DIR, 'optiboot');
   const base = join(out, `optiboot_${mcu}`);
-  const hex = `${base}.hex`, elf = `${base}.elf`, stamp = `${base}.key`;
+  const hex = `${base}.hex`,
+    elf = `${base}.elf`,
+    stamp = `${base}.key`;
   if (existsSync(hex) && existsSync(stamp) && readFileSync(stamp, 'utf8').startsWith(key)) {
     return { hex, elf, bytes: Number(readFileSync(stamp, 'utf8').split(' ')[1]), cached: true };
   }
@@ -64,10 +93,24 @@ export async function buildOptiboot(mcu: OptibootMcu = 'atmega328p'): Promise<Op
   const { stdout } = await run('avr-size', ['-A', `${tmp}.elf`]);
   const text = Number(/^\.text\s+(\d+)\s+(\d+)/m.exec(stdout)?.[1]);
   if (!(text > 0) || BOOT_START + text > VERSION_AT) {
-    throw new Error(`Optiboot built for ${mcu} is ${text} B: it must end below 0x${VERSION_AT.toString(16)} (the version word)`);
+    throw new Error(
+      `Optiboot built for ${mcu} is ${text} B: it must end below 0x${VERSION_AT.toString(16)} (the version word)`,
+    );
   }
-  await run('avr-objcopy', ['-j', '.text', '-j', '.data', '-j', '.version', '--set-section-flags', '.version=alloc,load',
-    '-O', 'ihex', `${tmp}.elf`, `${tmp}.hex`]);
+  await run('avr-objcopy', [
+    '-j',
+    '.text',
+    '-j',
+    '.data',
+    '-j',
+    '.version',
+    '--set-section-flags',
+    '.version=alloc,load',
+    '-O',
+    'ihex',
+    `${tmp}.elf`,
+    `${tmp}.hex`,
+  ]);
   renameSync(`${tmp}.elf`, elf);
   renameSync(`${tmp}.hex`, hex);
   writeFileSync(`${tmp}.key`, `${key} ${text}`);

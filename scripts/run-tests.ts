@@ -14,12 +14,17 @@ function find(dir: string): string[] {
 }
 
 const filters = process.argv.slice(2);
-const files = ['test', 'simulator', 'host'].flatMap((d) => find(join(ROOT, d)))
-  .map((f) => relative(ROOT, f)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const files = ['test', 'simulator', 'host']
+  .flatMap((d) => find(join(ROOT, d)))
+  .map((f) => relative(ROOT, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { cwd: ROOT, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -20,12 +20,28 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // libsimavr-dev for `npm run bench`'s simavr reference (bench/simavr/harness.c, built with the
 // cc that g++ brings and pkg-config; simavr.pc requires libelf-dev's libelf.pc).
 const DEBIAN_PACKAGES = [
-  'gcc-avr', 'binutils-avr', 'avr-libc', 'arduino-core-avr', 'pcp', 'iputils-ping', 'avrdude', 'g++', 'clang-format',
-  'chromium', 'arduino-builder', 'arduino-ctags', 'libsimavr-dev', 'libelf-dev', 'pkg-config',
+  'gcc-avr',
+  'binutils-avr',
+  'avr-libc',
+  'arduino-core-avr',
+  'pcp',
+  'iputils-ping',
+  'avrdude',
+  'g++',
+  'clang-format',
+  'chromium',
+  'arduino-builder',
+  'arduino-ctags',
+  'libsimavr-dev',
+  'libelf-dev',
+  'pkg-config',
 ];
 
 const say = (m) => console.error(`setup: ${m}`);
-const fail = (m) => { console.error(`setup: ERROR: ${m}`); process.exit(1); };
+const fail = (m) => {
+  console.error(`setup: ERROR: ${m}`);
+  process.exit(1);
+};
 
 function checkNode() {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -33,9 +49,17 @@ function checkNode() {
 }
 
 function missingPackages() {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...DEBIAN_PACKAGES], { encoding: 'utf8' });
-  if (r.error) fail('dpkg-query not found: pmlcd\'s set-up supports Debian and its derivatives');
-  const ok = new Set(r.stdout.split('\n').filter((l) => /\sii\s*$/.test(l)).map((l) => l.split(' ')[0]));
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...DEBIAN_PACKAGES], {
+    encoding: 'utf8',
+  });
+  if (r.error) fail("dpkg-query not found: pmlcd's set-up supports Debian and its derivatives");
+  const ok = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => /\sii\s*$/.test(l))
+      .map((l) => l.split(' ')[0]),
+  );
   return DEBIAN_PACKAGES.filter((p) => !ok.has(p));
 }
 
@@ -43,16 +67,24 @@ function installPackages(pkgs) {
   const isRoot = process.getuid?.() === 0;
   const sudo = isRoot ? [] : ['sudo', '-n'];
   if (!isRoot && spawnSync('sudo', ['-n', 'true']).status !== 0) {
-    fail(`missing Debian packages: ${pkgs.join(' ')}\n` +
-      `  not root and no password-less sudo. Install them yourself:\n` +
-      `  sudo SYSTEMD_OFFLINE=1 apt-get install -y ${pkgs.join(' ')}`);
+    fail(
+      `missing Debian packages: ${pkgs.join(' ')}\n` +
+        `  not root and no password-less sudo. Install them yourself:\n` +
+        `  sudo SYSTEMD_OFFLINE=1 apt-get install -y ${pkgs.join(' ')}`,
+    );
   }
   say(`installing Debian packages: ${pkgs.join(' ')}`);
   // pcp's postinst calls systemctl, which fails where systemd is not PID 1 (containers, CI);
   // SYSTEMD_OFFLINE=1 makes systemctl skip, as in a chroot.
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', SYSTEMD_OFFLINE: '1' };
-  const aptRun = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), 'env', 'DEBIAN_FRONTEND=noninteractive', 'SYSTEMD_OFFLINE=1', ...args] : args.slice(1),
-    { stdio: ['ignore', 'inherit', 'inherit'], env });
+  const aptRun = (args) =>
+    spawnSync(
+      sudo[0] ?? args[0],
+      sudo.length
+        ? [...sudo.slice(1), 'env', 'DEBIAN_FRONTEND=noninteractive', 'SYSTEMD_OFFLINE=1', ...args]
+        : args.slice(1),
+      { stdio: ['ignore', 'inherit', 'inherit'], env },
+    );
   if (aptRun(['apt-get', 'update', '-q']).status !== 0) say('apt-get update failed; trying the install anyway');
   let r = aptRun(['apt-get', 'install', '-y', '-q', ...pkgs]);
   if (r.status !== 0) {
@@ -90,7 +122,10 @@ function buildFirmware() {
 function buildHost() {
   if (freshBundle(ROOT).path) return; // checked here: spawning tsx costs more than the check
   try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build-host.ts')], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build-host.ts')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   } catch {
     fail('host bundle build failed (npm run build:host)');
   }

@@ -47,6 +47,15 @@ const m = process.memoryUsage();
 const st = bridge.sources[0].state();
 if (!st.up || st.ifaces[0].down === null) throw new Error(`no live rate at the end: ${st.lastError}`);
 if (board.opens !== 1) throw new Error(`the scripted board was opened ${board.opens} times`);
-result('bridge.rss_mb', m.rss / 2 ** 20, 'MB', { target: 80, polls, baseline_mb: mb(baseline), heap_used_mb: mb(m.heapUsed) });
-result('bridge.rss_growth_mb', (m.rss - rssHalf) / 2 ** 20, 'MB', { over: `polls ${polls >> 1}..${polls}`, target: 0, heap_used_growth_mb: mb(m.heapUsed - heapHalf) });
+result('bridge.rss_mb', m.rss / 2 ** 20, 'MB', {
+  target: 80,
+  polls,
+  baseline_mb: mb(baseline),
+  heap_used_mb: mb(m.heapUsed),
+});
+result('bridge.rss_growth_mb', (m.rss - rssHalf) / 2 ** 20, 'MB', {
+  over: `polls ${polls >> 1}..${polls}`,
+  target: 0,
+  heap_used_growth_mb: mb(m.heapUsed - heapHalf),
+});
 result('bridge.cpu_ms_per_poll', (cpu.user + cpu.system) / 1000 / polls, 'ms');

@@ -1,16 +1,20 @@
 // A short one-off conversation with the board (pmlcd config ...): open, handshake,
 // run some commands, close. The daemon uses SerialLink instead.
 import { SerialPortStream } from '@serialport/stream';
-import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type { BindingInterface } from '@serialport/bindings-interface';
 import { ProtocolClient, type Banner } from './protocol.ts';
 
 export async function withBoardSession<T>(
-  binding: BindingInterface, path: string, fn: (client: ProtocolClient, banner: Banner) => Promise<T>,
+  binding: BindingInterface,
+  path: string,
+  fn: (client: ProtocolClient, banner: Banner) => Promise<T>,
   opts: { bannerTimeoutMs?: number; replyTimeoutMs?: number } = {},
 ): Promise<T> {
   const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
   port.on('error', () => {}); // surfaced through the client's timeouts instead
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve())),
+  );
   const client = new ProtocolClient((s) => port.write(s, 'latin1'), opts.replyTimeoutMs ?? 2000);
   port.on('data', (b: Buffer) => client.feed(b));
   port.once('close', () => client.close());

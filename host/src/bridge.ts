@@ -44,10 +44,23 @@ export class Bridge extends EventEmitter {
     super();
     this.now = o.now ?? (() => performance.now());
     const c = o.cfg;
-    this.sources = c.sources.map((s) => new Source({
-      ...s, iface: c.iface, metricIn: c.metricIn, metricOut: c.metricOut, latencyMetric: c.latencyMetric,
-      latencyInstance: c.latencyInstance, pollSec: c.pollSec, timeoutMs: c.timeoutMs, counters32: c.counters32,
-    }, this.now));
+    this.sources = c.sources.map(
+      (s) =>
+        new Source(
+          {
+            ...s,
+            iface: c.iface,
+            metricIn: c.metricIn,
+            metricOut: c.metricOut,
+            latencyMetric: c.latencyMetric,
+            latencyInstance: c.latencyInstance,
+            pollSec: c.pollSec,
+            timeoutMs: c.timeoutMs,
+            counters32: c.counters32,
+          },
+          this.now,
+        ),
+    );
     this.backoffs = c.sources.map(() => new Backoff({ pollMs: c.pollSec * 1000, random: o.random, now: this.now }));
     this.startMs = this.now();
     this.rotation = new Rotation(expandPages(c.pages, c.iface.length, c.sources.length), this.startMs);
@@ -94,7 +107,9 @@ export class Bridge extends EventEmitter {
     let next = this.now();
     const tick = () => {
       if (!this.running) return;
-      this.inFlight = this.pollDue().finally(() => { this.inFlight = null; });
+      this.inFlight = this.pollDue().finally(() => {
+        this.inFlight = null;
+      });
       void this.inFlight.then(() => {
         if (!this.running) return;
         // Fixed pace; after a slow round, skip the missed slots instead of bunching.
@@ -119,19 +134,21 @@ export class Bridge extends EventEmitter {
   }
 
   private async pollSources(which: boolean[]): Promise<void> {
-    await Promise.all(this.sources.map(async (s, i) => {
-      if (!which[i]) return;
-      // One new PMWEBAPI context per poll at most: a server that keeps losing them is backed off, not flooded.
-      s.client.beginPoll();
-      await s.poll();
-      const b = this.backoffs[i];
-      if (s.state().up) {
-        b.succeeded();
-      } else {
-        const wait = b.failed();
-        this.o.log.debug('source retry', { source: s.s.name, failures: b.failureCount, waitMs: Math.round(wait) });
-      }
-    }));
+    await Promise.all(
+      this.sources.map(async (s, i) => {
+        if (!which[i]) return;
+        // One new PMWEBAPI context per poll at most: a server that keeps losing them is backed off, not flooded.
+        s.client.beginPoll();
+        await s.poll();
+        const b = this.backoffs[i];
+        if (s.state().up) {
+          b.succeeded();
+        } else {
+          const wait = b.failed();
+          this.o.log.debug('source retry', { source: s.s.name, failures: b.failureCount, waitMs: Math.round(wait) });
+        }
+      }),
+    );
     const done = this.now();
     for (const s of this.sources) {
       const st = s.state();
@@ -147,7 +164,11 @@ export class Bridge extends EventEmitter {
 
   input(): ScreenInput {
     return {
-      cfg: this.o.cfg, sources: this.sources.map((s) => s.state()), nowMs: this.now(), startMs: this.startMs, geometry: this.geometry,
+      cfg: this.o.cfg,
+      sources: this.sources.map((s) => s.state()),
+      nowMs: this.now(),
+      startMs: this.startMs,
+      geometry: this.geometry,
     };
   }
 

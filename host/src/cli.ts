@@ -3,10 +3,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type { BindingInterface } from '@serialport/bindings-interface';
 import { Bridge } from './bridge.ts';
 import {
-  CONTROL_CHAR, ConfigError, DEFAULT_CONFIG_FILE, EXIT_CONFIG, EXIT_USAGE, SETTINGS, UsageError, readConfigFile, resolveConfig, type Config,
+  CONTROL_CHAR,
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  EXIT_CONFIG,
+  EXIT_USAGE,
+  SETTINGS,
+  UsageError,
+  readConfigFile,
+  resolveConfig,
+  type Config,
 } from './config.ts';
 import { createLogger, escapeControl, pickFormat, type Logger } from './log.ts';
 import { listSettings, withBoardSession } from './board-session.ts';
@@ -125,12 +134,23 @@ async function runDaemon(cfg: Config, binding: BindingInterface, log: Logger): P
 
 async function configCommand(args: string[], cfg: Config, binding: BindingInterface, io: Io): Promise<number> {
   const [sub, key, ...rest] = args;
-  const cmd = sub === 'list' ? 'C LIST' : sub === 'get' && key && rest.length === 0 ? `C GET ${key}`
-    : sub === 'set' && key && rest.length > 0 ? `C SET ${key} ${rest.join(' ')}` : null;
+  const cmd =
+    sub === 'list'
+      ? 'C LIST'
+      : sub === 'get' && key && rest.length === 0
+        ? `C GET ${key}`
+        : sub === 'set' && key && rest.length > 0
+          ? `C SET ${key} ${rest.join(' ')}`
+          : null;
   if (!cmd) throw new UsageError('usage: pmlcd config list | get <key> | set <key> <value>');
   // Checked before the port is opened: a newline in a value would be a second command.
   const problem = commandProblem(cmd);
-  if (problem) throw new ConfigError(key ?? sub, 'command line', `the ${sub === 'set' && !CONTROL_CHAR.test(key) ? 'value' : 'key'} ${problem.replace(/ at position \d+/, '')}`);
+  if (problem)
+    throw new ConfigError(
+      key ?? sub,
+      'command line',
+      `the ${sub === 'set' && !CONTROL_CHAR.test(key) ? 'value' : 'key'} ${problem.replace(/ at position \d+/, '')}`,
+    );
   const path = await boardPath(binding, cfg);
   return withBoardSession(binding, path, async (client) => {
     try {
@@ -155,7 +175,9 @@ async function portsCommand(binding: BindingInterface, io: Io): Promise<number> 
   for (const p of byIdCandidates()) io.out(`* ${p}\n`);
   try {
     for (const p of await binding.list()) {
-      io.out(`${isBoard(p) ? '*' : ' '} ${p.path}${p.vendorId ? ` ${p.vendorId}:${p.productId}` : ''}${p.manufacturer ? ` ${p.manufacturer}` : ''}\n`);
+      io.out(
+        `${isBoard(p) ? '*' : ' '} ${p.path}${p.vendorId ? ` ${p.vendorId}:${p.productId}` : ''}${p.manufacturer ? ` ${p.manufacturer}` : ''}\n`,
+      );
     }
   } catch (e) {
     io.err(`pmlcd: cannot list ports: ${(e as Error).message}\n`);
@@ -179,13 +201,14 @@ const FLASH_STALL_MS = 10_000;
 async function flashCommand(values: Record<string, unknown>, cfg: Config, deps: Deps, io: Io): Promise<number> {
   const hex = resolve((values.hex as string | undefined) ?? join(ROOT, 'build', 'pmlcd', 'pmlcd.hex'));
   const given = cfg.serialPort;
-  const port = given ?? (values['dry-run'] ? '<port>' : await boardPath(deps.binding ?? await realBinding(), cfg));
+  const port = given ?? (values['dry-run'] ? '<port>' : await boardPath(deps.binding ?? (await realBinding()), cfg));
   const args = avrdudeArgs(port, hex);
   if (values['dry-run']) {
     io.out(`avrdude ${args.join(' ')}\n`);
     return 0;
   }
-  if (!existsSync(hex)) throw Object.assign(new Error(`no firmware at ${hex} (npm run build:firmware)`), { exit: EXIT_UNAVAILABLE });
+  if (!existsSync(hex))
+    throw Object.assign(new Error(`no firmware at ${hex} (npm run build:firmware)`), { exit: EXIT_UNAVAILABLE });
   try {
     const { end } = checkHex(hex);
     io.err(`pmlcd: writing ${hex} (${end.toLocaleString('en')} B) to ${port}\n`);
@@ -197,7 +220,7 @@ async function flashCommand(values: Record<string, unknown>, cfg: Config, deps: 
     throw e;
   }
   const stallMs = deps.flashStallMs ?? FLASH_STALL_MS;
-  let run;
+  let run: Awaited<ReturnType<typeof runAvrdude>>;
   try {
     run = await runAvrdude(args, { stallMs, onOutput: (s) => io.err(s), command: deps.avrdude });
     if (run.output && !run.output.endsWith('\n')) io.err('\n'); // a progress bar cut short
@@ -214,7 +237,12 @@ async function flashCommand(values: Record<string, unknown>, cfg: Config, deps: 
   return /^no board/.test(why) ? EXIT_UNAVAILABLE : 1;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo(), deps: Deps = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: Io = defaultIo(),
+  deps: Deps = {},
+): Promise<number> {
   try {
     const { values, positionals } = parse(argv);
     if (values.help) {
@@ -240,11 +268,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     switch (command) {
       case 'run':
         if (args.length) throw new UsageError(`run takes no arguments: ${args.join(' ')}`);
-        return await runDaemon(cfg, deps.binding ?? await realBinding(), log);
+        return await runDaemon(cfg, deps.binding ?? (await realBinding()), log);
       case 'ports':
-        return await portsCommand(deps.binding ?? await realBinding(), io);
+        return await portsCommand(deps.binding ?? (await realBinding()), io);
       case 'config':
-        return await configCommand(args, cfg, deps.binding ?? await realBinding(), io);
+        return await configCommand(args, cfg, deps.binding ?? (await realBinding()), io);
       case 'flash':
         return await flashCommand(values, cfg, deps, io);
       default:
@@ -266,7 +294,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
 }
 
 function defaultIo(): Io {
-  return { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: Boolean(process.stdout.isTTY) };
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('host/src/cli.ts')) {

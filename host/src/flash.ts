@@ -22,7 +22,10 @@ export function checkHex(path: string): { end: number; bytes: number } {
   } catch (e) {
     throw new HexFileError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let base = 0, end = 0, bytes = 0, eof = false;
+  let base = 0,
+    end = 0,
+    bytes = 0,
+    eof = false;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -33,7 +36,8 @@ export function checkHex(path: string): { end: number; bytes: number } {
     const rec = Buffer.from(line.slice(1), 'hex');
     if (rec.length !== rec[0] + 5) throw new HexFileError(`${where}: record length does not match its byte count`);
     if (rec.reduce((a, b) => (a + b) & 0xff, 0) !== 0) throw new HexFileError(`${where}: bad checksum`);
-    const type = rec[3], data = rec.subarray(4, 4 + rec[0]);
+    const type = rec[3],
+      data = rec.subarray(4, 4 + rec[0]);
     if (type === 0) {
       const start = base + ((rec[1] << 8) | rec[2]);
       end = Math.max(end, start + data.length);
@@ -46,8 +50,10 @@ export function checkHex(path: string): { end: number; bytes: number } {
   if (!eof) throw new HexFileError(`${path}: no end-of-file record (truncated?)`);
   if (bytes === 0) throw new HexFileError(`${path}: holds no data`);
   if (end > UNO_APP_BYTES) {
-    throw new HexFileError(`${path} reaches byte ${end.toLocaleString('en')}: the Uno's application section holds `
-      + `${UNO_APP_BYTES.toLocaleString('en')} B (above it is the bootloader)`);
+    throw new HexFileError(
+      `${path} reaches byte ${end.toLocaleString('en')}: the Uno's application section holds ` +
+        `${UNO_APP_BYTES.toLocaleString('en')} B (above it is the bootloader)`,
+    );
   }
   return { end, bytes };
 }
@@ -56,7 +62,11 @@ export function avrdudeArgs(port: string, hex: string): string[] {
   return ['-p', 'atmega328p', '-c', 'arduino', '-P', port, '-b', '115200', '-D', '-U', `flash:w:${hex}:i`];
 }
 
-export interface AvrdudeRun { code: number; output: string; stalled: boolean }
+export interface AvrdudeRun {
+  code: number;
+  output: string;
+  stalled: boolean;
+}
 
 /**
  * Runs avrdude, passing its output on. avrdude 7.1 never returns when a net: port's
@@ -64,10 +74,14 @@ export interface AvrdudeRun { code: number; output: string; stalled: boolean }
  * prints nothing for stallMs is stopped (avrdude prints at least every ~5.6 s while it
  * retries, and a progress mark every few tens of ms while it writes).
  */
-export function runAvrdude(args: string[], opts: { stallMs: number; onOutput: (s: string) => void; command?: string }): Promise<AvrdudeRun> {
+export function runAvrdude(
+  args: string[],
+  opts: { stallMs: number; onOutput: (s: string) => void; command?: string },
+): Promise<AvrdudeRun> {
   return new Promise((resolve, reject) => {
     const p = spawn(opts.command ?? 'avrdude', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '', stalled = false;
+    let output = '',
+      stalled = false;
     let timer = setTimeout(stall, opts.stallMs);
     function stall() {
       stalled = true;
@@ -96,16 +110,19 @@ export function runAvrdude(args: string[], opts: { stallMs: number; onOutput: (s
 /** One line saying why avrdude failed, from what it printed (avrdude 7.1 wording). */
 export function explainAvrdude(run: AvrdudeRun, port: string, stallMs: number): string | null {
   const out = run.output;
-  if (run.stalled) return `the board stopped answering on ${port} (unplugged?): nothing from avrdude for ${stallMs / 1000} s, so it was stopped`;
+  if (run.stalled)
+    return `the board stopped answering on ${port} (unplugged?): nothing from avrdude for ${stallMs / 1000} s, so it was stopped`;
   if (run.code === 0) return null;
   if (/cannot connect: Connection refused/.test(out)) return `no board on ${port}: connection refused`;
-  if (/cannot connect|can't open device|cannot open port|No such file or directory/i.test(out)) return `no board on ${port}: cannot open it`;
+  if (/cannot connect|can't open device|cannot open port|No such file or directory/i.test(out))
+    return `no board on ${port}: cannot open it`;
   const sig = /expected signature for (\S+) is ([0-9A-F ]+)/.exec(out);
   if (sig) {
     const got = /device signature = (0x[0-9a-f]+)(?: \(probably (\w+)\))?/.exec(out);
     return `wrong chip: the board says ${got ? `${got[1]}${got[2] ? ` (${got[2]})` : ''}` : 'another signature'}, an ${sig[1]} is ${sig[2].trim()}`;
   }
   if (/verification mismatch/.test(out)) return 'the flash does not read back as written (verification mismatch)';
-  if (/not in sync|not responding|out of sync/.test(out)) return `the bootloader on ${port} did not answer (not an Uno, another program holds the port, or it was unplugged)`;
+  if (/not in sync|not responding|out of sync/.test(out))
+    return `the bootloader on ${port} did not answer (not an Uno, another program holds the port, or it was unplugged)`;
   return `avrdude failed (exit ${run.code})`;
 }

@@ -52,9 +52,9 @@ export function formatLatency(us: number | null): string {
   const v = Math.trunc(us);
   if (v < 9950) {
     const q = Math.trunc((v + 50) / 100);
-    return `${Math.trunc(q / 10)}.${q % 10}`.padStart(4) + 'ms';
+    return `${`${Math.trunc(q / 10)}.${q % 10}`.padStart(4)}ms`;
   }
-  if (v < 9999500) return String(Math.trunc((v + 500) / 1000)).padStart(4) + 'ms';
+  if (v < 9999500) return `${String(Math.trunc((v + 500) / 1000)).padStart(4)}ms`;
   return '  >10s';
 }
 
@@ -72,7 +72,7 @@ export function formatBar(n: number | bigint, c: number | bigint, cells = BAR_CE
   let cols = (BigInt(n) * maxCols) / cap;
   if (cols > maxCols) cols = maxCols;
   if (cols < 0n) cols = 0n;
-  const full = Number(cols) / COLUMNS_PER_CELL | 0;
+  const full = (Number(cols) / COLUMNS_PER_CELL) | 0;
   const rest = Number(cols) % COLUMNS_PER_CELL;
   let s = FULL_BLOCK.repeat(full);
   if (rest > 0) s += String.fromCharCode(GLYPH_BAR_FIRST + rest - 1);
@@ -112,18 +112,24 @@ export interface MainScreenInput {
   pollSec: number;
 }
 
-
 export function isStale(ageSec: number, pollSec: number): boolean {
   return ageSec > STALE_POLLS * pollSec;
 }
 
 /** Line 1 instead of the rates after a sample that gave none (docs/rates.md). */
 const NO_RATE_LINE: Record<'reset' | 'back' | 'gap', string> = {
-  reset: 'counter reset', back: 'clock went back', gap: 'time jump or gap',
+  reset: 'counter reset',
+  back: 'clock went back',
+  gap: 'time jump or gap',
 };
 
 /** Line 1 of the main screen after a sample with this status; down/up in the displayed unit. */
-export function formatRateLine(status: Exclude<RateStatus, 'same'>, down: number | bigint, up: number | bigint, units: Units): string {
+export function formatRateLine(
+  status: Exclude<RateStatus, 'same'>,
+  down: number | bigint,
+  up: number | bigint,
+  units: Units,
+): string {
   if (status === 'rate') return `${GLYPH_DOWN}${formatRate(down)} ${GLYPH_UP}${formatRate(up)}${unitLabel(units)}`;
   if (status === 'first') return `${GLYPH_DOWN}  NA  ${GLYPH_UP}  NA ${unitLabel(units)}`;
   return NO_RATE_LINE[status].padEnd(LINE_WIDTH);
@@ -169,7 +175,8 @@ export function formatScreen(g: Geometry, i: ScreenFields): string[] {
   const stale = isStale(i.ageSec, i.pollSec);
   const rates = !stale && i.status === 'rate';
   const rate = (n: number | bigint) => (rates ? formatRate(n) : '  NA ');
-  const bar = (n: number | bigint, c: number | bigint, cells: number) => (rates ? formatBar(n, c, cells) : ' '.repeat(cells));
+  const bar = (n: number | bigint, c: number | bigint, cells: number) =>
+    rates ? formatBar(n, c, cells) : ' '.repeat(cells);
   const lat = stale ? '  NA  ' : formatLatency(i.latencyUs);
   const short = (us: number | null) => (stale ? '  NA' : formatLatencyShort(us));
   const label = unitLabel(i.units);
@@ -180,7 +187,10 @@ export function formatScreen(g: Geometry, i: ScreenFields): string[] {
   switch (size) {
     case '16x2':
       if (stale) return formatMainScreen({ ...i, latencyUs: null });
-      return [why ?? `${GLYPH_DOWN}${rate(i.down)} ${GLYPH_UP}${rate(i.up)}${label}`, `${lat} ${bar(i.down, i.capDown, BAR_CELLS)}`];
+      return [
+        why ?? `${GLYPH_DOWN}${rate(i.down)} ${GLYPH_UP}${rate(i.up)}${label}`,
+        `${lat} ${bar(i.down, i.capDown, BAR_CELLS)}`,
+      ];
     case '20x2':
       return [
         `${why ?? `${GLYPH_DOWN}${rate(i.down)} ${GLYPH_UP}${rate(i.up)}${label}`} ${age}`,

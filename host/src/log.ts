@@ -24,21 +24,30 @@ export function escapeControl(s: string): string {
 
 /** JSON.stringify escapes C0 but leaves DEL and C1 raw: escape those as \u00XX too. */
 function jsonLine(v: unknown): string {
-  return (JSON.stringify(v) ?? 'null').replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (JSON.stringify(v) ?? 'null').replace(
+    /[\x7f-\x9f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function pickFormat(setting: 'auto' | LogFormat, isTTY: boolean | undefined): LogFormat {
   return setting === 'auto' ? (isTTY ? 'pretty' : 'json') : setting;
 }
 
-export function createLogger(format: LogFormat, write: (line: string) => void = (l) => process.stdout.write(l), debug = false): Logger {
+export function createLogger(
+  format: LogFormat,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+  debug = false,
+): Logger {
   const emit = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     if (level === 'debug' && !debug) return;
     if (format === 'json') {
       write(`<${PRIORITY[level]}>${jsonLine({ level, msg, ...fields })}\n`);
     } else {
       const time = new Date().toISOString().slice(11, 19);
-      const extra = Object.entries(fields).map(([k, v]) => ` ${escapeControl(k)}=${escapeControl(typeof v === 'string' ? v : jsonLine(v))}`).join('');
+      const extra = Object.entries(fields)
+        .map(([k, v]) => ` ${escapeControl(k)}=${escapeControl(typeof v === 'string' ? v : jsonLine(v))}`)
+        .join('');
       write(`${time} ${level.padEnd(5)} ${escapeControl(msg)}${extra}\n`);
     }
   };

@@ -75,7 +75,8 @@ export function parseFetch(text: string): FetchResult {
 /** Parses a /pmapi/indom or /pmapi/N/_indom body into instance name -> id. */
 export function parseIndom(text: string): Map<string, number> {
   const body = parseJson(text, 'indom reply');
-  if (!isObject(body) || !Array.isArray(body.instances)) throw new PmwebapiFormatError('indom reply has no "instances" list');
+  if (!isObject(body) || !Array.isArray(body.instances))
+    throw new PmwebapiFormatError('indom reply has no "instances" list');
   const names = new Map<string, number>();
   for (const i of body.instances) {
     if (isObject(i) && typeof i.name === 'string' && typeof i.instance === 'number') names.set(i.name, i.instance);
@@ -103,5 +104,9 @@ export function errorMessage(text: string): string {
       return m[1].slice(0, 200);
     }
   }
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

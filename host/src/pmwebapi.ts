@@ -20,12 +20,19 @@ export interface PmwebapiOptions {
 }
 
 export class PmwebapiError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
 
-interface Reply { status: number; text: string; json: boolean }
+interface Reply {
+  status: number;
+  text: string;
+  json: boolean;
+}
 
 /** Modern and legacy servers both name the lost context in a 400 reply. */
 function isContextLost(r: Reply): boolean {
@@ -61,7 +68,8 @@ export class PmwebapiClient {
   async fetch(names: string[]): Promise<FetchResult> {
     const q = `names=${names.map(encodeURIComponent).join(',')}`;
     const r = await this.withContext((ctx) =>
-      this.form === 'pmwebd' ? `/pmapi/${ctx}/_fetch?${q}` : `/pmapi/fetch?context=${ctx}&${q}`);
+      this.form === 'pmwebd' ? `/pmapi/${ctx}/_fetch?${q}` : `/pmapi/fetch?context=${ctx}&${q}`,
+    );
     // Only a good fetch settles the form: pmproxy answers the legacy indom form too.
     this.formKnown = true;
     return parseFetch(r.text);
@@ -71,7 +79,8 @@ export class PmwebapiClient {
   async indom(metric: string): Promise<Map<string, number>> {
     const q = `name=${encodeURIComponent(metric)}`;
     const r = await this.withContext((ctx) =>
-      this.form === 'pmwebd' ? `/pmapi/${ctx}/_indom?${q}` : `/pmapi/indom?context=${ctx}&${q}`);
+      this.form === 'pmwebd' ? `/pmapi/${ctx}/_indom?${q}` : `/pmapi/indom?context=${ctx}&${q}`,
+    );
     return parseIndom(r.text);
   }
 

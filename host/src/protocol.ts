@@ -15,7 +15,11 @@ export interface Banner {
 }
 
 export class BoardError extends Error {
-  constructor(readonly code: string, readonly reason: string, readonly command: string) {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+    readonly command: string,
+  ) {
     super(`board refused "${command}": ${code} ${reason}`);
   }
 }
@@ -69,7 +73,10 @@ export class ProtocolClient extends EventEmitter {
   private closed = false;
   private bannerWaiter: ((b: Banner | null) => void) | null = null;
 
-  constructor(private readonly write: (data: string) => void, private readonly replyTimeoutMs = 1000) {
+  constructor(
+    private readonly write: (data: string) => void,
+    private readonly replyTimeoutMs = 1000,
+  ) {
     super();
   }
 
@@ -243,7 +250,7 @@ function rowCommands(row: number, text: string): string[] {
       end++;
     }
     out.push(prefix + body);
-    if (end === col) break;  // nothing fits after the prefix: cannot happen with 4-byte escapes and 64-byte lines
+    if (end === col) break; // nothing fits after the prefix: cannot happen with 4-byte escapes and 64-byte lines
     col = end;
   }
   return out;

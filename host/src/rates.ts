@@ -2,15 +2,12 @@
 // network mode (test/vectors/rates.json checks both): whole milliseconds of the
 // server's clock, exact 64-bit deltas (BigInt), rounded half up, capped at 2^32-1.
 
-
 /** The highest rate in bytes/s (the formatter's contract). */
 export const RATE_CAP = (1n << 32n) - 1n;
 
 export type RateStatus = 'first' | 'same' | 'back' | 'gap' | 'reset' | 'rate';
 
-export type RateResult =
-  | { status: 'rate'; rates: bigint[] }
-  | { status: Exclude<RateStatus, 'rate'> };
+export type RateResult = { status: 'rate'; rates: bigint[] } | { status: Exclude<RateStatus, 'rate'> };
 
 export interface RateOptions {
   /** The counters are 32 bits wide (the counters32 setting); else 64. */

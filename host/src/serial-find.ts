@@ -2,7 +2,7 @@
 // and no udevadm needed), then the binding's port list filtered by USB ids.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BindingInterface, PortInfo } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type { BindingInterface, PortInfo } from '@serialport/bindings-interface';
 
 /** Uno R3 (2341:0043), Uno (2341:0001), Arduino.org Uno (2a03:0043), CH340 clones (1a86:7523). */
 export const USB_IDS = ['2341:0043', '2341:0001', '2a03:0043', '1a86:7523'];
@@ -14,14 +14,21 @@ export function isBoard(p: Pick<PortInfo, 'vendorId' | 'productId'>): boolean {
 
 export function byIdCandidates(dir = BY_ID_DIR): string[] {
   try {
-    return readdirSync(dir).filter((n) => /arduino|1a86|ch340|usb-2341|usb-2a03/i.test(n)).sort().map((n) => join(dir, n));
+    return readdirSync(dir)
+      .filter((n) => /arduino|1a86|ch340|usb-2341|usb-2a03/i.test(n))
+      .sort()
+      .map((n) => join(dir, n));
   } catch {
     return [];
   }
 }
 
 /** Returns a path to open, or null when no board is connected. */
-export async function findBoard(binding: BindingInterface, configured: string | null, byIdDir = BY_ID_DIR): Promise<string | null> {
+export async function findBoard(
+  binding: BindingInterface,
+  configured: string | null,
+  byIdDir = BY_ID_DIR,
+): Promise<string | null> {
   if (configured) return configured;
   const byId = byIdCandidates(byIdDir);
   if (byId.length > 0) return byId[0];

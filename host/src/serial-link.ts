@@ -5,11 +5,17 @@
 // dropped and the newest one is drawn in full after every (re)connect or reset.
 import { EventEmitter } from 'node:events';
 import { SerialPortStream } from '@serialport/stream';
-import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type { BindingInterface } from '@serialport/bindings-interface';
 import type { GlyphSet } from './glyphs.ts';
 import {
-  BoardError, BoardResetError, LinkClosedError, ProtocolClient, ReplyTimeoutError,
-  frameCommands, glyphCommand, type Banner,
+  BoardError,
+  BoardResetError,
+  LinkClosedError,
+  ProtocolClient,
+  ReplyTimeoutError,
+  frameCommands,
+  glyphCommand,
+  type Banner,
 } from './protocol.ts';
 
 export type Backlight = 0 | 1 | 2;
@@ -38,7 +44,11 @@ export interface SerialLinkOptions {
   onTraffic?: (dir: 'tx' | 'rx', line: string) => void;
 }
 
-interface BoardView { glyphs: string | null; lines: string | null; backlight: Backlight | null }
+interface BoardView {
+  glyphs: string | null;
+  lines: string | null;
+  backlight: Backlight | null;
+}
 const UNKNOWN: BoardView = { glyphs: null, lines: null, backlight: null };
 
 /**
@@ -66,8 +76,13 @@ export class SerialLink extends EventEmitter {
   constructor(opts: SerialLinkOptions) {
     super();
     this.o = {
-      baudRate: 115200, bannerTimeoutMs: 3000, replyTimeoutMs: 1000, keepAliveMs: 3000,
-      backoffMinMs: 250, backoffMaxMs: 10_000, ...opts,
+      baudRate: 115200,
+      bannerTimeoutMs: 3000,
+      replyTimeoutMs: 1000,
+      keepAliveMs: 3000,
+      backoffMinMs: 250,
+      backoffMaxMs: 10_000,
+      ...opts,
     };
   }
 
@@ -92,8 +107,13 @@ export class SerialLink extends EventEmitter {
   /** True when the board is known to show the wanted screen. */
   get synced(): boolean {
     const d = this.desired;
-    return this.state === 'ready' && d !== null && this.board.lines === this.desiredKey &&
-      this.board.glyphs === d.glyphs.name && this.board.backlight === d.backlight;
+    return (
+      this.state === 'ready' &&
+      d !== null &&
+      this.board.lines === this.desiredKey &&
+      this.board.glyphs === d.glyphs.name &&
+      this.board.backlight === d.backlight
+    );
   }
 
   /** Shows a last screen if the board is there, then closes the port and ends the loop. */
@@ -118,10 +138,13 @@ export class SerialLink extends EventEmitter {
 
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, Math.max(0, ms));
+      const t = setTimeout(
+        () => {
+          this.wake = null;
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.wake = () => {
         clearTimeout(t);
         resolve();
@@ -174,7 +197,9 @@ export class SerialLink extends EventEmitter {
     this.setState('opening');
     const port = new SerialPortStream({ binding: this.o.binding, path, baudRate: this.o.baudRate, autoOpen: false });
     port.on('error', (e: Error) => this.problem(`serial: ${e.message}`));
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve())),
+    );
     this.counters.sessions++;
     this.port = port;
     const traffic = this.o.onTraffic;
@@ -236,20 +261,29 @@ export class SerialLink extends EventEmitter {
     if (!d) return [];
     const out: { cmd: string; done: () => void }[] = [];
     if (this.board.glyphs !== d.glyphs.name) {
-      d.glyphs.rows.forEach((rows, n) => out.push({ cmd: glyphCommand(n, rows), done: () => {} }));
-      out[out.length - 1].done = () => { this.board.glyphs = d.glyphs.name; };
+      for (const [n, rows] of d.glyphs.rows.entries()) out.push({ cmd: glyphCommand(n, rows), done: () => {} });
+      out[out.length - 1].done = () => {
+        this.board.glyphs = d.glyphs.name;
+      };
       return out;
     }
     if (this.board.lines !== this.desiredKey) {
       const key = this.desiredKey;
       const cmds = frameCommands(d.lines);
-      cmds.forEach((cmd) => out.push({ cmd, done: () => {} }));
-      out[out.length - 1].done = () => { this.board.lines = key; };
+      for (const cmd of cmds) out.push({ cmd, done: () => {} });
+      out[out.length - 1].done = () => {
+        this.board.lines = key;
+      };
       return out;
     }
     if (this.board.backlight !== d.backlight) {
       const b = d.backlight;
-      out.push({ cmd: `B ${b}`, done: () => { this.board.backlight = b; } });
+      out.push({
+        cmd: `B ${b}`,
+        done: () => {
+          this.board.backlight = b;
+        },
+      });
     }
     return out;
   }

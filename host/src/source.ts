@@ -13,8 +13,11 @@ export const LATENCY_RETRY_POLLS = 30;
 export const MAX_LATENCY_MS = 60_000;
 
 /** One source's address plus the metric settings every source shares. */
-export type SourceSettings = SourceConfig & Pick<Config,
-  'iface' | 'metricIn' | 'metricOut' | 'latencyMetric' | 'latencyInstance' | 'pollSec' | 'timeoutMs' | 'counters32'>;
+export type SourceSettings = SourceConfig &
+  Pick<
+    Config,
+    'iface' | 'metricIn' | 'metricOut' | 'latencyMetric' | 'latencyInstance' | 'pollSec' | 'timeoutMs' | 'counters32'
+  >;
 
 export interface IfaceState {
   name: string;
@@ -27,7 +30,12 @@ export interface IfaceState {
   downHistory: History;
 }
 
-export interface LatencyStats { minUs: number; avgUs: number; maxUs: number; samples: number }
+export interface LatencyStats {
+  minUs: number;
+  avgUs: number;
+  maxUs: number;
+  samples: number;
+}
 
 export interface SourceState {
   name: string;
@@ -45,7 +53,10 @@ export interface SourceState {
   polls: number;
 }
 
-interface Tracked { state: IfaceState; rates: CounterRates }
+interface Tracked {
+  state: IfaceState;
+  rates: CounterRates;
+}
 
 function asBigInt(v: PcpValue | undefined): bigint | null {
   if (typeof v === 'bigint') return v >= 0n ? v : null;
@@ -61,18 +72,34 @@ export class Source {
   private readonly latHistory = new History(30);
   private readonly st: Omit<SourceState, 'ifaces' | 'api'>;
 
-  constructor(readonly s: SourceSettings, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    readonly s: SourceSettings,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.client = new PmwebapiClient({
-      url: s.url.replace(/\/+$/, ''), hostspec: s.hostspec, api: s.api, timeoutMs: s.timeoutMs,
+      url: s.url.replace(/\/+$/, ''),
+      hostspec: s.hostspec,
+      api: s.api,
+      timeoutMs: s.timeoutMs,
       // The context must survive a missed poll or two.
-      pollTimeoutSec: Math.max(10, Math.ceil(s.pollSec * 5)), maxBodyBytes: 256 * 1024,
+      pollTimeoutSec: Math.max(10, Math.ceil(s.pollSec * 5)),
+      maxBodyBytes: 256 * 1024,
     });
     const maxGapMs = gapLimitMs(s.pollSec);
     this.tracked = s.iface.map((name) => ({
       state: { name, status: 'first', down: null, up: null, present: false, downHistory: new History(HISTORY_LENGTH) },
       rates: new CounterRates({ wraps32: s.counters32, maxGapMs }),
     }));
-    this.st = { name: s.name, up: false, lastError: null, lastGoodMs: null, timestampNs: null, latencyUs: null, latency: null, polls: 0 };
+    this.st = {
+      name: s.name,
+      up: false,
+      lastError: null,
+      lastGoodMs: null,
+      timestampNs: null,
+      latencyUs: null,
+      latency: null,
+      polls: 0,
+    };
   }
 
   state(): SourceState {
@@ -142,13 +169,22 @@ export class Source {
     const id = this.latencyId;
     const v = id == null ? undefined : values.get(this.s.latencyMetric)?.get(id);
     const status = id == null ? undefined : values.get('shping.status')?.get(id);
-    const failed = typeof v !== 'number' && typeof v !== 'bigint' ? true
-      : !(Number(v) >= 0 && Number(v) <= MAX_LATENCY_MS) || (status !== undefined && status !== null && Number(status) !== 0);
+    const failed =
+      typeof v !== 'number' && typeof v !== 'bigint'
+        ? true
+        : !(Number(v) >= 0 && Number(v) <= MAX_LATENCY_MS) ||
+          (status !== undefined && status !== null && Number(status) !== 0);
     this.st.latencyUs = failed ? null : Math.round(Number(v) * 1000);
     if (this.st.latencyUs !== null) this.latHistory.push(this.st.latencyUs);
     const h = this.latHistory.values();
-    this.st.latency = h.length === 0 ? null : {
-      minUs: Math.min(...h), maxUs: Math.max(...h), avgUs: Math.round(h.reduce((a, b) => a + b, 0) / h.length), samples: h.length,
-    };
+    this.st.latency =
+      h.length === 0
+        ? null
+        : {
+            minUs: Math.min(...h),
+            maxUs: Math.max(...h),
+            avgUs: Math.round(h.reduce((a, b) => a + b, 0) / h.length),
+            samples: h.length,
+          };
   }
 }

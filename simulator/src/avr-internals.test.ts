@@ -28,7 +28,15 @@ test('avr8js internals the board relies on are where expected', () => {
   const twi = new AVRTWI(cpu, twiConfig, 16e6);
   assert.equal(twiInternals(twi).busy, false);
   let starts = 0;
-  twi.eventHandler = { start: () => { starts++; }, stop() {}, connectToSlave() {}, writeByte() {}, readByte() {} };
+  twi.eventHandler = {
+    start: () => {
+      starts++;
+    },
+    stop() {},
+    connectToSlave() {},
+    writeByte() {},
+    readByte() {},
+  };
   cpu.writeData(twiConfig.TWCR, 0xa4); // TWINT | TWSTA | TWEN
   cpu.cycles += 1;
   cpu.tick();

@@ -6,14 +6,23 @@
 // release changes the shape.
 import type { AVRTimer, AVRTWI, AVRWatchdog, CPU } from 'avr8js';
 
-export interface ClockEventEntry { cycles: number; callback: () => void; next: ClockEventEntry | null }
+export interface ClockEventEntry {
+  cycles: number;
+  callback: () => void;
+  next: ClockEventEntry | null;
+}
 
 export interface CpuInternals {
   nextClockEvent: ClockEventEntry | null;
   nextInterrupt: number;
 }
 
-export interface WatchdogInternals { enabledValue: boolean; scheduled: boolean; watchdogTimeout: number; checkWatchdog: () => void }
+export interface WatchdogInternals {
+  enabledValue: boolean;
+  scheduled: boolean;
+  watchdogTimeout: number;
+  checkWatchdog: () => void;
+}
 
 export function cpuInternals(cpu: CPU): CpuInternals {
   const c = cpu as unknown as CpuInternals;
@@ -25,9 +34,15 @@ export function cpuInternals(cpu: CPU): CpuInternals {
 
 export function watchdogInternals(wd: AVRWatchdog): WatchdogInternals {
   const w = wd as unknown as WatchdogInternals;
-  if (typeof w.enabledValue !== 'boolean' || typeof w.scheduled !== 'boolean' || typeof w.watchdogTimeout !== 'number'
-    || typeof w.checkWatchdog !== 'function') {
-    throw new Error('avr8js watchdog internals changed: enabledValue/scheduled/watchdogTimeout/checkWatchdog not found');
+  if (
+    typeof w.enabledValue !== 'boolean' ||
+    typeof w.scheduled !== 'boolean' ||
+    typeof w.watchdogTimeout !== 'number' ||
+    typeof w.checkWatchdog !== 'function'
+  ) {
+    throw new Error(
+      'avr8js watchdog internals changed: enabledValue/scheduled/watchdogTimeout/checkWatchdog not found',
+    );
   }
   return w;
 }
@@ -58,7 +73,9 @@ export function timerInternals(timer: AVRTimer): TimerInternals {
 }
 
 /** AVRTWI's "a bus step is under way" flag: TWCR writes are ignored while it is set. */
-export interface TwiInternals { busy: boolean }
+export interface TwiInternals {
+  busy: boolean;
+}
 
 export function twiInternals(twi: AVRTWI): TwiInternals {
   const t = twi as unknown as TwiInternals;

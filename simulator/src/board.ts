@@ -44,14 +44,39 @@
 // (slices, holds, SLEEP, the stack guard) is run-loop.ts.
 import { EventEmitter } from 'node:events';
 import {
-  AVRClock, AVREEPROM, AVRIOPort, AVRSPI, AVRTimer, AVRTWI, AVRUSART, AVRWatchdog, CPU,
-  clockConfig, eepromConfig, portBConfig, portCConfig, portDConfig, spiConfig,
-  timer0Config, timer1Config, timer2Config, twiConfig, usart0Config, watchdogConfig, type AVRPortConfig,
+  AVRClock,
+  AVREEPROM,
+  AVRIOPort,
+  AVRSPI,
+  AVRTimer,
+  AVRTWI,
+  AVRUSART,
+  AVRWatchdog,
+  CPU,
+  clockConfig,
+  eepromConfig,
+  portBConfig,
+  portCConfig,
+  portDConfig,
+  spiConfig,
+  timer0Config,
+  timer1Config,
+  timer2Config,
+  twiConfig,
+  usart0Config,
+  watchdogConfig,
+  type AVRPortConfig,
 } from 'avr8js';
 import { cpuInternals, watchdogInternals, type CpuInternals } from './avr-internals.ts';
 import { FileEEPROM } from './eeprom-file.ts';
 import {
-  bootStartByte, resetHoldCycles, resetVectorByte, resolveFuses, startupDelay, type Fuses, type StartupDelay,
+  bootStartByte,
+  resetHoldCycles,
+  resetVectorByte,
+  resolveFuses,
+  startupDelay,
+  type Fuses,
+  type StartupDelay,
 } from './fuses.ts';
 import { PROG_MS, SelfProgramming } from './spm.ts';
 import { HD44780, lcdGeometry, type HD44780Config, type LcdGeometryName } from './hd44780.ts';
@@ -170,8 +195,12 @@ export class Board extends EventEmitter<BoardEvents> {
     this.pins = opts.pinMap ?? loadPinMap();
     checkLcdPins(this.pins);
 
-    this.bootloader = opts.bootloader === undefined ? null
-      : typeof opts.bootloader === 'string' ? loadBootloader(opts.bootloader) : opts.bootloader;
+    this.bootloader =
+      opts.bootloader === undefined
+        ? null
+        : typeof opts.bootloader === 'string'
+          ? loadBootloader(opts.bootloader)
+          : opts.bootloader;
     this.fuses = resolveFuses(opts.fuses, this.bootloader !== null);
     this.startup = startupDelay(this.fuses.low);
     const bootStart = bootStartByte(this.fuses.high);
@@ -200,15 +229,22 @@ export class Board extends EventEmitter<BoardEvents> {
     this.watchdog = new AVRWatchdog(cpu, watchdogConfig, this.clock);
     this.serial = new UsartWire(cpu, this.usart, CPU_HZ);
     this.serial.onWarning = (m) => this.emit('warning', m);
-    this.spm = new SelfProgramming(cpu, {
-      bootStart, fuses: this.fuses, signature: opts.signature ?? ATMEGA328P_SIGNATURE, calibration: 0x9c,
-      progCycles: Math.round(PROG_MS * CYCLES_PER_MS),
-    }, {
-      onArm: () => this.loop.openWindow(),
-      stall: (until) => this.loop.stall(until),
-      flashChanged: (wordAddr, words) => this.loop.flashChanged(wordAddr, words),
-      warn: (m) => this.emit('warning', m),
-    });
+    this.spm = new SelfProgramming(
+      cpu,
+      {
+        bootStart,
+        fuses: this.fuses,
+        signature: opts.signature ?? ATMEGA328P_SIGNATURE,
+        calibration: 0x9c,
+        progCycles: Math.round(PROG_MS * CYCLES_PER_MS),
+      },
+      {
+        onArm: () => this.loop.openWindow(),
+        stall: (until) => this.loop.stall(until),
+        flashChanged: (wordAddr, words) => this.loop.flashChanged(wordAddr, words),
+        warn: (m) => this.emit('warning', m),
+      },
+    );
 
     // avr8js's watchdog would only call cpu.reset(); take over its time-out so a
     // watchdog reset is a full board reset. (Patching cpu.reset instead would
@@ -242,17 +278,25 @@ export class Board extends EventEmitter<BoardEvents> {
     };
 
     this.heapStart = this.firmware.ram?.heapStart ?? IO_END;
-    this.loop = new RunLoop(cpu, this.timers, {
-      cpuHz: CPU_HZ, sliceCycles: opts.sliceCycles ?? CYCLES_PER_MS, holdTimeoutMs: (opts.holdTimeoutSec ?? 10) * 1000,
-      heapStart: this.heapStart, ramEnd: RAMEND,
-      // Only the bootloader's polling loops are fast-forwarded (run-loop.ts skipSpin).
-      spinFrom: this.bootloader ? bootStart : undefined,
-      dispatch: opts.dispatch,
-    }, {
-      fault: (e) => this.emit('fault', e),
-      halt: (info) => this.emit('halt', info),
-      afterRun: () => this.eepromMemory.save(),
-    });
+    this.loop = new RunLoop(
+      cpu,
+      this.timers,
+      {
+        cpuHz: CPU_HZ,
+        sliceCycles: opts.sliceCycles ?? CYCLES_PER_MS,
+        holdTimeoutMs: (opts.holdTimeoutSec ?? 10) * 1000,
+        heapStart: this.heapStart,
+        ramEnd: RAMEND,
+        // Only the bootloader's polling loops are fast-forwarded (run-loop.ts skipSpin).
+        spinFrom: this.bootloader ? bootStart : undefined,
+        dispatch: opts.dispatch,
+      },
+      {
+        fault: (e) => this.emit('fault', e),
+        halt: (info) => this.emit('halt', info),
+        afterRun: () => this.eepromMemory.save(),
+      },
+    );
     this.loop.setWindow({ open: () => this.spm.windowOpen(), execute: () => this.spm.execute() });
 
     this.twi = new AVRTWI(cpu, twiConfig, CPU_HZ);
@@ -272,22 +316,40 @@ export class Board extends EventEmitter<BoardEvents> {
     this.shield = opts.shield ? fitShield(this, opts.shield) : undefined;
   }
 
-  get cycles(): number { return this.cpu.cycles; }
+  get cycles(): number {
+    return this.cpu.cycles;
+  }
   /** True while the reset time-out holds the CPU (nothing runs; RXEN is 0, so serial input is lost). */
-  get inReset(): boolean { return this.cpu.cycles < this.resetUntil; }
+  get inReset(): boolean {
+    return this.cpu.cycles < this.resetUntil;
+  }
   /** Simulated ms at which the CPU left the last reset (its first instruction). */
-  get startMillis(): number { return this.resetUntil / CYCLES_PER_MS; }
+  get startMillis(): number {
+    return this.resetUntil / CYCLES_PER_MS;
+  }
   /** The reset vector in bytes: 0, or the boot section's start when BOOTRST is programmed. */
-  get resetVectorByte(): number { return this.resetVector; }
-  get millis(): number { return this.cpu.cycles / CYCLES_PER_MS; }
+  get resetVectorByte(): number {
+    return this.resetVector;
+  }
+  get millis(): number {
+    return this.cpu.cycles / CYCLES_PER_MS;
+  }
   /** Set while the CPU is stopped by SLEEP with interrupts disabled. */
-  get halted(): { pc: number; cycle: number } | null { return this.loop.halted; }
+  get halted(): { pc: number; cycle: number } | null {
+    return this.loop.halted;
+  }
   /** The first fault (stack overflow, hold timeout); the board stops running once set. */
-  get fault(): Error | null { return this.loop.fault; }
+  get fault(): Error | null {
+    return this.loop.fault;
+  }
   /** True while the CPU is in a sleep mode. */
-  get sleeping(): boolean { return this.loop.sleeping; }
+  get sleeping(): boolean {
+    return this.loop.sleeping;
+  }
   /** SLEEP instructions executed (with SE set). */
-  get sleeps(): number { return this.loop.sleeps; }
+  get sleeps(): number {
+    return this.loop.sleeps;
+  }
 
   /** Stack high-water mark: lowest SP seen since power-on. */
   get stack() {
@@ -305,10 +367,14 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Pauses simulated time until the returned release function is called. */
-  hold(reason: string): () => void { return this.loop.hold(reason); }
+  hold(reason: string): () => void {
+    return this.loop.hold(reason);
+  }
 
   /** A pulse on the RESET pin, e.g. the DTR auto-reset capacitor of an Uno. */
-  resetExternal(): void { this.reset('external'); }
+  resetExternal(): void {
+    this.reset('external');
+  }
 
   /** Power off and on: RAM and LCD are cleared too; the EEPROM keeps its contents. */
   powerCycle(): void {
@@ -319,7 +385,9 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Runs `ms` of simulated time as fast as possible. */
-  run(ms: number): Promise<void> { return this.loop.run(ms); }
+  run(ms: number): Promise<void> {
+    return this.loop.run(ms);
+  }
 
   /** Runs until pred() holds (checked every slice); throws SimTimeoutError after `timeoutMs` simulated ms. */
   runUntil(pred: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
@@ -331,26 +399,40 @@ export class Board extends EventEmitter<BoardEvents> {
 
   /** What the glass showed when a wait failed: the text, and an image a test run keeps. */
   private lcdEvidence(what: string): string {
-    const text = this.lcd.text().map((l) => JSON.stringify(l)).join(' / ');
+    const text = this.lcd
+      .text()
+      .map((l) => JSON.stringify(l))
+      .join(' / ');
     let image = '';
     try {
       image = `, image ${saveLcdImage(this.lcd, `timeout-${what.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${process.pid}-${Date.now()}`)}`;
-    } catch { /* evidence only: a read-only tree must not hide the real failure */ }
+    } catch {
+      /* evidence only: a read-only tree must not hide the real failure */
+    }
     return `; LCD showed ${text}${image}`;
   }
 
   /** Free-running mode: `speed` 1 paces to real time (catching up at most 100 ms), 'max' runs flat out. */
-  start(speed: number | 'max' = 1): void { this.loop.start(speed); }
+  start(speed: number | 'max' = 1): void {
+    this.loop.start(speed);
+  }
 
-  stop(): Promise<void> { return this.loop.stop(); }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
-  saveEeprom(): void { this.eepromMemory.save(); }
+  saveEeprom(): void {
+    this.eepromMemory.save();
+  }
 
   /** Flash words [wordAddr, wordAddr + words) were written from outside the CPU: decode them again. */
-  flashChanged(wordAddr: number, words: number): void { this.loop.flashChanged(wordAddr, words); }
+  flashChanged(wordAddr: number, words: number): void {
+    this.loop.flashChanged(wordAddr, words);
+  }
 
   private reset(cause: ResetCause): void {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu,
+      data = cpu.data;
     // A watchdog reset runs inside cpu.tick(), which afterwards sets the event
     // list to the executing entry's `next`: point that at the new list.
     const executing = this.internals.nextClockEvent;
@@ -406,8 +488,10 @@ function loadBootloader(path: string): Firmware {
     return loadFirmware(path);
   } catch (e) {
     if (e instanceof HexFormatError && /outside the/.test(e.message)) {
-      throw new Error(`bootloader ${path} does not fit in flash (${e.message}); Debian's optiboot_atmega328.hex is 532 B `
-        + 'and runs past 0x7FFF: use a build that ends at or below 0x7FFF (the project builds one into build/optiboot/)');
+      throw new Error(
+        `bootloader ${path} does not fit in flash (${e.message}); Debian's optiboot_atmega328.hex is 532 B ` +
+          'and runs past 0x7FFF: use a build that ends at or below 0x7FFF (the project builds one into build/optiboot/)',
+      );
     }
     throw e;
   }
@@ -420,9 +504,15 @@ function placeImages(flash: Uint8Array, app: Firmware, boot: Firmware, bootStart
     return -1;
   };
   const low = firstUsed(boot.flash, 0, bootStart);
-  if (low >= 0) throw new Error(`bootloader ${boot.path} has code at 0x${low.toString(16)}, below the boot section at 0x${bootStart.toString(16)}`);
+  if (low >= 0)
+    throw new Error(
+      `bootloader ${boot.path} has code at 0x${low.toString(16)}, below the boot section at 0x${bootStart.toString(16)}`,
+    );
   const high = firstUsed(app.flash, bootStart, FLASH_BYTES);
-  if (high >= 0) throw new Error(`firmware ${app.path} has code at 0x${high.toString(16)}, inside the boot section at 0x${bootStart.toString(16)} (the Uno's limit is ${bootStart} B)`);
+  if (high >= 0)
+    throw new Error(
+      `firmware ${app.path} has code at 0x${high.toString(16)}, inside the boot section at 0x${bootStart.toString(16)} (the Uno's limit is ${bootStart} B)`,
+    );
   flash.set(app.flash.subarray(0, bootStart));
   flash.set(boot.flash.subarray(bootStart, FLASH_BYTES), bootStart);
 }

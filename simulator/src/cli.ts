@@ -43,22 +43,44 @@ options:
 ${LCD_FLAGS_USAGE}  --help          show this help
 `;
 
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      eeprom: { type: 'string' },
+      speed: { type: 'string', default: '1' },
+      help: { type: 'boolean' },
+      net: { type: 'boolean' },
+      map: { type: 'string', multiple: true },
+      shield: { type: 'string' },
+      web: { type: 'boolean' },
+      'web-port': { type: 'string' },
+      serial: { type: 'string' },
+      bootloader: { type: 'string' },
+      lcd: { type: 'string' },
+      'lcd-bus': { type: 'string' },
+      'lcd-map': { type: 'string' },
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseCommandLine>;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: {
-      eeprom: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean' },
-      net: { type: 'boolean' }, map: { type: 'string', multiple: true }, shield: { type: 'string' },
-      web: { type: 'boolean' }, 'web-port': { type: 'string' },
-      serial: { type: 'string' }, bootloader: { type: 'string' },
-      lcd: { type: 'string' }, 'lcd-bus': { type: 'string' }, 'lcd-map': { type: 'string' },
-    } });
+    args = parseCommandLine(argv);
   } catch (e) {
     process.stderr.write(`pmlcd-sim: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (args.values.help) { process.stdout.write(USAGE); return 0; }
-  if (args.positionals.length !== 1) { process.stderr.write(USAGE); return 2; }
+  if (args.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.positionals.length !== 1) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
   const speedArg = args.values.speed;
   if (speedArg !== '1' && speedArg !== 'max') {
     process.stderr.write(`pmlcd-sim: --speed must be 1 or max, not "${speedArg}"\n`);
@@ -67,31 +89,56 @@ export async function main(argv: string[]): Promise<number> {
 
   const maps = (args.values.map ?? []).map(parseMap);
   const badMap = maps.find((m) => typeof m === 'string');
-  if (badMap) { process.stderr.write(`pmlcd-sim: ${badMap}\n`); return 2; }
+  if (badMap) {
+    process.stderr.write(`pmlcd-sim: ${badMap}\n`);
+    return 2;
+  }
   const shieldArg = args.values.shield;
   if (shieldArg !== undefined && !(SHIELDS as readonly string[]).includes(shieldArg)) {
     process.stderr.write(`pmlcd-sim: --shield must be ${SHIELDS.join(' or ')}, not "${shieldArg}"\n`);
     return 2;
   }
   const shield = (shieldArg ?? (args.values.net ? 'w5100' : undefined)) as ShieldName | undefined;
-  if (maps.length && !shield) { process.stderr.write('pmlcd-sim: --map needs --net or --shield\n'); return 2; }
+  if (maps.length && !shield) {
+    process.stderr.write('pmlcd-sim: --map needs --net or --shield\n');
+    return 2;
+  }
   const webPortArg = args.values['web-port'] ?? '0';
   const webPort = /^\d{1,5}$/.test(webPortArg) ? Number(webPortArg) : -1;
   if (webPort < 0 || webPort > 65535) {
     process.stderr.write(`pmlcd-sim: --web-port must be a port number (0 = any), not "${args.values['web-port']}"\n`);
     return 2;
   }
-  if (args.values['web-port'] !== undefined && !args.values.web) { process.stderr.write('pmlcd-sim: --web-port needs --web\n'); return 2; }
+  if (args.values['web-port'] !== undefined && !args.values.web) {
+    process.stderr.write('pmlcd-sim: --web-port needs --web\n');
+    return 2;
+  }
   const serialSpec = args.values.serial === undefined ? undefined : parseSerialSpec(args.values.serial);
-  if (typeof serialSpec === 'string') { process.stderr.write(`pmlcd-sim: ${serialSpec}\n`); return 2; }
+  if (typeof serialSpec === 'string') {
+    process.stderr.write(`pmlcd-sim: ${serialSpec}\n`);
+    return 2;
+  }
 
-  const lcdOptions = parseLcdFlags({ lcd: args.values.lcd, lcdBus: args.values['lcd-bus'], lcdMap: args.values['lcd-map'] });
-  if (typeof lcdOptions === 'string') { process.stderr.write(`pmlcd-sim: ${lcdOptions}\n`); return 2; }
+  const lcdOptions = parseLcdFlags({
+    lcd: args.values.lcd,
+    lcdBus: args.values['lcd-bus'],
+    lcdMap: args.values['lcd-map'],
+  });
+  if (typeof lcdOptions === 'string') {
+    process.stderr.write(`pmlcd-sim: ${lcdOptions}\n`);
+    return 2;
+  }
 
   let board: Board;
   let chip: Shield | undefined;
   try {
-    board = new Board({ firmware: args.positionals[0], eepromFile: args.values.eeprom, shield, bootloader: args.values.bootloader, ...lcdOptions });
+    board = new Board({
+      firmware: args.positionals[0],
+      eepromFile: args.values.eeprom,
+      shield,
+      bootloader: args.values.bootloader,
+      ...lcdOptions,
+    });
     chip = board.shield;
     if (chip) {
       for (const m of maps as Mapping[]) chip.map(m.ip, m.port, m.host, m.hostPort);
@@ -108,7 +155,12 @@ export async function main(argv: string[]): Promise<number> {
   if (args.values.web) {
     try {
       web = await startWebServer({
-        board, chip, port: webPort, serialInput: true, title: 'pmlcd-sim', log: (l) => out(`\n[sim] ${l}\n`),
+        board,
+        chip,
+        port: webPort,
+        serialInput: true,
+        title: 'pmlcd-sim',
+        log: (l) => out(`\n[sim] ${l}\n`),
       });
     } catch (e) {
       live.end();
@@ -127,7 +179,9 @@ export async function main(argv: string[]): Promise<number> {
       tcp.on('connect', (peer) => out(`\n[sim] serial opened by ${peer}\n`));
     } catch (e) {
       live.end();
-      process.stderr.write(`pmlcd-sim: cannot serve the serial port on ${serialSpec.host}:${serialSpec.port}: ${(e as Error).message}\n`);
+      process.stderr.write(
+        `pmlcd-sim: cannot serve the serial port on ${serialSpec.host}:${serialSpec.port}: ${(e as Error).message}\n`,
+      );
       await web?.close();
       chip?.dispose();
       return 1;
@@ -139,11 +193,20 @@ export async function main(argv: string[]): Promise<number> {
   board.on('warning', (m) => out(`\n[sim] ${m}\n`));
 
   const done = new Promise<number>((resolve) => {
-    board.on('fault', (e) => { out(`\n[sim] fault: ${e.message}\n`); resolve(1); });
+    board.on('fault', (e) => {
+      out(`\n[sim] fault: ${e.message}\n`);
+      resolve(1);
+    });
     const rl = createInterface({ input: process.stdin });
     rl.on('line', (line) => board.serial.write(Buffer.from(`${line}\n`, 'latin1')));
-    rl.on('close', () => { if (!process.stdin.isTTY) return; resolve(0); });
-    process.once('SIGINT', () => { rl.close(); resolve(0); });
+    rl.on('close', () => {
+      if (!process.stdin.isTTY) return;
+      resolve(0);
+    });
+    process.once('SIGINT', () => {
+      rl.close();
+      resolve(0);
+    });
   });
   board.start(speedArg === 'max' ? 'max' : 1);
   const code = await done;
@@ -159,7 +222,12 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-interface Mapping { ip: string; port: number; host: string; hostPort: number }
+interface Mapping {
+  ip: string;
+  port: number;
+  host: string;
+  hostPort: number;
+}
 
 /** "192.168.7.2:44322=127.0.0.1:44322" or "...=44322" (loopback implied). */
 function parseMap(spec: string): Mapping | string {

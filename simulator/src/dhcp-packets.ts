@@ -1,7 +1,13 @@
 // Builds DHCP client messages (RFC 2131) the way a small firmware client does.
-export const DISCOVER = 1, REQUEST = 3;
+export const DISCOVER = 1,
+  REQUEST = 3;
 
-export function dhcpRequest(type: number, mac: number[], xid: number, opts: { requested?: number[]; serverId?: number[] } = {}): Uint8Array {
+export function dhcpRequest(
+  type: number,
+  mac: number[],
+  xid: number,
+  opts: { requested?: number[]; serverId?: number[] } = {},
+): Uint8Array {
   const p = new Uint8Array(300);
   const dv = new DataView(p.buffer);
   p.set([1, 1, 6, 0]);
@@ -10,7 +16,10 @@ export function dhcpRequest(type: number, mac: number[], xid: number, opts: { re
   p.set(mac, 28);
   dv.setUint32(236, 0x63825363);
   let i = 240;
-  const opt = (code: number, bytes: number[]) => { p.set([code, bytes.length, ...bytes], i); i += 2 + bytes.length; };
+  const opt = (code: number, bytes: number[]) => {
+    p.set([code, bytes.length, ...bytes], i);
+    i += 2 + bytes.length;
+  };
   opt(53, [type]);
   if (opts.requested) opt(50, opts.requested);
   if (opts.serverId) opt(54, opts.serverId);
@@ -22,8 +31,11 @@ export function dhcpRequest(type: number, mac: number[], xid: number, opts: { re
 /** Options of a reply as code -> bytes. */
 export function dhcpOptions(p: Uint8Array): Map<number, number[]> {
   const out = new Map<number, number[]>();
-  for (let i = 240; i < p.length && p[i] !== 255;) {
-    if (p[i] === 0) { i++; continue; }
+  for (let i = 240; i < p.length && p[i] !== 255; ) {
+    if (p[i] === 0) {
+      i++;
+      continue;
+    }
     out.set(p[i], [...p.subarray(i + 2, i + 2 + p[i + 1])]);
     i += 2 + p[i + 1];
   }

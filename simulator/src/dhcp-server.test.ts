@@ -22,7 +22,9 @@ describe('DHCP server', () => {
     assert.deepEqual(o.get(6), [192, 168, 7, 1]);
     assert.deepEqual(o.get(54), [192, 168, 7, 1]);
     assert.deepEqual(o.get(51), [0, 1, 0x51, 0x80], '86400 s');
-    const ack = s.handle(dhcpRequest(REQUEST, MAC, 0x1235, { requested: [192, 168, 7, 100], serverId: [192, 168, 7, 1] }))!;
+    const ack = s.handle(
+      dhcpRequest(REQUEST, MAC, 0x1235, { requested: [192, 168, 7, 100], serverId: [192, 168, 7, 1] }),
+    )!;
     assert.deepEqual(dhcpOptions(ack).get(53), [DHCPACK]);
     assert.deepEqual([...ack.subarray(16, 20)], [192, 168, 7, 100]);
     assert.deepEqual(s.stats, { discover: 1, request: 1, offer: 1, ack: 1, nak: 0, ignored: 0 });
@@ -54,7 +56,10 @@ describe('DHCP server', () => {
     s.mode = 'silent';
     assert.equal(s.handle(dhcpRequest(DISCOVER, MAC, 1)), null);
     s.mode = 'serve';
-    assert.equal(s.handle(dhcpRequest(REQUEST, MAC, 1, { requested: [192, 168, 7, 100], serverId: [10, 0, 0, 1] })), null);
+    assert.equal(
+      s.handle(dhcpRequest(REQUEST, MAC, 1, { requested: [192, 168, 7, 100], serverId: [10, 0, 0, 1] })),
+      null,
+    );
   });
 
   it('sends the configured lease, T1 and T2 (default 1/2 and 7/8), and reports each request', () => {
@@ -63,13 +68,27 @@ describe('DHCP server', () => {
     s.onRequest = (r) => seen.push(r);
     s.lease = { seconds: 60 };
     const o = dhcpOptions(s.handle(dhcpRequest(DISCOVER, MAC, 1))!);
-    assert.deepEqual([o.get(51), o.get(58), o.get(59)], [[0, 0, 0, 60], [0, 0, 0, 30], [0, 0, 0, 52]]);
+    assert.deepEqual(
+      [o.get(51), o.get(58), o.get(59)],
+      [
+        [0, 0, 0, 60],
+        [0, 0, 0, 30],
+        [0, 0, 0, 52],
+      ],
+    );
     s.lease = { seconds: 600, t1: 100, t2: 200 };
     const renew = dhcpRequest(REQUEST, MAC, 2);
-    renew.set([192, 168, 7, 100], 12);  // ciaddr, no options 50/54: RENEWING
+    renew.set([192, 168, 7, 100], 12); // ciaddr, no options 50/54: RENEWING
     const ack = dhcpOptions(s.handle(renew, true)!);
     assert.deepEqual(ack.get(53), [DHCPACK]);
-    assert.deepEqual([ack.get(51), ack.get(58), ack.get(59)], [[0, 0, 2, 0x58], [0, 0, 0, 100], [0, 0, 0, 200]]);
+    assert.deepEqual(
+      [ack.get(51), ack.get(58), ack.get(59)],
+      [
+        [0, 0, 2, 0x58],
+        [0, 0, 0, 100],
+        [0, 0, 0, 200],
+      ],
+    );
     assert.deepEqual(seen, [
       { type: DISCOVER, ciaddr: 0, unicast: false },
       { type: REQUEST, ciaddr: 0xc0a80764, unicast: true },
@@ -79,9 +98,11 @@ describe('DHCP server', () => {
   it('ignores malformed packets without throwing', () => {
     const s = server();
     const good = dhcpRequest(DISCOVER, MAC, 1);
-    const noCookie = good.slice(); noCookie[236] = 0;
+    const noCookie = good.slice();
+    noCookie[236] = 0;
     const truncatedOption = good.slice(0, 243); // 53, len 1, then cut
-    const reply = good.slice(); reply[0] = 2;
+    const reply = good.slice();
+    reply[0] = 2;
     for (const p of [new Uint8Array(0), good.slice(0, 100), noCookie, truncatedOption, reply]) {
       assert.equal(parseRequest(p), undefined);
       assert.equal(s.handle(p), null);

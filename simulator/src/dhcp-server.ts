@@ -2,10 +2,26 @@
 // a reply (or nothing) out; the W5100 model carries the datagrams.
 import type { Lan } from './netmap.ts';
 
-export const BOOTREQUEST = 1, BOOTREPLY = 2;
-export const DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPDECLINE = 4, DHCPACK = 5, DHCPNAK = 6, DHCPRELEASE = 7;
-export const OPT_PAD = 0, OPT_SUBNET = 1, OPT_ROUTER = 3, OPT_DNS = 6, OPT_REQUESTED_IP = 50, OPT_LEASE = 51,
-  OPT_MSG_TYPE = 53, OPT_SERVER_ID = 54, OPT_T1 = 58, OPT_T2 = 59, OPT_END = 255;
+export const BOOTREQUEST = 1,
+  BOOTREPLY = 2;
+export const DHCPDISCOVER = 1,
+  DHCPOFFER = 2,
+  DHCPREQUEST = 3,
+  DHCPDECLINE = 4,
+  DHCPACK = 5,
+  DHCPNAK = 6,
+  DHCPRELEASE = 7;
+export const OPT_PAD = 0,
+  OPT_SUBNET = 1,
+  OPT_ROUTER = 3,
+  OPT_DNS = 6,
+  OPT_REQUESTED_IP = 50,
+  OPT_LEASE = 51,
+  OPT_MSG_TYPE = 53,
+  OPT_SERVER_ID = 54,
+  OPT_T1 = 58,
+  OPT_T2 = 59,
+  OPT_END = 255;
 export const MAGIC_COOKIE = 0x63825363;
 export const OPTIONS_AT = 240;
 /** BOOTP's minimum message size; some clients drop shorter replies. */
@@ -14,9 +30,20 @@ const MIN_REPLY = 300;
 /** serve: OFFER and ACK; refuse: OFFER, then NAK every REQUEST; silent: never answer. */
 export type DhcpMode = 'serve' | 'refuse' | 'silent';
 
-export interface DhcpStats { discover: number; request: number; offer: number; ack: number; nak: number; ignored: number }
+export interface DhcpStats {
+  discover: number;
+  request: number;
+  offer: number;
+  ack: number;
+  nak: number;
+  ignored: number;
+}
 
-export interface DhcpOptions { type?: number; requested?: number; serverId?: number }
+export interface DhcpOptions {
+  type?: number;
+  requested?: number;
+  serverId?: number;
+}
 
 /** One request as the server saw it, for tests that check what a client sent when. */
 export interface DhcpRequestSeen extends DhcpOptions {
@@ -26,7 +53,11 @@ export interface DhcpRequestSeen extends DhcpOptions {
 }
 
 /** Lease times in seconds (RFC 2131 4.4.5 defaults: T1 = lease/2, T2 = lease*7/8). */
-export interface LeaseTimes { seconds: number; t1?: number; t2?: number }
+export interface LeaseTimes {
+  seconds: number;
+  t1?: number;
+  t2?: number;
+}
 
 /** Parses the options after the magic cookie; undefined if the packet is not a well-formed DHCP request. */
 export function parseRequest(p: Uint8Array): DhcpOptions | undefined {
@@ -34,7 +65,7 @@ export function parseRequest(p: Uint8Array): DhcpOptions | undefined {
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   if (dv.getUint32(236) !== MAGIC_COOKIE) return undefined;
   const out: DhcpOptions = {};
-  for (let i = OPTIONS_AT; i < p.length;) {
+  for (let i = OPTIONS_AT; i < p.length; ) {
     const code = p[i++];
     if (code === OPT_END) return out;
     if (code === OPT_PAD) continue;
@@ -63,17 +94,25 @@ export class DhcpServer {
     this.lease = { seconds: lan.leaseSeconds };
   }
 
-  get serverIp(): number { return this.lan.gateway; }
+  get serverIp(): number {
+    return this.lan.gateway;
+  }
 
   /** The reply to one request, or null when the server stays quiet. */
   handle(p: Uint8Array, unicast = false): Uint8Array | null {
     const opts = parseRequest(p);
-    if (!opts || opts.type === undefined) { this.stats.ignored++; return null; }
+    if (!opts || opts.type === undefined) {
+      this.stats.ignored++;
+      return null;
+    }
     this.onRequest?.({ ...opts, ciaddr: new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(12), unicast });
     const mac = Buffer.from(p.subarray(28, 34)).toString('hex');
     if (opts.type === DHCPDISCOVER) this.stats.discover++;
     if (opts.type === DHCPREQUEST) this.stats.request++;
-    if (opts.type === DHCPRELEASE || opts.type === DHCPDECLINE) { this.leases.delete(mac); return null; }
+    if (opts.type === DHCPRELEASE || opts.type === DHCPDECLINE) {
+      this.leases.delete(mac);
+      return null;
+    }
     if (this.mode === 'silent') return null;
     if (opts.type === DHCPDISCOVER) {
       const ip = this.allocate(mac);
@@ -81,7 +120,10 @@ export class DhcpServer {
       this.stats.offer++;
       return this.reply(p, DHCPOFFER, ip);
     }
-    if (opts.type !== DHCPREQUEST) { this.stats.ignored++; return null; }
+    if (opts.type !== DHCPREQUEST) {
+      this.stats.ignored++;
+      return null;
+    }
     if (opts.serverId !== undefined && opts.serverId !== this.serverIp) return null; // the client chose another server
     const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
     const wanted = opts.requested ?? dv.getUint32(12);
@@ -99,7 +141,10 @@ export class DhcpServer {
     if (had !== undefined) return had;
     const taken = new Set(this.leases.values());
     for (let ip = this.lan.poolStart; ip <= this.lan.poolEnd; ip++) {
-      if (!taken.has(ip)) { this.leases.set(mac, ip); return ip; }
+      if (!taken.has(ip)) {
+        this.leases.set(mac, ip);
+        return ip;
+      }
     }
     return undefined;
   }
@@ -108,14 +153,17 @@ export class DhcpServer {
     const out = new Uint8Array(MIN_REPLY);
     const dv = new DataView(out.buffer);
     out.set([BOOTREPLY, 1, 6, 0]);
-    out.set(req.subarray(4, 8), 4);       // xid
-    out.set(req.subarray(10, 12), 10);    // flags
+    out.set(req.subarray(4, 8), 4); // xid
+    out.set(req.subarray(10, 12), 10); // flags
     dv.setUint32(16, yiaddr);
     dv.setUint32(20, type === DHCPNAK ? 0 : this.serverIp);
-    out.set(req.subarray(24, 44), 24);    // giaddr, chaddr
+    out.set(req.subarray(24, 44), 24); // giaddr, chaddr
     dv.setUint32(236, MAGIC_COOKIE);
     let i = OPTIONS_AT;
-    const opt = (code: number, ...bytes: number[]) => { out.set([code, bytes.length, ...bytes], i); i += 2 + bytes.length; };
+    const opt = (code: number, ...bytes: number[]) => {
+      out.set([code, bytes.length, ...bytes], i);
+      i += 2 + bytes.length;
+    };
     const ip4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
     opt(OPT_MSG_TYPE, type);
     opt(OPT_SERVER_ID, ...ip4(this.serverIp));

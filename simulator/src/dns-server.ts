@@ -3,20 +3,38 @@
 // the same answers on every machine.
 import { parseIp } from './netmap.ts';
 
-export const TYPE_A = 1, CLASS_IN = 1;
-export const RCODE_OK = 0, RCODE_FORMERR = 1, RCODE_NXDOMAIN = 3, RCODE_NOTIMP = 4;
+export const TYPE_A = 1,
+  CLASS_IN = 1;
+export const RCODE_OK = 0,
+  RCODE_FORMERR = 1,
+  RCODE_NXDOMAIN = 3,
+  RCODE_NOTIMP = 4;
 const HEADER = 12;
-const FLAG_QR = 0x8000, FLAG_OPCODE = 0x7800, FLAG_RD = 0x0100, FLAG_RA = 0x0080;
+const FLAG_QR = 0x8000,
+  FLAG_OPCODE = 0x7800,
+  FLAG_RD = 0x0100,
+  FLAG_RA = 0x0080;
 const MAX_NAME = 255;
 
-export interface DnsStats { queries: number; answered: number; nxdomain: number; errors: number }
+export interface DnsStats {
+  queries: number;
+  answered: number;
+  nxdomain: number;
+  errors: number;
+}
 
-interface Question { name: string; type: number; cls: number; end: number }
+interface Question {
+  name: string;
+  type: number;
+  cls: number;
+  end: number;
+}
 
 /** Reads the first question; undefined if it runs past the packet or uses compression (queries never do). */
 function readQuestion(p: Uint8Array): Question | undefined {
   const labels: string[] = [];
-  let i = HEADER, total = 0;
+  let i = HEADER,
+    total = 0;
   for (;;) {
     if (i >= p.length) return undefined;
     const len = p[i++];
@@ -28,7 +46,12 @@ function readQuestion(p: Uint8Array): Question | undefined {
     i += len;
   }
   if (i + 4 > p.length) return undefined;
-  return { name: labels.join('.').toLowerCase(), type: (p[i] << 8) | p[i + 1], cls: (p[i + 2] << 8) | p[i + 3], end: i + 4 };
+  return {
+    name: labels.join('.').toLowerCase(),
+    type: (p[i] << 8) | p[i + 1],
+    cls: (p[i + 2] << 8) | p[i + 3],
+    end: i + 4,
+  };
 }
 
 export class DnsServer {
@@ -48,17 +71,29 @@ export class DnsServer {
   }
 
   handle(p: Uint8Array): Uint8Array | null {
-    if (p.length < HEADER) { this.stats.errors++; return null; }
+    if (p.length < HEADER) {
+      this.stats.errors++;
+      return null;
+    }
     const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
     const flags = dv.getUint16(2);
-    if (flags & FLAG_QR) { this.stats.errors++; return null; } // a response, not a query
+    if (flags & FLAG_QR) {
+      this.stats.errors++;
+      return null;
+    } // a response, not a query
     this.stats.queries++;
     if (this.silent) return null;
     const q = dv.getUint16(4) >= 1 ? readQuestion(p) : undefined;
     if (flags & FLAG_OPCODE) return this.reply(p, flags, RCODE_NOTIMP, q);
-    if (!q) { this.stats.errors++; return this.reply(p, flags, RCODE_FORMERR, undefined); }
+    if (!q) {
+      this.stats.errors++;
+      return this.reply(p, flags, RCODE_FORMERR, undefined);
+    }
     const ip = this.names.get(q.name);
-    if (ip === undefined) { this.stats.nxdomain++; return this.reply(p, flags, RCODE_NXDOMAIN, q); }
+    if (ip === undefined) {
+      this.stats.nxdomain++;
+      return this.reply(p, flags, RCODE_NXDOMAIN, q);
+    }
     this.stats.answered++;
     return this.reply(p, flags, RCODE_OK, q, q.type === TYPE_A && q.cls === CLASS_IN ? ip : undefined);
   }

@@ -7,7 +7,10 @@ export class FileEEPROM implements EEPROMBackend {
   readonly memory: Uint8Array;
   private dirty = false;
 
-  constructor(size: number, readonly path?: string) {
+  constructor(
+    size: number,
+    readonly path?: string,
+  ) {
     this.memory = new Uint8Array(size).fill(0xff);
     if (path && existsSync(path)) {
       const saved = readFileSync(path);
@@ -16,7 +19,9 @@ export class FileEEPROM implements EEPROMBackend {
     }
   }
 
-  readMemory(addr: number): number { return this.memory[addr]; }
+  readMemory(addr: number): number {
+    return this.memory[addr];
+  }
 
   // Programming can only clear bits; erasing sets the byte to 0xFF (datasheet 8.4).
   writeMemory(addr: number, value: number): void {

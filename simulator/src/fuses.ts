@@ -8,7 +8,12 @@
 //   startupDelay(f.low, CPU_HZ)                    // cycles held in reset after power-on / other resets
 //   bootStartByte(f.high), resetVectorByte(f.high) // 0x7e00, 0x7e00 (BOOTRST programmed)
 
-export interface Fuses { low: number; high: number; extended: number; lock: number }
+export interface Fuses {
+  low: number;
+  high: number;
+  extended: number;
+  lock: number;
+}
 
 /**
  * The Uno's bytes (Arduino boards.txt uno.bootloader.*): low 0xFF (low-power crystal,
@@ -43,21 +48,26 @@ export interface StartupDelay {
  * start-up times selected by CKSEL0 and SUT1:0 when CKSEL3:1 is 100-111.
  */
 const LOW_POWER_CRYSTAL: Record<number, StartupDelay> = {
-  0b000: { startupCk: 258, resetCk: 14, resetMs: 4.1 },   // ceramic resonator, fast rising power
-  0b001: { startupCk: 258, resetCk: 14, resetMs: 65 },    // ceramic resonator, slowly rising power
-  0b010: { startupCk: 1024, resetCk: 14, resetMs: 0 },    // ceramic resonator, BOD enabled
-  0b011: { startupCk: 1024, resetCk: 14, resetMs: 4.1 },  // ceramic resonator, fast rising power
-  0b100: { startupCk: 1024, resetCk: 14, resetMs: 65 },   // ceramic resonator, slowly rising power
-  0b101: { startupCk: 16384, resetCk: 14, resetMs: 0 },   // crystal, BOD enabled
-  0b110: { startupCk: 16384, resetCk: 14, resetMs: 4.1 }, // crystal, fast rising power
-  0b111: { startupCk: 16384, resetCk: 14, resetMs: 65 },  // crystal, slowly rising power (the Uno)
+  0: { startupCk: 258, resetCk: 14, resetMs: 4.1 }, // ceramic resonator, fast rising power
+  1: { startupCk: 258, resetCk: 14, resetMs: 65 }, // ceramic resonator, slowly rising power
+  2: { startupCk: 1024, resetCk: 14, resetMs: 0 }, // ceramic resonator, BOD enabled
+  3: { startupCk: 1024, resetCk: 14, resetMs: 4.1 }, // ceramic resonator, fast rising power
+  4: { startupCk: 1024, resetCk: 14, resetMs: 65 }, // ceramic resonator, slowly rising power
+  5: { startupCk: 16384, resetCk: 14, resetMs: 0 }, // crystal, BOD enabled
+  6: { startupCk: 16384, resetCk: 14, resetMs: 4.1 }, // crystal, fast rising power
+  7: { startupCk: 16384, resetCk: 14, resetMs: 65 }, // crystal, slowly rising power (the Uno)
 };
 
 /** The start-up delays the low fuse selects; only the crystal sources a 16 MHz Uno can use are modelled. */
 export function startupDelay(low: number): StartupDelay {
-  const cksel = low & 0x0f, sut = (low >> 4) & 0x03;
-  if (!(low & 0x80)) throw new Error(`low fuse 0x${hex(low)}: CKDIV8 programmed (clock / 8) is not modelled; the board runs at 16 MHz`);
-  if (cksel >> 1 < 0b100) throw new Error(`low fuse 0x${hex(low)}: CKSEL 0x${cksel.toString(16)} is not a low-power crystal source (CKSEL3:1 = 100-111); only those are modelled`);
+  const cksel = low & 0x0f,
+    sut = (low >> 4) & 0x03;
+  if (!(low & 0x80))
+    throw new Error(`low fuse 0x${hex(low)}: CKDIV8 programmed (clock / 8) is not modelled; the board runs at 16 MHz`);
+  if (cksel >> 1 < 0b100)
+    throw new Error(
+      `low fuse 0x${hex(low)}: CKSEL 0x${cksel.toString(16)} is not a low-power crystal source (CKSEL3:1 = 100-111); only those are modelled`,
+    );
   return LOW_POWER_CRYSTAL[((cksel & 1) << 2) | sut];
 }
 
@@ -94,4 +104,6 @@ export function spmMayWriteAppSection(lock: number): boolean {
   return ((lock >> 2) & 0x03) === 0x03;
 }
 
-function hex(b: number) { return b.toString(16).padStart(2, '0'); }
+function hex(b: number) {
+  return b.toString(16).padStart(2, '0');
+}

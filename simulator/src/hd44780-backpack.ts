@@ -20,8 +20,14 @@ import { PCF8574, type Pcf8574Load } from './pcf8574.ts';
 
 /** Port bit (P0-P7) of each LCD signal; bl null = the backlight is not switchable (always on). */
 export interface BackpackPins {
-  rs: number; rw: number; e: number; bl: number | null;
-  d4: number; d5: number; d6: number; d7: number;
+  rs: number;
+  rw: number;
+  e: number;
+  bl: number | null;
+  d4: number;
+  d5: number;
+  d6: number;
+  d7: number;
 }
 
 export interface BackpackMapping extends BackpackPins {
@@ -69,15 +75,21 @@ export class LcdBackpack implements Pcf8574Load {
   private readonly dataMasks: readonly number[];
   private readonly dataPinMask: number;
 
-  constructor(readonly lcd: Pick<HD44780, 'setPins' | 'busOutput' | 'backlight' | 'powerOn'>, config?: Partial<LcdBackpackConfig>) {
+  constructor(
+    readonly lcd: Pick<HD44780, 'setPins' | 'busOutput' | 'backlight' | 'powerOn'>,
+    config?: Partial<LcdBackpackConfig>,
+  ) {
     this.config = { ...lcdBackpackConfig, ...config };
     const m = this.config.mapping;
     this.mapping = typeof m === 'string' ? backpackMapping(m) : m;
     const { d4, d5, d6, d7 } = this.mapping;
     this.dataMasks = [d4, d5, d6, d7].map((p) => 1 << p);
     this.dataPinMask = this.dataMasks.reduce((a, b) => a | b, 0);
-    const used = [this.mapping.rs, this.mapping.rw, this.mapping.e, d4, d5, d6, d7, this.mapping.bl ?? -1].filter((p) => p >= 0);
-    if (new Set(used).size !== used.length || used.some((p) => p > 7)) throw new Error('backpack mapping: each signal needs its own pin P0-P7');
+    const used = [this.mapping.rs, this.mapping.rw, this.mapping.e, d4, d5, d6, d7, this.mapping.bl ?? -1].filter(
+      (p) => p >= 0,
+    );
+    if (new Set(used).size !== used.length || used.some((p) => p > 7))
+      throw new Error('backpack mapping: each signal needs its own pin P0-P7');
     this.expander = new PCF8574(this, { address: this.config.address });
     this.lcd.powerOn();
   }
@@ -98,8 +110,8 @@ export class LcdBackpack implements Pcf8574Load {
     const { rs, rw, e, bl, backlightOn } = this.mapping;
     const [m4, m5, m6, m7] = this.dataMasks as [number, number, number, number];
     const data = (latch & m4 ? 0x10 : 0) | (latch & m5 ? 0x20 : 0) | (latch & m6 ? 0x40 : 0) | (latch & m7 ? 0x80 : 0);
-    this.lcd.setPins((latch >> rs & 1) !== 0, (latch >> rw & 1) !== 0, (latch >> e & 1) !== 0, data);
-    if (bl !== null) this.lcd.backlight = ((latch >> bl & 1) !== 0) === (backlightOn === 'high');
+    this.lcd.setPins(((latch >> rs) & 1) !== 0, ((latch >> rw) & 1) !== 0, ((latch >> e) & 1) !== 0, data);
+    if (bl !== null) this.lcd.backlight = (((latch >> bl) & 1) !== 0) === (backlightOn === 'high');
     else this.lcd.backlight = true;
     const out = this.lcd.busOutput();
     if (out !== null && this.lcdDrivesHigh(out) & ~latch) this.stats.contention++;

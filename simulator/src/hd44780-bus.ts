@@ -30,8 +30,12 @@ export const safeTiming: BusTiming = { setup: 1, high: 8, hold: 8 };
 export class LcdBus {
   rs = false;
   data = 0;
-  constructor(readonly lcd: HD44780, readonly clock: FakeClock, readonly timing: BusTiming = safeTiming,
-    readonly fourBit = lcd.config.dataBits === 4) {}
+  constructor(
+    readonly lcd: HD44780,
+    readonly clock: FakeClock,
+    readonly timing: BusTiming = safeTiming,
+    readonly fourBit = lcd.config.dataBits === 4,
+  ) {}
 
   /** One E pulse with RS and the whole data byte (4-bit wiring: only bits 7..4 reach the glass). */
   pulse(rs: boolean, data: number): void {

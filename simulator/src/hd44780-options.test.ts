@@ -9,12 +9,18 @@ test('defaults: a 16x2 on the parallel wiring', () => {
 });
 
 test('--lcd 20x4 --lcd-bus i2c:0x27 / i2c:0x3F (PCF8574A) / --lcd-map mjkdz', () => {
-  assert.deepEqual(parseLcdFlags({ lcd: '20x4', lcdBus: 'i2c:0x27' }),
-    { lcdGeometry: '20x4', lcdBus: { kind: 'i2c', address: 0x27, mapping: 'common' } });
-  assert.deepEqual(parseLcdFlags({ lcdBus: 'i2c:0x3F' }),
-    { lcdGeometry: '16x2', lcdBus: { kind: 'i2c', address: 0x3f, mapping: 'common' } });
-  assert.deepEqual(parseLcdFlags({ lcd: '8x1', lcdBus: 'i2c:0x20', lcdMap: 'mjkdz' }),
-    { lcdGeometry: '8x1', lcdBus: { kind: 'i2c', address: 0x20, mapping: 'mjkdz' } });
+  assert.deepEqual(parseLcdFlags({ lcd: '20x4', lcdBus: 'i2c:0x27' }), {
+    lcdGeometry: '20x4',
+    lcdBus: { kind: 'i2c', address: 0x27, mapping: 'common' },
+  });
+  assert.deepEqual(parseLcdFlags({ lcdBus: 'i2c:0x3F' }), {
+    lcdGeometry: '16x2',
+    lcdBus: { kind: 'i2c', address: 0x3f, mapping: 'common' },
+  });
+  assert.deepEqual(parseLcdFlags({ lcd: '8x1', lcdBus: 'i2c:0x20', lcdMap: 'mjkdz' }), {
+    lcdGeometry: '8x1',
+    lcdBus: { kind: 'i2c', address: 0x20, mapping: 'mjkdz' },
+  });
 });
 
 test('refused: unknown geometry, addresses outside both chips, unknown mapping, a mapping without I2C', () => {

@@ -5,7 +5,11 @@ import { LCD_GEOMETRIES, type LcdGeometryName } from './hd44780.ts';
 import { BACKPACK_MAPPINGS, type BackpackMappingName } from './hd44780-backpack.ts';
 import { PCF8574_BASE, PCF8574A_BASE } from './pcf8574.ts';
 
-export interface LcdFlags { lcd?: string; lcdBus?: string; lcdMap?: string }
+export interface LcdFlags {
+  lcd?: string;
+  lcdBus?: string;
+  lcdMap?: string;
+}
 
 export interface LcdBoardOptions {
   lcdGeometry: LcdGeometryName;

@@ -18,11 +18,23 @@ const PINS = `
 
 function rig(pinText: string) {
   const cpu = new CPU(new Uint16Array(0x4000), 0x800);
-  const ports = { B: new AVRIOPort(cpu, portBConfig), C: new AVRIOPort(cpu, portCConfig), D: new AVRIOPort(cpu, portDConfig) };
+  const ports = {
+    B: new AVRIOPort(cpu, portBConfig),
+    C: new AVRIOPort(cpu, portCConfig),
+    D: new AVRIOPort(cpu, portDConfig),
+  };
   const calls: [boolean, boolean, boolean, number][] = [];
-  const lcd: LcdPinsSink = { setPins: (rs, rw, e, data) => { calls.push([rs, rw, e, data]); }, backlight: false };
+  const lcd: LcdPinsSink = {
+    setPins: (rs, rw, e, data) => {
+      calls.push([rs, rw, e, data]);
+    },
+    backlight: false,
+  };
   new LcdWiring(lcd, parsePinMap(pinText), ports);
-  const out = (cfg: typeof portBConfig, v: number) => { cpu.writeData(cfg.DDR, 0xff); cpu.writeData(cfg.PORT, v); };
+  const out = (cfg: typeof portBConfig, v: number) => {
+    cpu.writeData(cfg.DDR, 0xff);
+    cpu.writeData(cfg.PORT, v);
+  };
   return { lcd, calls, out };
 }
 

@@ -24,11 +24,15 @@ export class LcdWiring {
     for (const p of roles) masks[index[p.port]] |= 1 << p.bit;
     const [rs, e, d4, d5, d6, d7] = roles.map((p) => ({ port: index[p.port], mask: 1 << p.bit }));
     const update = () => {
-      const data = ((levels[d4.port] & d4.mask) ? 0x10 : 0) | ((levels[d5.port] & d5.mask) ? 0x20 : 0)
-        | ((levels[d6.port] & d6.mask) ? 0x40 : 0) | ((levels[d7.port] & d7.mask) ? 0x80 : 0);
+      const data =
+        (levels[d4.port] & d4.mask ? 0x10 : 0) |
+        (levels[d5.port] & d5.mask ? 0x20 : 0) |
+        (levels[d6.port] & d6.mask ? 0x40 : 0) |
+        (levels[d7.port] & d7.mask ? 0x80 : 0);
       lcd.setPins((levels[rs.port] & rs.mask) !== 0, false, (levels[e.port] & e.mask) !== 0, data);
     };
-    const blPort = bl ? index[bl.port] : -1, blMask = bl ? 1 << bl.bit : 0;
+    const blPort = bl ? index[bl.port] : -1,
+      blMask = bl ? 1 << bl.bit : 0;
     letters.forEach((letter, i) => {
       ports[letter].addListener((value, old) => {
         levels[i] = value;

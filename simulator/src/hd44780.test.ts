@@ -3,10 +3,15 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HD44780, LCD_GEOMETRIES, cgramGlyph, a00ToUnicode, lcdGeometry, type HD44780Config, type LcdGeometryName,
+  HD44780,
+  LCD_GEOMETRIES,
+  cgramGlyph,
+  a00ToUnicode,
+  lcdGeometry,
+  type HD44780Config,
+  type LcdGeometryName,
 } from './hd44780.ts';
 import { FakeClock, LcdBus } from './hd44780-bus.ts';
-
 
 function setup(config: Partial<HD44780Config> = {}, init = true) {
   const clock = new FakeClock();
@@ -44,7 +49,10 @@ describe('power-on and initialisation', () => {
     bus.command(0xc0);
     bus.print('line 2');
     assert.deepEqual(lcd.text(), ['Hello, pmlcd!   ', 'line 2          ']);
-    assert.deepEqual(lcd.codes(1).slice(0, 6), [...'line 2'].map((c) => c.charCodeAt(0)));
+    assert.deepEqual(
+      lcd.codes(1).slice(0, 6),
+      [...'line 2'].map((c) => c.charCodeAt(0)),
+    );
     assert.equal(lcd.stats.ddramWrites, 19);
     assert.deepEqual(lcd.violations, []);
   });
@@ -75,7 +83,12 @@ describe('power-on and initialisation', () => {
       if (phase === 'low') bus.nibble(true, 0x4); // an orphan high nibble: the bus is now mid-byte
       assert.equal(lcd.nibblePhase, phase);
       const shortWait = lcd.executionCycles.short;
-      for (const [n, waitUs] of [[3, 4200], [3, 150], [3, 0], [2, 0]] as const) {
+      for (const [n, waitUs] of [
+        [3, 4200],
+        [3, 150],
+        [3, 0],
+        [2, 0],
+      ] as const) {
         bus.nibble(false, n);
         bus.waitUs(waitUs);
         bus.clock.advance(shortWait);
@@ -86,7 +99,10 @@ describe('power-on and initialisation', () => {
       bus.command(0x01);
       bus.print('resync ok');
       assert.equal(lcd.text()[0], 'resync ok       ');
-      assert.deepEqual(kinds(lcd).filter((k) => k !== 'nibble-rs-mismatch'), []);
+      assert.deepEqual(
+        kinds(lcd).filter((k) => k !== 'nibble-rs-mismatch'),
+        [],
+      );
       // From the low phase the orphan RS=1 nibble pairs with the first RS=0 nibble.
       assert.equal(lcd.orphanNibbles, phase === 'low' ? 1 : 0);
     });
@@ -282,7 +298,12 @@ describe('instructions', () => {
 
 describe('timing checks', () => {
   /** A write pulse built by hand: RS/data set at t0, E rises at t0+as, falls after high cycles. */
-  function rawPulse(lcd: HD44780, clock: FakeClock, data: number, p: { as?: number; high?: number; after?: number } = {}) {
+  function rawPulse(
+    lcd: HD44780,
+    clock: FakeClock,
+    data: number,
+    p: { as?: number; high?: number; after?: number } = {},
+  ) {
     lcd.setPins(false, false, false, data);
     clock.advance(p.as ?? 2);
     lcd.setPins(false, false, true, data);
@@ -325,7 +346,10 @@ describe('timing checks', () => {
   });
 
   test('busy: a write before 37 us x 270/190 (52.6 us) is flagged at 190 kHz but not at 270 kHz', () => {
-    for (const [oscHz, expected] of [[190_000, ['busy', 'busy']], [270_000, []]] as const) {
+    for (const [oscHz, expected] of [
+      [190_000, ['busy', 'busy']],
+      [270_000, []],
+    ] as const) {
       const { lcd, bus } = setup({ oscHz });
       bus.send(true, 0x41);
       bus.waitUs(45);
@@ -502,11 +526,30 @@ describe('geometries', () => {
     '8x1': [[0x00, 0x07]],
     '16x1': [[0x00, 0x07, 0x40, 0x47]],
     '16x1-linear': [[0x00, 0x0f]],
-    '16x2': [[0x00, 0x0f], [0x40, 0x4f]],
-    '20x2': [[0x00, 0x13], [0x40, 0x53]],
-    '16x4': [[0x00, 0x0f], [0x40, 0x4f], [0x10, 0x1f], [0x50, 0x5f]],
-    '20x4': [[0x00, 0x13], [0x40, 0x53], [0x14, 0x27], [0x54, 0x67]],
-    '40x2': [[0x00, 0x27], [0x40, 0x67]],
+    '16x2': [
+      [0x00, 0x0f],
+      [0x40, 0x4f],
+    ],
+    '20x2': [
+      [0x00, 0x13],
+      [0x40, 0x53],
+    ],
+    '16x4': [
+      [0x00, 0x0f],
+      [0x40, 0x4f],
+      [0x10, 0x1f],
+      [0x50, 0x5f],
+    ],
+    '20x4': [
+      [0x00, 0x13],
+      [0x40, 0x53],
+      [0x14, 0x27],
+      [0x54, 0x67],
+    ],
+    '40x2': [
+      [0x00, 0x27],
+      [0x40, 0x67],
+    ],
   };
 
   for (const name of Object.keys(LCD_GEOMETRIES) as LcdGeometryName[]) {

@@ -102,8 +102,18 @@ export function lcdGeometry(name: string): Pick<HD44780Config, 'columns' | 'rows
 }
 
 export type LcdViolationKind =
-  | 'power-up' | 'init-spacing' | 'busy' | 'e-pulse-width' | 'e-cycle' | 'data-setup'
-  | 'data-hold' | 'address-setup' | 'address-hold' | 'ddram-hole' | 'function-set-change' | 'nibble-rs-mismatch';
+  | 'power-up'
+  | 'init-spacing'
+  | 'busy'
+  | 'e-pulse-width'
+  | 'e-cycle'
+  | 'data-setup'
+  | 'data-hold'
+  | 'address-setup'
+  | 'address-hold'
+  | 'ddram-hole'
+  | 'function-set-change'
+  | 'nibble-rs-mismatch';
 
 export interface LcdViolation {
   cycle: number;
@@ -199,8 +209,16 @@ export class HD44780 {
   private _backlight = true;
   private readonly dataMask: number;
   private readonly c: {
-    pwEh: number; tCycE: number; tAs: number; tDsw: number; short: number; long: number;
-    init1: number; init2: number; powerUp: number; resetBusy: number;
+    pwEh: number;
+    tCycE: number;
+    tAs: number;
+    tDsw: number;
+    short: number;
+    long: number;
+    init1: number;
+    init2: number;
+    powerUp: number;
+    resetBusy: number;
   };
   // Bus state and the cycle of each line's last change.
   private rs = false;
@@ -225,7 +243,10 @@ export class HD44780 {
   /** Violations found during the pulse being latched (strict mode drops the write). */
   private pulseFaults = 0;
 
-  constructor(readonly clock: { readonly cycles: number }, config?: Partial<HD44780Config>) {
+  constructor(
+    readonly clock: { readonly cycles: number },
+    config?: Partial<HD44780Config>,
+  ) {
     this.config = { ...hd44780Config, ...config };
     const { cpuHz, oscHz } = this.config;
     const nsToCycles = (ns: number) => (ns * cpuHz) / 1e9;
@@ -308,13 +329,15 @@ export class HD44780 {
       this.eCycleOpen = false;
     }
     if (rs !== this.rs || rw !== this.rw) {
-      if (now === this.eFellAt) this.violation('address-hold', undefined, 'RS/RW changed in the same cycle as E fell (t_AH >= 20 ns)');
+      if (now === this.eFellAt)
+        this.violation('address-hold', undefined, 'RS/RW changed in the same cycle as E fell (t_AH >= 20 ns)');
       this.rs = rs;
       this.rw = rw;
       this.rsChangedAt = now;
     }
     if (d !== this.data) {
-      if (now === this.eFellAt) this.violation('data-hold', undefined, 'data changed in the same cycle as E fell (t_H >= 10 ns)');
+      if (now === this.eFellAt)
+        this.violation('data-hold', undefined, 'data changed in the same cycle as E fell (t_H >= 10 ns)');
       this.data = d;
       this.dataChangedAt = now;
     }
@@ -341,7 +364,11 @@ export class HD44780 {
     this.stats.pulses++;
     this.pulseFaults = 0;
     const high = !this.eightBit && this.nibblePhase === 'high';
-    const partial = this.eightBit ? data : this.nibblePhase === 'high' ? data & 0xf0 : ((this.highNibble << 4) | (data >> 4));
+    const partial = this.eightBit
+      ? data
+      : this.nibblePhase === 'high'
+        ? data & 0xf0
+        : (this.highNibble << 4) | (data >> 4);
     this.checkBus(now, partial);
     if (this.rw) {
       this.stats.reads++;
@@ -369,8 +396,11 @@ export class HD44780 {
       this.nibblePhase = 'high';
       if (this.highNibbleRs !== this.rs) {
         this.orphanNibbles++;
-        this.violation('nibble-rs-mismatch', partial,
-          `4-bit byte 0x${hex(partial)}: high nibble had RS=${+this.highNibbleRs}, low nibble RS=${+this.rs} (nibble phase off by one?)`);
+        this.violation(
+          'nibble-rs-mismatch',
+          partial,
+          `4-bit byte 0x${hex(partial)}: high nibble had RS=${+this.highNibbleRs}, low nibble RS=${+this.rs} (nibble phase off by one?)`,
+        );
       }
       this.execute(this.rs, partial, now);
     }
@@ -380,19 +410,34 @@ export class HD44780 {
   private checkBus(now: number, byte: number): void {
     const width = now - this.eRoseAt;
     if (width < this.c.pwEh) {
-      this.violation('e-pulse-width', byte, `E high for ${width} cycles (${this.ns(width)} ns) < PW_EH ${this.config.pwEhNs} ns`);
+      this.violation(
+        'e-pulse-width',
+        byte,
+        `E high for ${width} cycles (${this.ns(width)} ns) < PW_EH ${this.config.pwEhNs} ns`,
+      );
     }
     const period = this.eRoseAt - this.prevERoseAt;
     if (period < this.c.tCycE) {
-      this.violation('e-cycle', byte, `E cycle ${period} cycles (${this.ns(period)} ns) < t_cycE ${this.config.tCycENs} ns`);
+      this.violation(
+        'e-cycle',
+        byte,
+        `E cycle ${period} cycles (${this.ns(period)} ns) < t_cycE ${this.config.tCycENs} ns`,
+      );
     }
     const setup = now - this.dataChangedAt;
     if (setup < this.c.tDsw && !this.rw) {
-      this.violation('data-setup', byte, `data settled ${setup} cycles (${this.ns(setup)} ns) before E fell < t_DSW ${this.config.tDswNs} ns`);
+      this.violation(
+        'data-setup',
+        byte,
+        `data settled ${setup} cycles (${this.ns(setup)} ns) before E fell < t_DSW ${this.config.tDswNs} ns`,
+      );
     }
     const rsSetup = this.eRoseAt - this.rsChangedAt;
     if (rsSetup < this.c.tAs) {
-      const what = rsSetup < 0 ? 'RS/RW changed while E was high' : `RS/RW settled ${rsSetup} cycles (${this.ns(rsSetup)} ns) before E rose`;
+      const what =
+        rsSetup < 0
+          ? 'RS/RW changed while E was high'
+          : `RS/RW settled ${rsSetup} cycles (${this.ns(rsSetup)} ns) before E rose`;
       this.violation('address-setup', byte, `${what} (t_AS >= ${this.config.tAsNs} ns)`);
     }
   }
@@ -400,8 +445,11 @@ export class HD44780 {
   /** Controller readiness: power-up wait, init spacing and busy. */
   private checkController(now: number, byte: number): void {
     if (now - this.powerOnCycle < this.c.powerUp) {
-      this.violation('power-up', byte,
-        `write ${this.ms(now - this.powerOnCycle)} ms after power-on < ${this.config.powerUpMs} ms`);
+      this.violation(
+        'power-up',
+        byte,
+        `write ${this.ms(now - this.powerOnCycle)} ms after power-on < ${this.config.powerUpMs} ms`,
+      );
       return;
     }
     const since = now - this.lastInstructionAt;
@@ -410,8 +458,11 @@ export class HD44780 {
     } else if (this.initStep === 2 && since < this.c.init2) {
       this.violation('init-spacing', byte, `write ${this.ms(since)} ms after the second 0x3 function set < 0.1 ms`);
     } else if (now < this.busyUntil) {
-      this.violation('busy', byte,
-        `write while busy: ${this.ms(this.busyUntil - now)} ms before the previous instruction ends (f_osc ${this.config.oscHz} Hz)`);
+      this.violation(
+        'busy',
+        byte,
+        `write while busy: ${this.ms(this.busyUntil - now)} ms before the previous instruction ends (f_osc ${this.config.oscHz} Hz)`,
+      );
     }
   }
 
@@ -443,7 +494,11 @@ export class HD44780 {
       this.addressingCgram = false;
       this.ac = b & 0x7f;
       if (this.twoLine ? (this.ac & 0x3f) >= LINE_LENGTH : this.ac >= DDRAM_SIZE) {
-        this.violation('ddram-hole', b, `Set DDRAM address 0x${hex(this.ac)} is outside DDRAM (${this.twoLine ? '2-line: 0x00-0x27, 0x40-0x67' : '1-line: 0x00-0x4F'})`);
+        this.violation(
+          'ddram-hole',
+          b,
+          `Set DDRAM address 0x${hex(this.ac)} is outside DDRAM (${this.twoLine ? '2-line: 0x00-0x27, 0x40-0x67' : '1-line: 0x00-0x4F'})`,
+        );
       }
       this.loadDr();
     } else if (b & SET_CGRAM) {
@@ -486,8 +541,11 @@ export class HD44780 {
     if (this.eightBit) this.nfLocked = false;
     if (fourBitByte && !this.eightBit) {
       if (this.nfLocked && (twoLine !== this.twoLine || font5x10 !== this.font5x10)) {
-        this.violation('function-set-change', b,
-          `function set 0x${hex(b)} changes N/F after initialisation (N=${+this.twoLine} F=${+this.font5x10} -> N=${+twoLine} F=${+font5x10})`);
+        this.violation(
+          'function-set-change',
+          b,
+          `function set 0x${hex(b)} changes N/F after initialisation (N=${+this.twoLine} F=${+this.font5x10} -> N=${+twoLine} F=${+font5x10})`,
+        );
         if (this.config.strict) return;
       }
       this.nfLocked = true;
@@ -538,7 +596,7 @@ export class HD44780 {
     }
     const a = this.ac;
     if (!this.twoLine) {
-      this.ac = forward ? (a >= DDRAM_SIZE - 1 ? 0 : a + 1) : (a === 0 ? DDRAM_SIZE - 1 : a - 1);
+      this.ac = forward ? (a >= DDRAM_SIZE - 1 ? 0 : a + 1) : a === 0 ? DDRAM_SIZE - 1 : a - 1;
     } else if (forward) {
       this.ac = a === 0x27 ? 0x40 : a === 0x67 ? 0x00 : (a + 1) & 0x7f;
     } else {
@@ -625,7 +683,16 @@ export function cgramGlyph(lcd: HD44780, n: number): number[] {
 }
 
 function newStats(): HD44780Stats {
-  return { pulses: 0, instructions: 0, dataWrites: 0, ddramWrites: 0, cgramWrites: 0, reads: 0, dropped: 0, violationCounts: {} };
+  return {
+    pulses: 0,
+    instructions: 0,
+    dataWrites: 0,
+    ddramWrites: 0,
+    cgramWrites: 0,
+    reads: 0,
+    dropped: 0,
+    violationCounts: {},
+  };
 }
 
 function hex(n: number): string {

@@ -4,12 +4,7 @@ import { test } from 'node:test';
 import { HexFormatError, parseIntelHex } from './hex.ts';
 
 // Two data records (one at 0x0010), an extended-linear record and EOF; checksums by hand.
-const GOOD = [
-  ':0400000001020304F2',
-  ':02001000AABB89',
-  ':020000040000FA',
-  ':00000001FF',
-].join('\n');
+const GOOD = [':0400000001020304F2', ':02001000AABB89', ':020000040000FA', ':00000001FF'].join('\n');
 
 test('parses data records at their addresses and leaves the rest erased', () => {
   const { flash, size } = parseIntelHex(GOOD);
@@ -20,12 +15,15 @@ test('parses data records at their addresses and leaves the rest erased', () => 
 
 test('a bad checksum is an error naming the line and the expected value', () => {
   const bad = GOOD.replace(':02001000AABB89', ':02001000AABB88');
-  assert.throws(() => parseIntelHex(bad, 'fw.hex'), (e: Error) => {
-    assert.ok(e instanceof HexFormatError);
-    assert.equal(e.line, 2);
-    assert.match(e.message, /^fw\.hex:2: bad checksum 0x88, expected 0x89/);
-    return true;
-  });
+  assert.throws(
+    () => parseIntelHex(bad, 'fw.hex'),
+    (e: Error) => {
+      assert.ok(e instanceof HexFormatError);
+      assert.equal(e.line, 2);
+      assert.match(e.message, /^fw\.hex:2: bad checksum 0x88, expected 0x89/);
+      return true;
+    },
+  );
 });
 
 test('malformed records are rejected with their line number', () => {
@@ -37,7 +35,11 @@ test('malformed records are rejected with their line number', () => {
     [':04800000010203047200', /byte count|outside/],
   ];
   for (const [rec, msg] of cases) {
-    assert.throws(() => parseIntelHex(`${rec}\n:00000001FF`), (e: Error) => e instanceof HexFormatError && e.line === 1 && msg.test(e.message), rec);
+    assert.throws(
+      () => parseIntelHex(`${rec}\n:00000001FF`),
+      (e: Error) => e instanceof HexFormatError && e.line === 1 && msg.test(e.message),
+      rec,
+    );
   }
   assert.throws(() => parseIntelHex(':0400000001020304F2'), /missing end-of-file/);
   assert.throws(() => parseIntelHex(`${GOOD}\n:0400000001020304F2`), /data after the end-of-file/);
@@ -48,4 +50,3 @@ test('data beyond the 32 KB flash is an error', () => {
   const hex = ':020000020800F4\n:0100000055AA\n:00000001FF';
   assert.throws(() => parseIntelHex(hex), /outside the 32768-byte flash/);
 });
-

@@ -15,23 +15,35 @@ const REC_EXT_LINEAR = 0x04;
 const REC_START_LINEAR = 0x05;
 
 export class HexFormatError extends Error {
-  constructor(readonly line: number, message: string, source = '') {
-    super(`${source ? source + ':' : 'line '}${line}: ${message}`);
+  constructor(
+    readonly line: number,
+    message: string,
+    source = '',
+  ) {
+    super(`${source ? `${source}:` : 'line '}${line}: ${message}`);
     this.name = 'HexFormatError';
   }
 }
 
-export interface HexImage { flash: Uint8Array; size: number }
+export interface HexImage {
+  flash: Uint8Array;
+  size: number;
+}
 
 /** Parses Intel HEX text into a flash image, validating every record's checksum. */
 export function parseIntelHex(text: string, source = '', flashBytes = FLASH_BYTES): HexImage {
   const flash = new Uint8Array(flashBytes).fill(0xff);
-  let base = 0, size = 0, sawEof = false;
+  let base = 0,
+    size = 0,
+    sawEof = false;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const n = i + 1, line = lines[i].trim();
+    const n = i + 1,
+      line = lines[i].trim();
     if (line === '') continue;
-    const fail = (msg: string): never => { throw new HexFormatError(n, msg, source); };
+    const fail = (msg: string): never => {
+      throw new HexFormatError(n, msg, source);
+    };
     if (sawEof) fail('data after the end-of-file record');
     if (line[0] !== ':') fail(`record does not start with ':'`);
     if (!/^:([0-9A-Fa-f]{2})+$/.test(line)) fail('record is not an even number of hex digits');
@@ -56,21 +68,34 @@ export function parseIntelHex(text: string, source = '', flashBytes = FLASH_BYTE
         size = Math.max(size, start + count);
         break;
       }
-      case REC_EOF: sawEof = true; break;
-      case REC_EXT_SEGMENT: base = ((data[0] << 8) | data[1]) << 4; break;
-      case REC_EXT_LINEAR: base = ((data[0] << 8) | data[1]) << 16; break;
-      case REC_START_SEGMENT: case REC_START_LINEAR: break; // entry point: the AVR always starts at 0
-      default: fail(`unknown record type 0x${hex2(type)}`);
+      case REC_EOF:
+        sawEof = true;
+        break;
+      case REC_EXT_SEGMENT:
+        base = ((data[0] << 8) | data[1]) << 4;
+        break;
+      case REC_EXT_LINEAR:
+        base = ((data[0] << 8) | data[1]) << 16;
+        break;
+      case REC_START_SEGMENT:
+      case REC_START_LINEAR:
+        break; // entry point: the AVR always starts at 0
+      default:
+        fail(`unknown record type 0x${hex2(type)}`);
     }
   }
   if (!sawEof) throw new HexFormatError(lines.length, 'missing end-of-file record', source);
   return { flash, size };
 }
 
-function hex2(b: number) { return b.toString(16).padStart(2, '0'); }
+function hex2(b: number) {
+  return b.toString(16).padStart(2, '0');
+}
 
 /** Where static RAM (.data + .bss) ends in the linked image (data address, 0x800000 offset removed). */
-export interface RamSymbols { heapStart: number }
+export interface RamSymbols {
+  heapStart: number;
+}
 
 export interface Firmware {
   path: string;
@@ -96,7 +121,8 @@ export function loadFirmware(path: string): Firmware {
     const flash = new Uint8Array(FLASH_BYTES).fill(0xff);
     let size = 0;
     for (const seg of elf.flashSegments) {
-      if (seg.address + seg.data.length > FLASH_BYTES) throw new Error(`${path}: segment at 0x${seg.address.toString(16)} does not fit in flash`);
+      if (seg.address + seg.data.length > FLASH_BYTES)
+        throw new Error(`${path}: segment at 0x${seg.address.toString(16)} does not fit in flash`);
       flash.set(seg.data, seg.address);
       size = Math.max(size, seg.address + seg.data.length);
     }

@@ -73,7 +73,12 @@ export class I2CBus implements TWIEventHandler {
   /** Cycle from which a START may begin (t_BUF after the last STOP). */
   private busFreeAt = 0;
 
-  constructor(readonly cpu: CPU, readonly twi: AVRTWI, readonly cpuHz: number, readonly config: TWIConfig = twiConfig) {
+  constructor(
+    readonly cpu: CPU,
+    readonly twi: AVRTWI,
+    readonly cpuHz: number,
+    readonly config: TWIConfig = twiConfig,
+  ) {
     twi.eventHandler = this;
     cpu.writeHooks[config.TWSR] = (value) => {
       cpu.data[config.TWSR] = (cpu.data[config.TWSR]! & ~TWSR_TWPS_MASK) | (value & TWSR_TWPS_MASK);
@@ -133,7 +138,8 @@ export class I2CBus implements TWIEventHandler {
 
   /** After an AVR reset: the TWI back to its reset values, no transaction in flight. */
   reset(): void {
-    const { data } = this.cpu, c = this.config;
+    const { data } = this.cpu,
+      c = this.config;
     data[c.TWBR] = TWBR_RESET;
     data[c.TWSR] = TWSR_RESET;
     data[c.TWAR] = TWAR_RESET;

@@ -30,7 +30,8 @@ function popcount(rows: number[]): number {
 
 test('A00 font: printable ASCII all drawn, no-glyph codes blank, rows use 5 bits', () => {
   for (let c = 0x21; c < 0x80; c++) assert.ok(popcount(romGlyph(c)) > 0, `0x${c.toString(16)} has pixels`);
-  for (let c = 0xa1; c < 0x100; c++) if (c !== 0xfe) assert.ok(popcount(romGlyph(c)) > 0, `0x${c.toString(16)} has pixels`);
+  for (let c = 0xa1; c < 0x100; c++)
+    if (c !== 0xfe) assert.ok(popcount(romGlyph(c)) > 0, `0x${c.toString(16)} has pixels`);
   for (const c of [0x10, 0x1f, 0x80, 0x9f, 0xa0, 0xfe, 0x20]) assert.equal(popcount(romGlyph(c)), 0);
   assert.ok(A00_FONT.every((r) => r < 0x20));
   assert.deepEqual(romGlyph(0x4c), [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f, 0], "'L': bit 4 is the leftmost pixel");
@@ -59,7 +60,11 @@ test('renderSvg shows CGRAM pixels at their exact dot positions', () => {
   const pitch = dot + dotGap;
   const x0 = bezel + margin + 3 * (5 + cellGapDots) * pitch;
   const y0 = bezel + margin + 1 * (8 + cellGapDots) * pitch;
-  assert.deepEqual(litDots(renderSvg(lcd)).get('1,3'), [[x0, y0], [x0 + 4 * pitch, y0 + 2 * pitch], [x0 + 2 * pitch, y0 + 7 * pitch]]);
+  assert.deepEqual(litDots(renderSvg(lcd)).get('1,3'), [
+    [x0, y0],
+    [x0 + 4 * pitch, y0 + 2 * pitch],
+    [x0 + 2 * pitch, y0 + 7 * pitch],
+  ]);
   assert.deepEqual(glyphFor(lcd, 13), [0x10, 0, 0x01, 0, 0, 0, 0, 0x04], 'code 13 mirrors CGRAM glyph 5');
 });
 

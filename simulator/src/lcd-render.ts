@@ -98,17 +98,20 @@ export function renderSvg(lcd: HD44780, opts: Partial<RenderOptions> = {}): stri
           if (bits[y]! & (0x10 >> x)) d += `M${x0 + x * pitch} ${y0 + y * pitch}h${o.dot}v${o.dot}h-${o.dot}z`;
         }
       }
-      out.push(`<g class="cell" data-row="${r}" data-col="${c}" data-code="${code}">` +
-        `<rect x="${x0}" y="${y0}" width="${cellW}" height="${cellH}" fill="url(#dots)"/>` +
-        (d ? `<path fill="${colors.dotOn}" d="${d}"/>` : '') + '</g>');
+      out.push(
+        `<g class="cell" data-row="${r}" data-col="${c}" data-code="${code}">` +
+          `<rect x="${x0}" y="${y0}" width="${cellW}" height="${cellH}" fill="url(#dots)"/>` +
+          (d ? `<path fill="${colors.dotOn}" d="${d}"/>` : '') +
+          '</g>',
+      );
     }
   }
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function defaultBlinkPhase(lcd: HD44780): boolean {
-  const periodCycles = ((BLINK_MS_AT_250K / 1000) * (250_000 / lcd.config.oscHz)) * lcd.config.cpuHz;
+  const periodCycles = (BLINK_MS_AT_250K / 1000) * (250_000 / lcd.config.oscHz) * lcd.config.cpuHz;
   return Math.floor(lcd.clock.cycles / periodCycles) % 2 === 0;
 }
 

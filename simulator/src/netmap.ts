@@ -18,23 +18,46 @@ export interface Faults {
   dripBytesPerMs?: number;
 }
 
-export interface Mapping { simIp: number; simPort: number; host: string; port: number; faults: Faults }
+export interface Mapping {
+  simIp: number;
+  simPort: number;
+  host: string;
+  port: number;
+  faults: Faults;
+}
 
 export interface LanOptions {
-  network: string; mask: string; gateway: string; dns: string;
-  poolStart: string; poolEnd: string; leaseSeconds: number;
+  network: string;
+  mask: string;
+  gateway: string;
+  dns: string;
+  poolStart: string;
+  poolEnd: string;
+  leaseSeconds: number;
   /** The address a loopback client appears to come from when it connects to a listening socket. */
   peer: string;
 }
 
 export const defaultLan: LanOptions = {
-  network: '192.168.7.0', mask: '255.255.255.0', gateway: '192.168.7.1', dns: '192.168.7.1',
-  poolStart: '192.168.7.100', poolEnd: '192.168.7.199', leaseSeconds: 86400, peer: '192.168.7.2',
+  network: '192.168.7.0',
+  mask: '255.255.255.0',
+  gateway: '192.168.7.1',
+  dns: '192.168.7.1',
+  poolStart: '192.168.7.100',
+  poolEnd: '192.168.7.199',
+  leaseSeconds: 86400,
+  peer: '192.168.7.2',
 };
 
 export interface Lan {
-  network: number; mask: number; gateway: number; dns: number;
-  poolStart: number; poolEnd: number; leaseSeconds: number; peer: number;
+  network: number;
+  mask: number;
+  gateway: number;
+  dns: number;
+  poolStart: number;
+  poolEnd: number;
+  leaseSeconds: number;
+  peer: number;
 }
 
 export function parseIp(s: string): number {
@@ -56,7 +79,9 @@ export function isLoopback(host: string): boolean {
 /** Throws unless host is a literal loopback address (names are refused: a resolver could answer anything). */
 export function assertLoopback(host: string, what: string): void {
   if (!isLoopback(host)) {
-    throw new Error(`WIZnet model: refusing to ${what} ${JSON.stringify(host)}: only loopback (127.0.0.0/8, ::1) is allowed`);
+    throw new Error(
+      `WIZnet model: refusing to ${what} ${JSON.stringify(host)}: only loopback (127.0.0.0/8, ::1) is allowed`,
+    );
   }
 }
 
@@ -78,8 +103,14 @@ export class NetMap {
   constructor(lan: Partial<LanOptions> = {}) {
     const o = { ...defaultLan, ...lan };
     this.lan = {
-      network: parseIp(o.network), mask: parseIp(o.mask), gateway: parseIp(o.gateway), dns: parseIp(o.dns),
-      poolStart: parseIp(o.poolStart), poolEnd: parseIp(o.poolEnd), leaseSeconds: o.leaseSeconds, peer: parseIp(o.peer),
+      network: parseIp(o.network),
+      mask: parseIp(o.mask),
+      gateway: parseIp(o.gateway),
+      dns: parseIp(o.dns),
+      poolStart: parseIp(o.poolStart),
+      poolEnd: parseIp(o.poolEnd),
+      leaseSeconds: o.leaseSeconds,
+      peer: parseIp(o.peer),
     };
   }
 

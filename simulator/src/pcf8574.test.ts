@@ -10,15 +10,27 @@ import { AVRTWI, CPU, twiConfig } from 'avr8js';
 import { cpuInternals } from './avr-internals.ts';
 import { HD44780, type HD44780Config } from './hd44780.ts';
 import {
-  BACKPACK_MAPPINGS, LcdBackpack, backpackMapping, type BackpackMapping, type BackpackMappingName,
+  BACKPACK_MAPPINGS,
+  LcdBackpack,
+  backpackMapping,
+  type BackpackMapping,
+  type BackpackMappingName,
 } from './hd44780-backpack.ts';
 import { I2CBus } from './i2c-bus.ts';
 import { PCF8574 } from './pcf8574.ts';
 
 const CPU_HZ = 16_000_000;
-const TWINT = 0x80, TWEA = 0x40, TWSTA = 0x20, TWSTO = 0x10, TWEN = 0x04;
+const TWINT = 0x80,
+  TWEA = 0x40,
+  TWSTA = 0x20,
+  TWSTO = 0x10,
+  TWEN = 0x04;
 // Master status codes (ATmega328P Table 22-2, 22-3).
-const START = 0x08, SLAW_ACK = 0x18, SLAW_NACK = 0x20, DATA_ACK = 0x28, SLAR_ACK = 0x40;
+const START = 0x08,
+  SLAW_ACK = 0x18,
+  SLAW_NACK = 0x20,
+  DATA_ACK = 0x28,
+  SLAR_ACK = 0x40;
 
 /** A polling TWI master, as firmware drives the registers; every step returns the cycles it took. */
 class Master {
@@ -36,7 +48,8 @@ class Master {
 
   /** Runs simulated time until done() (clock events only: there is no program). */
   runUntil(done: () => boolean, limit = 1_000_000): number {
-    const { cpu } = this, t0 = cpu.cycles;
+    const { cpu } = this,
+      t0 = cpu.cycles;
     while (!done()) {
       const next = cpuInternals(cpu).nextClockEvent;
       assert.ok(next && cpu.cycles - t0 < limit, 'the TWI step never completed');
@@ -56,7 +69,9 @@ class Master {
     return this.runUntil(() => (this.cpu.data[twiConfig.TWCR]! & TWINT) !== 0);
   }
 
-  start(): number { return this.step(TWSTA); }
+  start(): number {
+    return this.step(TWSTA);
+  }
   sla(address: number, read: boolean): number {
     this.cpu.data[twiConfig.TWDR] = (address << 1) | (read ? 1 : 0);
     return this.step(0);
@@ -114,7 +129,9 @@ function rig(opts: RigOptions = {}) {
   const twi = new AVRTWI(cpu, twiConfig, CPU_HZ);
   const bus = new I2CBus(cpu, twi, CPU_HZ);
   const lcd = new HD44780(cpu, { cpuHz: CPU_HZ, strict: true, ...opts.lcd });
-  const backpack = new LcdBackpack(lcd, { address: opts.address ?? 0x27, mapping: opts.mapping ?? 'common' }).attachTo(bus);
+  const backpack = new LcdBackpack(lcd, { address: opts.address ?? 0x27, mapping: opts.mapping ?? 'common' }).attachTo(
+    bus,
+  );
   const master = new Master(cpu);
   master.rate(72); // 100 kHz
   return { cpu, twi, bus, lcd, backpack, master, port: new Port(master, backpack.mapping, opts.address ?? 0x27) };
@@ -123,20 +140,34 @@ function rig(opts: RigOptions = {}) {
 /** LCD operations as port bytes for a mapping, one transaction per step (the slow, spec-abiding way). */
 class Port {
   backlight = true;
-  constructor(readonly m: Master, readonly map: BackpackMapping, readonly address: number) {}
+  constructor(
+    readonly m: Master,
+    readonly map: BackpackMapping,
+    readonly address: number,
+  ) {}
 
   byte(sig: { rs?: boolean; rw?: boolean; e?: boolean; nibble?: number }): number {
     const { map } = this;
     const n = sig.nibble ?? 0;
-    let b = (sig.rs ? 1 << map.rs : 0) | (sig.rw ? 1 << map.rw : 0) | (sig.e ? 1 << map.e : 0)
-      | (n & 1 ? 1 << map.d4 : 0) | (n & 2 ? 1 << map.d5 : 0) | (n & 4 ? 1 << map.d6 : 0) | (n & 8 ? 1 << map.d7 : 0);
+    let b =
+      (sig.rs ? 1 << map.rs : 0) |
+      (sig.rw ? 1 << map.rw : 0) |
+      (sig.e ? 1 << map.e : 0) |
+      (n & 1 ? 1 << map.d4 : 0) |
+      (n & 2 ? 1 << map.d5 : 0) |
+      (n & 4 ? 1 << map.d6 : 0) |
+      (n & 8 ? 1 << map.d7 : 0);
     if (map.bl !== null && this.backlight === (map.backlightOn === 'high')) b |= 1 << map.bl;
     return b;
   }
 
   /** RS and data set up, E high, E low: three port bytes (t_AS honoured). */
   nibble(rs: boolean, n: number): void {
-    this.m.write(this.address, [this.byte({ rs, nibble: n }), this.byte({ rs, nibble: n, e: true }), this.byte({ rs, nibble: n })]);
+    this.m.write(this.address, [
+      this.byte({ rs, nibble: n }),
+      this.byte({ rs, nibble: n, e: true }),
+      this.byte({ rs, nibble: n }),
+    ]);
   }
 
   send(rs: boolean, b: number, waitUs = 60): void {
@@ -171,12 +202,12 @@ class Port {
       const v = this.m.read(this.address)[0]!;
       this.m.write(this.address, [this.byte(released)]);
       const { d4, d5, d6, d7 } = this.map;
-      return (v >> d4 & 1) | (v >> d5 & 1) << 1 | (v >> d6 & 1) << 2 | (v >> d7 & 1) << 3;
+      return ((v >> d4) & 1) | (((v >> d5) & 1) << 1) | (((v >> d6) & 1) << 2) | (((v >> d7) & 1) << 3);
     };
     const hi = nibble();
     const lo = nibble();
     this.m.write(this.address, [this.byte({})]);
-    return hi << 4 | lo;
+    return (hi << 4) | lo;
   }
 }
 
@@ -194,7 +225,8 @@ describe('PCF8574 / PCF8574A on the bus', () => {
     const load = { portWritten() {}, pulledLow: () => 0 };
     for (let a = 0x20; a <= 0x27; a++) assert.equal(new PCF8574(load, { address: a }).variant, 'PCF8574');
     for (let a = 0x38; a <= 0x3f; a++) assert.equal(new PCF8574(load, { address: a }).variant, 'PCF8574A');
-    for (const a of [0x1f, 0x28, 0x30, 0x37, 0x40, 0x00]) assert.throws(() => new PCF8574(load, { address: a }), /neither/);
+    for (const a of [0x1f, 0x28, 0x30, 0x37, 0x40, 0x00])
+      assert.throws(() => new PCF8574(load, { address: a }), /neither/);
   });
 
   test('a NACKed address leaves the master at SLA+W NACK and the port untouched', () => {
@@ -223,7 +255,10 @@ describe('PCF8574 / PCF8574A on the bus', () => {
     const { master, backpack } = rig();
     const seen: number[] = [];
     const orig = backpack.portWritten.bind(backpack);
-    backpack.portWritten = (l) => { seen.push(l); orig(l); };
+    backpack.portWritten = (l) => {
+      seen.push(l);
+      orig(l);
+    };
     master.write(0x27, [0x08, 0x0c, 0x08, 0x00]);
     assert.deepEqual(seen, [0x08, 0x0c, 0x08, 0x00]);
     assert.deepEqual(master.read(0x27, 3), [0x00, 0x00, 0x00]);
@@ -236,7 +271,9 @@ describe('backpack pin mappings', () => {
     const calls: [boolean, boolean, boolean, number][] = [];
     const lcd = {
       backlight: true,
-      setPins(rs: boolean, rw: boolean, e: boolean, data: number) { calls.push([rs, rw, e, data]); },
+      setPins(rs: boolean, rw: boolean, e: boolean, data: number) {
+        calls.push([rs, rw, e, data]);
+      },
       busOutput: () => null,
       powerOn() {},
     };
@@ -278,7 +315,10 @@ describe('backpack pin mappings', () => {
   }
 
   test('backlight bit: active-high boards light with P3=1, active-low boards with P3=0; BL pin read level', () => {
-    for (const [name, onBit] of [['common', 0x08], ['lcm1602', 0x00]] as const) {
+    for (const [name, onBit] of [
+      ['common', 0x08],
+      ['lcm1602', 0x00],
+    ] as const) {
       const { master, lcd } = rig({ mapping: name });
       master.write(0x27, [onBit]);
       assert.equal(lcd.backlight, true, `${name} on`);
@@ -309,7 +349,11 @@ describe('HD44780 timing checks behind the expander', () => {
       port.init();
       master.write(0x27, [0x4d, 0x49, 0x1d, 0x19]); // 'A' (0x41), RS=1 after a command left RS=0
       master.idleUs(60);
-      assert.deepEqual(lcd.violations.map((v) => v.kind), ['address-setup'], `strict ${strict}`);
+      assert.deepEqual(
+        lcd.violations.map((v) => v.kind),
+        ['address-setup'],
+        `strict ${strict}`,
+      );
       assert.equal(lcd.text()[0]![0], strict ? ' ' : 'A', `strict ${strict}`);
     }
   });
@@ -371,8 +415,15 @@ describe('reading back through the expander', () => {
  * PCF8574 from an MCP23008, then probe the pin mapping from what reads back.
  */
 function autodetect(m: Master): { address: number; board: string; backlightActiveLow: boolean } | string {
-  const addresses = [...Array.from({ length: 8 }, (_, i) => 0x20 + i), ...Array.from({ length: 8 }, (_, i) => 0x38 + i)];
-  const address = addresses.find((a) => { const ok = m.write(a, []); m.idleUs(1000); return ok; });
+  const addresses = [
+    ...Array.from({ length: 8 }, (_, i) => 0x20 + i),
+    ...Array.from({ length: 8 }, (_, i) => 0x38 + i),
+  ];
+  const address = addresses.find((a) => {
+    const ok = m.write(a, []);
+    m.idleUs(1000);
+    return ok;
+  });
   if (address === undefined) return 'no device';
   m.write(address, [0x00, 0xff]);
   m.write(address, [0x00]);
@@ -382,7 +433,8 @@ function autodetect(m: Master): { address: number; board: string; backlightActiv
   const d1 = m.read(address)[0]!;
   m.write(address, [0xfb]);
   const d2 = m.read(address)[0]!;
-  if ((d1 & 0x07) === 0x07 && (d2 & 0xf0) === 0xf0) return { address, board: 'common', backlightActiveLow: (d1 & 0x08) !== 0 };
+  if ((d1 & 0x07) === 0x07 && (d2 & 0xf0) === 0xf0)
+    return { address, board: 'common', backlightActiveLow: (d1 & 0x08) !== 0 };
   if ((d1 & 0x70) === 0x70) {
     m.write(address, [0xef]);
     const d3 = m.read(address)[0]!;
@@ -414,7 +466,11 @@ describe("hd44780_I2Cexp's auto-detect traffic", () => {
 });
 
 describe('bus timing from TWBR/TWPS', () => {
-  for (const [label, twbr, twps, period] of [['100 kHz', 72, 0, 160], ['400 kHz', 12, 0, 40], ['400 kHz via TWPS=1', 3, 1, 40]] as const) {
+  for (const [label, twbr, twps, period] of [
+    ['100 kHz', 72, 0, 160],
+    ['400 kHz', 12, 0, 40],
+    ['400 kHz via TWPS=1', 3, 1, 40],
+  ] as const) {
     test(`${label}: START ${period} cycles, address and data bytes 9 SCL periods, STOP one period`, () => {
       const { master, bus } = rig();
       master.rate(twbr, twps);

@@ -52,14 +52,19 @@ export class PCF8574 implements I2CDevice {
   /** The sample the next read byte shifts out. */
   private sample = PORT_RESET;
 
-  constructor(readonly load: Pcf8574Load, config?: Partial<Pcf8574Config>) {
+  constructor(
+    readonly load: Pcf8574Load,
+    config?: Partial<Pcf8574Config>,
+  ) {
     this.config = { ...pcf8574Config, ...config };
     const { address } = this.config;
     const base = address & ~ADDRESS_PINS_MASK;
     if (base === PCF8574_BASE) this.variant = 'PCF8574';
     else if (base === PCF8574A_BASE) this.variant = 'PCF8574A';
     else {
-      throw new Error(`PCF8574 address 0x${address.toString(16)} is neither 0x20-0x27 (PCF8574) nor 0x38-0x3F (PCF8574A)`);
+      throw new Error(
+        `PCF8574 address 0x${address.toString(16)} is neither 0x20-0x27 (PCF8574) nor 0x38-0x3F (PCF8574A)`,
+      );
     }
     this.powerOn();
   }

@@ -34,8 +34,20 @@ test('A0-A5 names are accepted; junk values are errors with the line', () => {
 });
 
 const lcdOn = (overrides: Record<string, number>) => {
-  const base: Record<string, number> = { LCD_RS: 8, LCD_E: 9, LCD_D4: 14, LCD_D5: 15, LCD_D6: 16, LCD_D7: 17, ...overrides };
-  return parsePinMap(Object.entries(base).map(([k, v]) => `#define PMLCD_PIN_${k} ${v}`).join('\n'));
+  const base: Record<string, number> = {
+    LCD_RS: 8,
+    LCD_E: 9,
+    LCD_D4: 14,
+    LCD_D5: 15,
+    LCD_D6: 16,
+    LCD_D7: 17,
+    ...overrides,
+  };
+  return parsePinMap(
+    Object.entries(base)
+      .map(([k, v]) => `#define PMLCD_PIN_${k} ${v}`)
+      .join('\n'),
+  );
 };
 
 test('LCD pins on the Ethernet shield, the serial port or each other are rejected', () => {

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import { AVRTimer, CPU, timer0Config } from 'avr8js';
 import { HoldTimeoutError, RunLoop, StackOverflowError } from './run-loop.ts';
 
-const RJMP_SELF = 0xcfff, SLEEP = 0x9588, NOP = 0x0000;
+const RJMP_SELF = 0xcfff,
+  SLEEP = 0x9588,
+  NOP = 0x0000;
 const CONFIG = { cpuHz: 16e6, sliceCycles: 16_000, holdTimeoutMs: 10_000, heapStart: 0x200, ramEnd: 0x8ff };
 
 function rig(program: number[], config: Partial<typeof CONFIG> = {}) {
@@ -14,9 +16,18 @@ function rig(program: number[], config: Partial<typeof CONFIG> = {}) {
   cpu.progMem.set(program);
   const timer = new AVRTimer(cpu, timer0Config);
   const seen = { faults: [] as Error[], halts: [] as number[], runs: 0 };
-  const loop = new RunLoop(cpu, [timer], { ...CONFIG, ...config }, {
-    fault: (e) => seen.faults.push(e), halt: ({ pc }) => seen.halts.push(pc), afterRun: () => { seen.runs++; },
-  });
+  const loop = new RunLoop(
+    cpu,
+    [timer],
+    { ...CONFIG, ...config },
+    {
+      fault: (e) => seen.faults.push(e),
+      halt: ({ pc }) => seen.halts.push(pc),
+      afterRun: () => {
+        seen.runs++;
+      },
+    },
+  );
   cpu.reset();
   return { cpu, loop, seen };
 }
@@ -33,7 +44,9 @@ test('SLEEP with SE set sleeps through to the next clock event; with interrupts 
   // ldi r16, 1; out SMCR, r16 (SE, idle); sleep; rjmp .-2
   const { cpu, loop, seen } = rig([0xe001, 0xbf03, SLEEP, 0xcffe]);
   let fired = 0;
-  cpu.addClockEvent(() => { fired = cpu.cycles; }, 8000);
+  cpu.addClockEvent(() => {
+    fired = cpu.cycles;
+  }, 8000);
   await loop.run(1);
   assert.equal(loop.sleeping, true);
   assert.ok(loop.sleeps >= 1);

@@ -34,13 +34,23 @@ const TIMER_CTC = 2;
 const TIMER_FAST_PWM = 3;
 
 export class StackOverflowError extends Error {
-  constructor(readonly pc: number, readonly sp: number, readonly heapStart: number, readonly cycle: number) {
-    super(`stack overflow at PC 0x${pc.toString(16)} (byte address): SP 0x${sp.toString(16)} reached static data ending at 0x${heapStart.toString(16)}`);
+  constructor(
+    readonly pc: number,
+    readonly sp: number,
+    readonly heapStart: number,
+    readonly cycle: number,
+  ) {
+    super(
+      `stack overflow at PC 0x${pc.toString(16)} (byte address): SP 0x${sp.toString(16)} reached static data ending at 0x${heapStart.toString(16)}`,
+    );
     this.name = 'StackOverflowError';
   }
 }
 export class HoldTimeoutError extends Error {
-  constructor(readonly reason: string, readonly seconds: number) {
+  constructor(
+    readonly reason: string,
+    readonly seconds: number,
+  ) {
     super(`simulation held for more than ${seconds} s by "${reason}"`);
     this.name = 'HoldTimeoutError';
   }
@@ -81,7 +91,10 @@ const SPIN_RECHECK_CYCLES = 4096;
  * SPMCSR write): open() says whether the window is still open, execute() runs
  * the instruction at PC and returns true, or returns false to leave it to avr8js.
  */
-export interface OpcodeWindow { open(): boolean; execute(): boolean }
+export interface OpcodeWindow {
+  open(): boolean;
+  execute(): boolean;
+}
 
 /** What the loop tells its board. */
 export interface RunLoopReport {
@@ -93,7 +106,10 @@ export interface RunLoopReport {
   afterRun(): void;
 }
 
-interface Hold { reason: string; since: number }
+interface Hold {
+  reason: string;
+  since: number;
+}
 
 /**
  * The cycle at which a running timer next sets a flag (overflow or compare match),
@@ -103,7 +119,8 @@ interface Hold { reason: string; since: number }
 function nextTimerFlag(t: TimerInternals): number {
   if (!t.divider || t.tcntUpdated || t.updateDivider) return -1;
   if (t.timerMode !== TIMER_NORMAL && t.timerMode !== TIMER_CTC && t.timerMode !== TIMER_FAST_PWM) return -1;
-  const val = t.tcnt, top = t.TOP;
+  const val = t.tcnt,
+    top = t.TOP;
   if (val > top) return -1;
   let steps = top + 1 - val;
   if (t.ocrA > val && t.ocrA <= top) steps = Math.min(steps, t.ocrA - val);
@@ -144,8 +161,12 @@ export class RunLoop {
   /** Polling-loop periods skipped (whole iterations' cycles), for tests and benchmarks. */
   spinSkipped = 0;
 
-  constructor(private readonly cpu: CPU, timers: readonly AVRTimer[], private readonly config: RunLoopConfig,
-    private readonly report: RunLoopReport) {
+  constructor(
+    private readonly cpu: CPU,
+    timers: readonly AVRTimer[],
+    private readonly config: RunLoopConfig,
+    private readonly report: RunLoopReport,
+  ) {
     this.internals = cpuInternals(cpu);
     this.timerByCount = new Map(timers.map((t) => [t.count as () => void, timerInternals(t)]));
     this.cyclesPerMs = config.cpuHz / 1000;
@@ -159,7 +180,9 @@ export class RunLoop {
   }
 
   /** Which dispatch executes the instructions. */
-  get dispatchName(): DispatchName { return this.dispatch.name; }
+  get dispatchName(): DispatchName {
+    return this.dispatch.name;
+  }
 
   /** Flash words [wordAddr, wordAddr + words) were written (SPM, a new image): the dispatch decodes them again. */
   flashChanged(wordAddr: number, words: number): void {
@@ -201,8 +224,12 @@ export class RunLoop {
     this.stopRequested = false;
     // Faults are reported through report.fault (and this.fault) in this mode.
     this.freeRun = this.exclusive(() => this.freeRunLoop(speed))
-      .catch((e: Error) => { if (e !== this.fault) this.report.fault(e); })
-      .finally(() => { this.freeRun = null; });
+      .catch((e: Error) => {
+        if (e !== this.fault) this.report.fault(e);
+      })
+      .finally(() => {
+        this.freeRun = null;
+      });
   }
 
   async stop(): Promise<void> {
@@ -228,13 +255,19 @@ export class RunLoop {
   }
 
   /** The cycle before which no instruction runs (0 when not stalled). */
-  get stalled(): number { return this.stalledUntil > this.cpu.cycles ? this.stalledUntil : 0; }
+  get stalled(): number {
+    return this.stalledUntil > this.cpu.cycles ? this.stalledUntil : 0;
+  }
 
   /** The window whose opcodes the loop checks one by one while it is open (see OpcodeWindow). */
-  setWindow(window: OpcodeWindow): void { this.window = window; }
+  setWindow(window: OpcodeWindow): void {
+    this.window = window;
+  }
 
   /** The window just opened: leave the hot loop after the current instruction. */
-  openWindow(): void { this.loop.end = 0; }
+  openWindow(): void {
+    this.loop.end = 0;
+  }
 
   /** Power-on: the stack high-water mark starts again. */
   resetStackMark(): void {
@@ -267,7 +300,8 @@ export class RunLoop {
 
   private async freeRunLoop(speed: number | 'max'): Promise<void> {
     const CAP = 100 * this.cyclesPerMs;
-    let wall0 = performance.now(), cyc0 = this.cpu.cycles;
+    let wall0 = performance.now(),
+      cyc0 = this.cpu.cycles;
     while (!this.stopRequested) {
       if (this.holds.size > 0) {
         await this.waitHolds();
@@ -306,7 +340,10 @@ export class RunLoop {
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.holdWake = () => { clearTimeout(t); resolve(); };
+        this.holdWake = () => {
+          clearTimeout(t);
+          resolve();
+        };
       });
       this.holdWake = null;
     }
@@ -349,7 +386,8 @@ export class RunLoop {
    * run them, but no interrupt is taken (the core is halted or in reset).
    */
   private stallTo(): void {
-    const cpu = this.cpu, internals = this.internals;
+    const cpu = this.cpu,
+      internals = this.internals;
     for (;;) {
       const end = Math.min(this.stalledUntil, this.sliceEnd);
       const ev = internals.nextClockEvent;
@@ -373,7 +411,8 @@ export class RunLoop {
    * is saved. Returns true when periods were skipped.
    */
   private skipSpin(): boolean {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu,
+      data = cpu.data;
     const next = () => Math.min(this.internals.nextClockEvent?.cycles ?? Infinity, this.sliceEnd);
     const limit = next();
     const pc0 = cpu.pc;
@@ -393,14 +432,15 @@ export class RunLoop {
       return -1;
     };
     if (period() < 0) return false;
-    const snap = this.spinSnapshot ??= new Uint8Array(data.length);
+    this.spinSnapshot ??= new Uint8Array(data.length);
+    const snap = this.spinSnapshot;
     snap.set(data);
     const p = period();
     if (p <= 0) return false;
     for (let i = 0; i < data.length; i++) if (snap[i] !== data[i]) return false;
     // A pure loop sees a timer only through its flags (a TCNT read catches the count up
     // itself), so a timer's count event may move to the next flag change.
-    for (let ev = this.internals.nextClockEvent; ev;) {
+    for (let ev = this.internals.nextClockEvent; ev; ) {
       const timer = this.timerByCount.get(ev.callback);
       const at = timer ? nextTimerFlag(timer) : -1;
       if (at <= ev.cycles) break;
@@ -416,7 +456,9 @@ export class RunLoop {
 
   /** One instruction at a time while the opcode window is open. */
   private windowSteps(): void {
-    const cpu = this.cpu, data = cpu.data, w = this.window!;
+    const cpu = this.cpu,
+      data = cpu.data,
+      w = this.window!;
     while (cpu.cycles < this.sliceEnd && cpu.cycles >= this.stalledUntil && w.open()) {
       if (cpu.progMem[cpu.pc] === OP_SLEEP && data[SMCR] & SMCR_SE) {
         this.enterSleep();
@@ -463,7 +505,9 @@ export class RunLoop {
 
   /** Asleep: skip straight from clock event to clock event until an interrupt (or a reset) moves the PC. */
   private sleepUntil(): void {
-    const cpu = this.cpu, internals = this.internals, data = cpu.data;
+    const cpu = this.cpu,
+      internals = this.internals,
+      data = cpu.data;
     const pc = cpu.pc;
     for (;;) {
       if (cpu.pc !== pc || !this.sleeping) {

@@ -7,23 +7,39 @@
 // asserted by hupcl:false) resets the board; bytes the board sends while no
 // port is open are lost; unplug() makes the open port fail as "disconnected".
 import type {
-  BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus, SetOptions, UpdateOptions,
-} from '@serialport/bindings-interface' with { 'resolution-mode': 'require' }; // its "exports" hide the types from ESM
+  BindingInterface,
+  BindingPortInterface,
+  OpenOptions,
+  PortInfo,
+  PortStatus,
+  SetOptions,
+  UpdateOptions,
+} from '@serialport/bindings-interface'; // its "exports" hide the types from ESM
 import type { Board } from './board.ts';
 
 /** What an OS keeps for a tty nobody reads; more is dropped (and counted). */
 export const HOST_RX_BUFFER = 4096;
 
-interface Device { path: string; board: Board; plugged: boolean; dtr: boolean; port: SimPort | null }
+interface Device {
+  path: string;
+  board: Board;
+  plugged: boolean;
+  dtr: boolean;
+  port: SimPort | null;
+}
 
 class CanceledError extends Error {
   readonly canceled = true;
-  constructor(what: string) { super(`${what} canceled: port closed`); }
+  constructor(what: string) {
+    super(`${what} canceled: port closed`);
+  }
 }
 
 export class DisconnectedError extends Error {
   readonly disconnected = true;
-  constructor(path: string) { super(`${path}: device disconnected`); }
+  constructor(path: string) {
+    super(`${path}: device disconnected`);
+  }
 }
 
 export class SimPort implements BindingPortInterface {
@@ -32,11 +48,20 @@ export class SimPort implements BindingPortInterface {
   /** Bytes lost because the host did not read fast enough. */
   overflowed = 0;
   private readonly rx: number[] = [];
-  private pendingRead: { buffer: Buffer; offset: number; length: number; resolve: (r: { buffer: Buffer; bytesRead: number }) => void; reject: (e: Error) => void } | null = null;
+  private pendingRead: {
+    buffer: Buffer;
+    offset: number;
+    length: number;
+    resolve: (r: { buffer: Buffer; bytesRead: number }) => void;
+    reject: (e: Error) => void;
+  } | null = null;
   private pendingDrains: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly device: Device, options: Required<OpenOptions>) {
+  constructor(
+    private readonly device: Device,
+    options: Required<OpenOptions>,
+  ) {
     this.openOptions = options;
     this.unsubscribe = device.board.serial.onByte((b) => this.receive(b));
   }
@@ -61,7 +86,9 @@ export class SimPort implements BindingPortInterface {
       this.rx.splice(0, n);
       return { buffer, bytesRead: n };
     }
-    return new Promise((resolve, reject) => { this.pendingRead = { buffer, offset, length, resolve, reject }; });
+    return new Promise((resolve, reject) => {
+      this.pendingRead = { buffer, offset, length, resolve, reject };
+    });
   }
 
   async write(buffer: Buffer): Promise<void> {
@@ -103,7 +130,10 @@ export class SimPort implements BindingPortInterface {
       this.pendingDrains.push({ resolve, reject });
       void this.device.board.serial.whenIdle().then(() => {
         const i = this.pendingDrains.findIndex((d) => d.resolve === resolve);
-        if (i >= 0) { this.pendingDrains.splice(i, 1); resolve(); }
+        if (i >= 0) {
+          this.pendingDrains.splice(i, 1);
+          resolve();
+        }
       });
     });
   }
@@ -168,21 +198,37 @@ export class SimSerialBinding implements BindingInterface<SimPort> {
   }
 
   async list(): Promise<PortInfo[]> {
-    return [...this.devices.values()].filter((d) => d.plugged).map((d) => ({
-      path: d.path, manufacturer: 'pmlcd simulator', serialNumber: d.path, pnpId: undefined, locationId: undefined,
-      // The Uno R3's USB IDs (Arduino SA, ATmega16U2).
-      vendorId: '2341', productId: '0043',
-    }));
+    return [...this.devices.values()]
+      .filter((d) => d.plugged)
+      .map((d) => ({
+        path: d.path,
+        manufacturer: 'pmlcd simulator',
+        serialNumber: d.path,
+        pnpId: undefined,
+        locationId: undefined,
+        // The Uno R3's USB IDs (Arduino SA, ATmega16U2).
+        vendorId: '2341',
+        productId: '0043',
+      }));
   }
 
   async open(options: OpenOptions): Promise<SimPort> {
     if (!options || typeof options.path !== 'string') throw new TypeError('"path" is not a valid port');
-    if (!Number.isInteger(options.baudRate) || options.baudRate <= 0) throw new TypeError('"baudRate" is not a valid baudRate');
+    if (!Number.isInteger(options.baudRate) || options.baudRate <= 0)
+      throw new TypeError('"baudRate" is not a valid baudRate');
     const d = this.devices.get(options.path);
     if (!d) throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
     if (!d.plugged) throw new Error(`Error: No such device, cannot open ${options.path}`);
     const full: Required<OpenOptions> = {
-      dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true,
+      dataBits: 8,
+      lock: true,
+      stopBits: 1,
+      parity: 'none',
+      rtscts: false,
+      xon: false,
+      xoff: false,
+      xany: false,
+      hupcl: true,
       ...options,
     };
     if (d.port && full.lock) throw new Error('Error Resource temporarily unavailable Cannot lock port');

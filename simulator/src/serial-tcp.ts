@@ -56,9 +56,15 @@ export class SerialTcpBridge extends EventEmitter<SerialTcpEvents> {
   private lastAt = 0;
   private lastWall = 0;
   private readonly cyclesPerMs = CPU_HZ / 1000;
-  private readonly onReset = () => { this.rxArmed = false; this.armRx(); };
+  private readonly onReset = () => {
+    this.rxArmed = false;
+    this.armRx();
+  };
 
-  constructor(private readonly board: Board, private readonly opts: SerialTcpOptions) {
+  constructor(
+    private readonly board: Board,
+    private readonly opts: SerialTcpOptions,
+  ) {
     super();
     this.host = opts.host ?? '127.0.0.1';
     if (!isLoopback(this.host)) throw new Error(`serial bridge: ${this.host} is not a loopback address`);
@@ -84,7 +90,9 @@ export class SerialTcpBridge extends EventEmitter<SerialTcpEvents> {
   }
 
   /** True while a program holds the port. */
-  get connected(): boolean { return this.client !== null; }
+  get connected(): boolean {
+    return this.client !== null;
+  }
 
   /** Pulls the cable: the open connection is cut (the listener stays). */
   dropClient(): void {
@@ -127,7 +135,9 @@ export class SerialTcpBridge extends EventEmitter<SerialTcpEvents> {
       this.rxQueue.push({ at, bytes: chunk });
       this.armRx();
     });
-    s.on('error', () => { /* a reset by the peer is a close */ });
+    s.on('error', () => {
+      /* a reset by the peer is a close */
+    });
     s.on('close', () => {
       if (this.client === s) this.client = null;
       this.emit('disconnect', peer);
@@ -143,7 +153,8 @@ export class SerialTcpBridge extends EventEmitter<SerialTcpEvents> {
 
   private readonly deliver = () => {
     this.rxArmed = false;
-    while (this.rxQueue.length && this.rxQueue[0].at <= this.board.cycles) this.board.serial.write(this.rxQueue.shift()!.bytes);
+    while (this.rxQueue.length && this.rxQueue[0].at <= this.board.cycles)
+      this.board.serial.write(this.rxQueue.shift()!.bytes);
     this.armRx();
   };
 

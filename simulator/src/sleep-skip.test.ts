@@ -4,8 +4,20 @@ import type { TimerInternals } from './avr-internals.ts';
 import { timerWakeCycle } from './sleep-skip.ts';
 
 const timer = (over: Partial<TimerInternals>): TimerInternals => ({
-  tcnt: 0, lastCycle: 1000, divider: 64, timerMode: 3, ocrA: 0, ocrB: 0, compA: 0, compB: 0,
-  tcntUpdated: false, updateDivider: false, TOP: 255, TIMSK: 1, count: () => {}, ...over,
+  tcnt: 0,
+  lastCycle: 1000,
+  divider: 64,
+  timerMode: 3,
+  ocrA: 0,
+  ocrB: 0,
+  compA: 0,
+  compB: 0,
+  tcntUpdated: false,
+  updateDivider: false,
+  TOP: 255,
+  TIMSK: 1,
+  count: () => {},
+  ...over,
 });
 
 test('a timer with an interrupt enabled jumps to its next overflow or compare match', () => {

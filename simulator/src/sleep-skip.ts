@@ -21,7 +21,8 @@ export function timerWakeCycle(t: TimerInternals, horizon: number): number {
   if (quiet) return horizon;
   const mode = t.timerMode;
   if (mode !== MODE_NORMAL && mode !== MODE_CTC && mode !== MODE_FAST_PWM) return -1;
-  const val = t.tcnt, top = t.TOP;
+  const val = t.tcnt,
+    top = t.TOP;
   if (val > top) return -1;
   let steps = top + 1 - val;
   if (t.ocrA > val && t.ocrA <= top) steps = Math.min(steps, t.ocrA - val);

@@ -8,8 +8,21 @@ import type { LanOptions } from './netmap.ts';
 import type { LanServices } from './wiznet-chip.ts';
 import { SpiBus } from './spi-master.ts';
 import {
-  BSB_COMMON, CMD, OM_VDM, Sn_CR, Sn_RX_RD, Sn_RX_RSR, Sn_SR, Sn_TX_FSR, Sn_TX_WR, W5500, bsbReg, bsbRx, bsbTx,
-  control, type W5500Config,
+  BSB_COMMON,
+  CMD,
+  OM_VDM,
+  Sn_CR,
+  Sn_RX_RD,
+  Sn_RX_RSR,
+  Sn_SR,
+  Sn_TX_FSR,
+  Sn_TX_WR,
+  W5500,
+  bsbReg,
+  bsbRx,
+  bsbTx,
+  control,
+  type W5500Config,
 } from './w5500.ts';
 
 export class W5500Master extends SpiBus {
@@ -27,23 +40,47 @@ export class W5500Master extends SpiBus {
     return this.transaction([addr >> 8, addr & 0xff, control(bsb, write, om), ...data]).slice(3);
   }
 
-  read(bsb: number, addr: number, n: number): number[] { return this.frame(bsb, addr, false, new Array<number>(n).fill(0)); }
-  write(bsb: number, addr: number, bytes: ArrayLike<number>): void { this.frame(bsb, addr, true, Array.from(bytes)); }
+  read(bsb: number, addr: number, n: number): number[] {
+    return this.frame(bsb, addr, false, new Array<number>(n).fill(0));
+  }
+  write(bsb: number, addr: number, bytes: ArrayLike<number>): void {
+    this.frame(bsb, addr, true, Array.from(bytes));
+  }
 
   // ---- common registers -----------------------------------------------------
 
-  r(addr: number): number { return this.read(BSB_COMMON, addr, 1)[0]; }
-  w(addr: number, v: number): void { this.write(BSB_COMMON, addr, [v]); }
-  r16(addr: number): number { const [h, l] = this.read(BSB_COMMON, addr, 2); return (h << 8) | l; }
-  w16(addr: number, v: number): void { this.write(BSB_COMMON, addr, [v >> 8, v & 0xff]); }
+  r(addr: number): number {
+    return this.read(BSB_COMMON, addr, 1)[0];
+  }
+  w(addr: number, v: number): void {
+    this.write(BSB_COMMON, addr, [v]);
+  }
+  r16(addr: number): number {
+    const [h, l] = this.read(BSB_COMMON, addr, 2);
+    return (h << 8) | l;
+  }
+  w16(addr: number, v: number): void {
+    this.write(BSB_COMMON, addr, [v >> 8, v & 0xff]);
+  }
 
   // ---- socket registers -----------------------------------------------------
 
-  sr(n: number, off: number): number { return this.read(bsbReg(n), off, 1)[0]; }
-  sw(n: number, off: number, v: number): void { this.write(bsbReg(n), off, [v]); }
-  sr16(n: number, off: number): number { const [h, l] = this.read(bsbReg(n), off, 2); return (h << 8) | l; }
-  sw16(n: number, off: number, v: number): void { this.write(bsbReg(n), off, [v >> 8, v & 0xff]); }
-  status(n: number): number { return this.sr(n, Sn_SR); }
+  sr(n: number, off: number): number {
+    return this.read(bsbReg(n), off, 1)[0];
+  }
+  sw(n: number, off: number, v: number): void {
+    this.write(bsbReg(n), off, [v]);
+  }
+  sr16(n: number, off: number): number {
+    const [h, l] = this.read(bsbReg(n), off, 2);
+    return (h << 8) | l;
+  }
+  sw16(n: number, off: number, v: number): void {
+    this.write(bsbReg(n), off, [v >> 8, v & 0xff]);
+  }
+  status(n: number): number {
+    return this.sr(n, Sn_SR);
+  }
 
   /** Like the library's execCmdSn: write Sn_CR, then wait until it reads 0. */
   cmd(n: number, c: number): void {
@@ -80,5 +117,7 @@ export class W5500Master extends SpiBus {
     return out;
   }
 
-  dispose(): void { this.chip.dispose(); }
+  dispose(): void {
+    this.chip.dispose();
+  }
 }

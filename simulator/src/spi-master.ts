@@ -9,13 +9,31 @@ import type { LanOptions } from './netmap.ts';
 import type { LanServices } from './wiznet-chip.ts';
 import type { WiznetHost } from './wiznet-host.ts';
 import {
-  CMD, OP_READ, OP_WRITE, SOCKET_BASE, SOCKET_STRIDE, Sn_CR, Sn_RX_RD, Sn_RX_RSR, Sn_TX_FSR, Sn_TX_WR, SR, Sn_SR,
-  W5100, type W5100Config,
+  CMD,
+  OP_READ,
+  OP_WRITE,
+  SOCKET_BASE,
+  SOCKET_STRIDE,
+  Sn_CR,
+  Sn_RX_RD,
+  Sn_RX_RSR,
+  Sn_TX_FSR,
+  Sn_TX_WR,
+  SR,
+  Sn_SR,
+  W5100,
+  type W5100Config,
 } from './w5100.ts';
 
-const SPCR_SPE = 0x40, SPCR_MSTR = 0x10, SPSR_SPIF = 0x80, SPSR_SPI2X = 0x01;
-const DDRB = 0x24, PORTB = 0x25;
-const CS = 1 << 2, MOSI = 1 << 3, SCK = 1 << 5;
+const SPCR_SPE = 0x40,
+  SPCR_MSTR = 0x10,
+  SPSR_SPIF = 0x80,
+  SPSR_SPI2X = 0x01;
+const DDRB = 0x24,
+  PORTB = 0x25;
+const CS = 1 << 2,
+  MOSI = 1 << 3,
+  SCK = 1 << 5;
 const CYCLES_PER_MS = 16_000;
 const TICK = 16; // cycles per step: 1 µs
 
@@ -37,16 +55,27 @@ export class SpiBus {
     this.host = { cpu, spi: this.spi, portB: this.portB, hold: withHold ? () => this.hold() : undefined };
   }
 
-  get ms(): number { return this.cpu.cycles / CYCLES_PER_MS; }
+  get ms(): number {
+    return this.cpu.cycles / CYCLES_PER_MS;
+  }
 
   private hold(): () => void {
     this.holds++;
     let done = false;
-    return () => { if (!done) { done = true; this.holds--; this.wake?.(); } };
+    return () => {
+      if (!done) {
+        done = true;
+        this.holds--;
+        this.wake?.();
+      }
+    };
   }
 
   private async waitHolds() {
-    while (this.holds > 0) await new Promise<void>((r) => { this.wake = r; });
+    while (this.holds > 0)
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
     this.wake = undefined;
   }
 
@@ -88,9 +117,13 @@ export class SpiBus {
 
   /** One byte through SPDR; returns MISO and the cycles the transfer took. */
   transfer(mosi: number): { miso: number; cycles: number } {
-    const cpu = this.cpu, t0 = cpu.cycles;
+    const cpu = this.cpu,
+      t0 = cpu.cycles;
     cpu.writeData(spiConfig.SPDR, mosi);
-    while (!(cpu.data[spiConfig.SPSR] & SPSR_SPIF)) { cpu.cycles++; cpu.tick(); }
+    while (!(cpu.data[spiConfig.SPSR] & SPSR_SPIF)) {
+      cpu.cycles++;
+      cpu.tick();
+    }
     cpu.data[spiConfig.SPSR] &= ~SPSR_SPIF;
     return { miso: cpu.data[spiConfig.SPDR], cycles: cpu.cycles - t0 };
   }
@@ -120,15 +153,32 @@ export class SpiMaster extends SpiBus {
 
   // ---- register access (frame level) ----------------------------------------
 
-  w(addr: number, v: number): void { this.chip.frame(OP_WRITE, addr, v); }
-  r(addr: number): number { return this.chip.frame(OP_READ, addr, 0); }
-  w16(addr: number, v: number): void { this.w(addr, v >> 8); this.w(addr + 1, v & 0xff); }
-  r16(addr: number): number { return (this.r(addr) << 8) | this.r(addr + 1); }
-  wBytes(addr: number, bytes: ArrayLike<number>): void { for (let i = 0; i < bytes.length; i++) this.w(addr + i, bytes[i]); }
-  rBytes(addr: number, n: number): number[] { return Array.from({ length: n }, (_, i) => this.r(addr + i)); }
+  w(addr: number, v: number): void {
+    this.chip.frame(OP_WRITE, addr, v);
+  }
+  r(addr: number): number {
+    return this.chip.frame(OP_READ, addr, 0);
+  }
+  w16(addr: number, v: number): void {
+    this.w(addr, v >> 8);
+    this.w(addr + 1, v & 0xff);
+  }
+  r16(addr: number): number {
+    return (this.r(addr) << 8) | this.r(addr + 1);
+  }
+  wBytes(addr: number, bytes: ArrayLike<number>): void {
+    for (let i = 0; i < bytes.length; i++) this.w(addr + i, bytes[i]);
+  }
+  rBytes(addr: number, n: number): number[] {
+    return Array.from({ length: n }, (_, i) => this.r(addr + i));
+  }
 
-  sreg(n: number, off: number): number { return SOCKET_BASE + n * SOCKET_STRIDE + off; }
-  status(n: number): number { return this.r(this.sreg(n, Sn_SR)); }
+  sreg(n: number, off: number): number {
+    return SOCKET_BASE + n * SOCKET_STRIDE + off;
+  }
+  status(n: number): number {
+    return this.r(this.sreg(n, Sn_SR));
+  }
 
   /** Like the library's execCmdSn: write Sn_CR, then wait until it reads 0. */
   cmd(n: number, c: number): void {
@@ -169,9 +219,13 @@ export class SpiMaster extends SpiBus {
     return out;
   }
 
-  isOpen(n: number): boolean { return this.status(n) !== SR.CLOSED; }
+  isOpen(n: number): boolean {
+    return this.status(n) !== SR.CLOSED;
+  }
 
-  dispose(): void { this.chip.dispose(); }
+  dispose(): void {
+    this.chip.dispose();
+  }
 }
 
 export const ip4 = (s: string) => s.split('.').map(Number);

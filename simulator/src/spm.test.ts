@@ -16,8 +16,10 @@ const mov = (d: number, r: number) => 0x2c00 | ((r & 0x10) << 5) | (d << 4) | (r
 const sbrc = (r: number, b: number) => 0xfc00 | (r << 4) | b;
 const rjmp = (k: number) => 0xc000 | (k & 0xfff);
 const lpm = (d: number) => 0x9004 | (d << 4);
-const NOP = 0x0000, SPM = 0x95e8;
-const SPMCSR_IO = 0x37, SMCR_IO = 0x33;
+const NOP = 0x0000,
+  SPM = 0x95e8;
+const SPMCSR_IO = 0x37,
+  SMCR_IO = 0x33;
 
 const setZ = (addr: number) => [ldi(30, addr & 0xff), ldi(31, addr >> 8)];
 const spmCmd = (cmd: number) => [ldi(16, cmd), out(SPMCSR_IO, 16), SPM];
@@ -30,7 +32,10 @@ const HALT = [ldi(16, 1), out(SMCR_IO, 16), 0x9588];
 
 function image(at: number, code: number[], path: string): Firmware {
   const flash = new Uint8Array(0x8000).fill(0xff);
-  code.forEach((w, i) => { flash[at + 2 * i] = w & 0xff; flash[at + 2 * i + 1] = w >> 8; });
+  code.forEach((w, i) => {
+    flash[at + 2 * i] = w & 0xff;
+    flash[at + 2 * i + 1] = w >> 8;
+  });
   return { path, flash, size: at + 2 * code.length, ram: null };
 }
 
@@ -38,15 +43,18 @@ const BLANK = image(0, [], 'blank');
 
 /** Runs `code` from the boot section (BOOTRST programmed) until it halts. */
 async function runBoot(code: number[], opts: { lock?: number; app?: Firmware } = {}): Promise<Board> {
-  const board = new Board({ firmware: opts.app ?? BLANK, bootloader: image(0x7e00, [...code, ...HALT], 'boot'),
-    fuses: { lock: opts.lock ?? UNO_FUSES.lock } });
+  const board = new Board({
+    firmware: opts.app ?? BLANK,
+    bootloader: image(0x7e00, [...code, ...HALT], 'boot'),
+    fuses: { lock: opts.lock ?? UNO_FUSES.lock },
+  });
   await board.runUntil(() => board.halted !== null, 200, 'the program to halt');
   return board;
 }
 
 const PROG_CYCLES = PROG_MS * 16_000;
 
-test('fuses: the Uno\'s bytes decode to its reset time-out, boot section and reset vector', () => {
+test("fuses: the Uno's bytes decode to its reset time-out, boot section and reset vector", () => {
   const d = startupDelay(0xff);
   assert.deepEqual(d, { startupCk: 16384, resetCk: 14, resetMs: 65 }, 'Table 8-4: crystal, slowly rising power');
   assert.equal(resetHoldCycles(d, 16e6, true), 16384 + 14 + 1_040_000);
@@ -64,12 +72,19 @@ test('fuses: the Uno\'s bytes decode to its reset time-out, boot section and res
 
 test('RWW page: erase, fill, write; SELFPRGEN busy for the programming time, RWWSB until RWWSRE, then LPM reads the data', async () => {
   const board = await runBoot([
-    ...setZ(0x0100), ...spmCmd(0x03), ...waitSpm(),           // erase the page
-    ...fill(0x1234), ...setZ(0x0102), ...fill(0xabcd),        // two words into the buffer
-    ...setZ(0x0100), ...spmCmd(0x05),                          // page write
-    inp(20, SPMCSR_IO),                                        // at once: SELFPRGEN and RWWSB
-    ...waitSpm(), inp(21, SPMCSR_IO),                          // done: RWWSB still set
-    ...spmCmd(0x11), inp(22, SPMCSR_IO),                       // RWW section re-enabled
+    ...setZ(0x0100),
+    ...spmCmd(0x03),
+    ...waitSpm(), // erase the page
+    ...fill(0x1234),
+    ...setZ(0x0102),
+    ...fill(0xabcd), // two words into the buffer
+    ...setZ(0x0100),
+    ...spmCmd(0x05), // page write
+    inp(20, SPMCSR_IO), // at once: SELFPRGEN and RWWSB
+    ...waitSpm(),
+    inp(21, SPMCSR_IO), // done: RWWSB still set
+    ...spmCmd(0x11),
+    inp(22, SPMCSR_IO), // RWW section re-enabled
     lpm(23),
   ]);
   const d = board.cpu.data;
@@ -95,21 +110,38 @@ test('NRWW page: the CPU is halted for the programming time, then SELFPRGEN read
 test('SPM must start within four cycles of the SPMCSR write', async () => {
   const ok = await runBoot([...setZ(0x0200), ldi(16, 0x03), out(SPMCSR_IO, 16), NOP, NOP, NOP, SPM, ...waitSpm()]);
   assert.equal(ok.spm.stats.erases, 1, 'three cycles between: erased');
-  const late = await runBoot([...setZ(0x0200), ldi(16, 0x03), out(SPMCSR_IO, 16), NOP, NOP, NOP, NOP, SPM, inp(20, SPMCSR_IO)]);
+  const late = await runBoot([
+    ...setZ(0x0200),
+    ldi(16, 0x03),
+    out(SPMCSR_IO, 16),
+    NOP,
+    NOP,
+    NOP,
+    NOP,
+    SPM,
+    inp(20, SPMCSR_IO),
+  ]);
   assert.equal(late.spm.stats.erases, 0, 'four cycles between: nothing');
   assert.equal(late.cpu.data[20], 0, 'the command bits cleared themselves');
 });
 
 test('a page write ANDs with the old contents; each buffer word is taken once until the buffer clears', async () => {
   const app = image(0x0300, [0x0ff0], 'app');
-  const board = await runBoot([
-    ...setZ(0x0300), ...fill(0x3c3c), ...fill(0xffff),  // second fill of word 0 is ignored
-    ...spmCmd(0x05), ...waitSpm(), ...spmCmd(0x11),
-  ], { app });
+  const board = await runBoot(
+    [
+      ...setZ(0x0300),
+      ...fill(0x3c3c),
+      ...fill(0xffff), // second fill of word 0 is ignored
+      ...spmCmd(0x05),
+      ...waitSpm(),
+      ...spmCmd(0x11),
+    ],
+    { app },
+  );
   assert.deepEqual([...board.flash.subarray(0x300, 0x302)], [0x30, 0x0c], '0x0ff0 & 0x3c3c without an erase');
 });
 
-test('boot lock 0x0F (the Uno\'s) keeps SPM off the boot section; lock 0x3F allows it', async () => {
+test("boot lock 0x0F (the Uno's) keeps SPM off the boot section; lock 0x3F allows it", async () => {
   const prog = [...setZ(0x7f80), ...spmCmd(0x03)];
   const run = async (lock: number) => {
     const boot = image(0x7e00, [...prog, ...HALT], 'boot');
@@ -139,11 +171,23 @@ test('SPM from the application section does nothing (and says so)', async () => 
 
 test('SIGRD and BLBSET reads by LPM: the signature row and the fuse bytes', async () => {
   const read = (cmd: number, z: number, reg: number) => [...setZ(z), ldi(16, cmd), out(SPMCSR_IO, 16), lpm(reg)];
-  const prog = [...read(0x21, 0, 20), ...read(0x21, 2, 21), ...read(0x21, 4, 22), ...read(0x09, 0, 23), ...read(0x09, 3, 24),
-    ...read(0x09, 1, 25), ...setZ(0x0000), lpm(26)];
+  const prog = [
+    ...read(0x21, 0, 20),
+    ...read(0x21, 2, 21),
+    ...read(0x21, 4, 22),
+    ...read(0x09, 0, 23),
+    ...read(0x09, 3, 24),
+    ...read(0x09, 1, 25),
+    ...setZ(0x0000),
+    lpm(26),
+  ];
   const board = await runBoot(prog);
   assert.deepEqual([...board.cpu.data.subarray(20, 27)], [0x1e, 0x95, 0x0f, 0xff, 0xde, 0x0f, 0xff]);
-  const other = new Board({ firmware: BLANK, bootloader: image(0x7e00, [...prog, ...HALT], 'boot'), signature: [0x1e, 0x95, 0x14] });
+  const other = new Board({
+    firmware: BLANK,
+    bootloader: image(0x7e00, [...prog, ...HALT], 'boot'),
+    signature: [0x1e, 0x95, 0x14],
+  });
   await other.runUntil(() => other.halted !== null, 200, 'halt');
   assert.equal(other.cpu.data[22], 0x14, 'the signature is configurable');
 });

@@ -68,7 +68,14 @@ export interface SpmHost {
   warn(message: string): void;
 }
 
-export interface SpmStats { fills: number; erases: number; writes: number; rwwEnables: number; lockSets: number; ignored: number }
+export interface SpmStats {
+  fills: number;
+  erases: number;
+  writes: number;
+  rwwEnables: number;
+  lockSets: number;
+  ignored: number;
+}
 
 export class SelfProgramming {
   /** The lock byte; BLBSET can only program (clear) its boot-lock bits. */
@@ -80,7 +87,11 @@ export class SelfProgramming {
   private readonly loaded = new Uint8Array(PAGE_WORDS);
   private warnedApp = false;
 
-  constructor(private readonly cpu: CPU, private readonly config: SpmConfig, private readonly host: SpmHost) {
+  constructor(
+    private readonly cpu: CPU,
+    private readonly config: SpmConfig,
+    private readonly host: SpmHost,
+  ) {
     this.lock = config.fuses.lock;
     cpu.writeHooks[SPMCSR] = (value) => {
       const data = cpu.data;
@@ -106,20 +117,27 @@ export class SelfProgramming {
   }
 
   /** An erase or write is running (SELFPRGEN stays 1 until it ends). */
-  get programming(): boolean { return this.busy; }
+  get programming(): boolean {
+    return this.busy;
+  }
 
   /** RWWSB: the RWW section is unreadable until RWWSRE re-enables it. */
-  get rwwBusy(): boolean { return (this.cpu.data[SPMCSR] & SPMCSR_RWWSB) !== 0; }
+  get rwwBusy(): boolean {
+    return (this.cpu.data[SPMCSR] & SPMCSR_RWWSB) !== 0;
+  }
 
   /** The temporary page buffer (for tests): words and which were loaded. */
-  get pageBuffer(): { words: Uint16Array; loaded: Uint8Array } { return { words: this.buffer, loaded: this.loaded }; }
+  get pageBuffer(): { words: Uint16Array; loaded: Uint8Array } {
+    return { words: this.buffer, loaded: this.loaded };
+  }
 
   /**
    * Runs the instruction at PC if it is one the window changes (SPM, or LPM after
    * SIGRD/BLBSET); returns false to let avr8js run it.
    */
   execute(): boolean {
-    const cpu = this.cpu, op = cpu.progMem[cpu.pc];
+    const cpu = this.cpu,
+      op = cpu.progMem[cpu.pc];
     if (op === OP_SPM) {
       this.spm();
       return true;
@@ -138,7 +156,8 @@ export class SelfProgramming {
   }
 
   private spm(): void {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu,
+      data = cpu.data;
     const pcByte = cpu.pc * 2;
     cpu.pc += 1;
     cpu.cycles += 1;
@@ -152,14 +171,17 @@ export class SelfProgramming {
       this.stats.ignored++;
       if (!this.warnedApp) {
         this.warnedApp = true;
-        this.host.warn(`SPM at 0x${pcByte.toString(16)} is outside the boot section (0x${this.config.bootStart.toString(16)}): ignored, as on the chip`);
+        this.host.warn(
+          `SPM at 0x${pcByte.toString(16)} is outside the boot section (0x${this.config.bootStart.toString(16)}): ignored, as on the chip`,
+        );
       }
       data[SPMCSR] &= ~COMMAND_BITS;
       return;
     }
     const z = cpu.dataView.getUint16(30, true) & (FLASH_BYTES - 1);
     switch (cmd) {
-      case SPMCSR_SELFPRGEN: { // §26.8.4 Filling the temporary buffer: R1:R0 at PCWORD, once per word
+      case SPMCSR_SELFPRGEN: {
+        // §26.8.4 Filling the temporary buffer: R1:R0 at PCWORD, once per word
         const w = (z >> 1) & (PAGE_WORDS - 1);
         if (!this.loaded[w]) {
           this.buffer[w] = data[0] | (data[1] << 8);
@@ -190,7 +212,8 @@ export class SelfProgramming {
 
   /** §26.8.5/26.8.6 page erase and page write, with the boot-lock rules (§26.5) and RWW/NRWW timing (§26.4). */
   private program(page: number, erase: boolean): void {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu,
+      data = cpu.data;
     const boot = page >= this.config.bootStart;
     const allowed = boot ? spmMayWriteBootSection(this.lock) : spmMayWriteAppSection(this.lock);
     if (!allowed) {
@@ -198,7 +221,8 @@ export class SelfProgramming {
       data[SPMCSR] &= ~COMMAND_BITS;
       return;
     }
-    const words = cpu.progMem, first = page >> 1;
+    const words = cpu.progMem,
+      first = page >> 1;
     if (erase) {
       words.fill(0xffff, first, first + PAGE_WORDS);
       this.stats.erases++;
@@ -222,15 +246,18 @@ export class SelfProgramming {
   }
 
   private lpm(op: number): boolean {
-    const cpu = this.cpu, data = cpu.data;
+    const cpu = this.cpu,
+      data = cpu.data;
     const cmd = data[SPMCSR] & COMMAND_BITS;
     if (this.cpu.cycles - this.armedAt > LPM_WINDOW) return false;
     const z = cpu.dataView.getUint16(30, true);
     let value: number;
-    if (cmd === (SPMCSR_SIGRD | SPMCSR_SELFPRGEN)) { // §26.8.10 Reading the signature row
+    if (cmd === (SPMCSR_SIGRD | SPMCSR_SELFPRGEN)) {
+      // §26.8.10 Reading the signature row
       const { signature, calibration } = this.config;
-      value = z === 1 ? calibration : (z & 1) ? 0xff : signature[z >> 1] ?? 0xff;
-    } else if (cmd === (SPMCSR_BLBSET | SPMCSR_SELFPRGEN)) { // §26.8.9 Reading the fuse and lock bits
+      value = z === 1 ? calibration : z & 1 ? 0xff : (signature[z >> 1] ?? 0xff);
+    } else if (cmd === (SPMCSR_BLBSET | SPMCSR_SELFPRGEN)) {
+      // §26.8.9 Reading the fuse and lock bits
       const f = this.config.fuses;
       value = [f.low, this.lock, f.extended, f.high][z] ?? 0xff;
     } else return false;

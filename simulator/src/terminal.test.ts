@@ -25,7 +25,12 @@ test('drawLcd boxes the visible text', () => {
 test('LiveLcd redraws in place only when the picture changed, throttled', async () => {
   const lcd = lcdShowing('one');
   let out = '';
-  const live = new LiveLcd(lcd, { fps: 50, write: (s) => { out += s; } });
+  const live = new LiveLcd(lcd, {
+    fps: 50,
+    write: (s) => {
+      out += s;
+    },
+  });
   live.begin();
   assert.match(out, /\x1b\[2J/);
   assert.match(out, /│ one/);
@@ -50,7 +55,10 @@ test('drawLcd frames every geometry: rows + 2 lines, columns + 4 wide, text in i
     lcd.ddram[lcd.ddramIndex(lcd.cellAddress(lcd.config.rows - 1, 0))] = 0x5a; // 'Z' at the last row's start
     const box = drawLcd(lcd);
     assert.equal(box.length, lcd.config.rows + 2, name);
-    assert.ok(box.every((l) => [...l].length === lcd.config.columns + 4), `${name}: ${JSON.stringify(box)}`);
+    assert.ok(
+      box.every((l) => [...l].length === lcd.config.columns + 4),
+      `${name}: ${JSON.stringify(box)}`,
+    );
     assert.equal(box.at(-2), `│ Z${' '.repeat(lcd.config.columns - 1)} │`, name);
   }
 });

@@ -14,7 +14,10 @@ export function drawLcd(lcd: HD44780): string[] {
 
 const ESC = '\x1b[';
 
-export interface LiveLcdOptions { fps?: number; write?: (s: string) => void }
+export interface LiveLcdOptions {
+  fps?: number;
+  write?: (s: string) => void;
+}
 
 /** Keeps the LCD drawn at the top of the terminal; other output scrolls below it. */
 export class LiveLcd {
@@ -25,7 +28,10 @@ export class LiveLcd {
   private lastFrame = '';
   private height = 0;
 
-  constructor(private readonly lcd: HD44780, opts: LiveLcdOptions = {}) {
+  constructor(
+    private readonly lcd: HD44780,
+    opts: LiveLcdOptions = {},
+  ) {
     this.minGapMs = 1000 / (opts.fps ?? 20);
     this.write = opts.write ?? ((s) => process.stdout.write(s));
     lcd.onChange = () => this.schedule();
@@ -61,6 +67,9 @@ export class LiveLcd {
   private schedule(): void {
     if (this.timer) return;
     const wait = Math.max(0, this.lastDraw + this.minGapMs - performance.now());
-    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.draw();
+    }, wait);
   }
 }

@@ -14,11 +14,17 @@ import type { AVRUSART, CPU } from 'avr8js';
 export const BAUD_TOLERANCE = 0.045;
 
 /** UCSR0A (data address 0xC0): RXC0 bit 7, DOR0 bit 3; UDR0 at 0xC6. */
-const UCSR0A = 0xc0, RXC0 = 0x80, DOR0 = 0x08, UDR0 = 0xc6;
+const UCSR0A = 0xc0,
+  RXC0 = 0x80,
+  DOR0 = 0x08,
+  UDR0 = 0xc6;
 /** Received bytes waiting behind UDR0: the FIFO's second level and the shift register. */
 const HELD_MAX = 2;
 
-export interface BaudMismatch { host: number; firmware: number }
+export interface BaudMismatch {
+  host: number;
+  firmware: number;
+}
 
 export class UsartWire {
   /** Host baud rate, as set by the serial port that is open (or the last one). */
@@ -37,7 +43,11 @@ export class UsartWire {
   private readonly listeners = new Set<(byte: number) => void>();
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly cpu: CPU, private readonly usart: AVRUSART, private readonly freqHz: number) {
+  constructor(
+    private readonly cpu: CPU,
+    private readonly usart: AVRUSART,
+    private readonly freqHz: number,
+  ) {
     usart.onByteTransmit = (b) => {
       this.stats.sent++;
       for (const l of this.listeners) l(b);
@@ -70,10 +80,14 @@ export class UsartWire {
   /** Subscribes to board-to-host bytes; returns the unsubscribe function. */
   onByte(listener: (byte: number) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
-  get pending(): number { return this.queue.length; }
+  get pending(): number {
+    return this.queue.length;
+  }
 
   /** Resolves once every queued host byte has reached the board (or was lost). */
   whenIdle(): Promise<void> {
@@ -108,14 +122,16 @@ export class UsartWire {
     const { usart } = this;
     this.flightByte = this.queue.shift()!;
     this.inFlight = true;
-    if (usart.rxEnable) this.cpu.addClockEvent(this.received, (usart as unknown as { cyclesPerChar: number }).cyclesPerChar);
+    if (usart.rxEnable)
+      this.cpu.addClockEvent(this.received, (usart as unknown as { cyclesPerChar: number }).cyclesPerChar);
     else this.cpu.addClockEvent(this.dropOne, Math.round((this.freqHz * 10) / this.hostBaud));
   }
 
   /** The stop bit of the byte in flight: into UDR0 if it is free, else behind it, else overrun. */
   private readonly received = () => {
     this.inFlight = false;
-    const { usart, cpu } = this, b = this.flightByte;
+    const { usart, cpu } = this,
+      b = this.flightByte;
     if (!usart.rxEnable) this.stats.dropped++;
     else if (!(cpu.data[UCSR0A] & RXC0) && this.held.length === 0) usart.writeByte(b, true);
     else if (this.held.length < HELD_MAX) this.held.push(b);

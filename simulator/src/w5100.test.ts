@@ -7,15 +7,51 @@ import { createSocket } from 'node:dgram';
 import { SpiMaster, ip4 } from './spi-master.ts';
 import { dnsQuery } from './dhcp-packets.ts';
 import {
-  CMD, GAR, IMR, IR, MR, MR_RST, PTIMER, RCR, RMSR, RTR, SHAR, SIPR, SR, SUBR, SnIR_CON, SnIR_DISCON, SnIR_RECV,
-  SnIR_SEND_OK, SnIR_TIMEOUT, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR, Sn_RX_WR, Sn_TTL,
-  Sn_TX_FSR, Sn_TX_RD, TMSR, Sn_TX_WR, Sn_RX_RD, Sn_MSSR,
+  CMD,
+  GAR,
+  IMR,
+  IR,
+  MR,
+  MR_RST,
+  PTIMER,
+  RCR,
+  RMSR,
+  RTR,
+  SHAR,
+  SIPR,
+  SR,
+  SUBR,
+  SnIR_CON,
+  SnIR_DISCON,
+  SnIR_RECV,
+  SnIR_SEND_OK,
+  SnIR_TIMEOUT,
+  Sn_CR,
+  Sn_DHAR,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_IR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RX_RSR,
+  Sn_RX_WR,
+  Sn_TTL,
+  Sn_TX_FSR,
+  Sn_TX_RD,
+  TMSR,
+  Sn_TX_WR,
+  Sn_RX_RD,
+  Sn_MSSR,
 } from './w5100.ts';
 
 const servers: Server[] = [];
 const masters: SpiMaster[] = [];
-afterEach(() => { for (const m of masters.splice(0)) m.dispose(); });
-after(() => { for (const s of servers) s.close(); });
+afterEach(() => {
+  for (const m of masters.splice(0)) m.dispose();
+});
+after(() => {
+  for (const s of servers) s.close();
+});
 
 function master(cfg = {}) {
   const m = new SpiMaster(cfg);
@@ -24,7 +60,10 @@ function master(cfg = {}) {
 }
 
 async function tcpServer(onConn: (s: Socket) => void): Promise<number> {
-  const srv = createServer((s) => { s.on('error', () => {}); onConn(s); });
+  const srv = createServer((s) => {
+    s.on('error', () => {});
+    onConn(s);
+  });
   servers.push(srv);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return (srv.address() as { port: number }).port;
@@ -80,7 +119,10 @@ describe('W5100 registers', () => {
     m.transfer(0x00);
     m.cs(false);
     m.cs(true);
-    assert.deepEqual([0xf0, 0, 0x02, 0x77].map((b) => m.transfer(b).miso), [0, 1, 2, 3]);
+    assert.deepEqual(
+      [0xf0, 0, 0x02, 0x77].map((b) => m.transfer(b).miso),
+      [0, 1, 2, 3],
+    );
     m.cs(false);
     assert.equal(m.r(0x0002), 0x77);
     assert.equal(m.r(0x0001), 0xc0, 'the dropped frame changed nothing');
@@ -88,7 +130,7 @@ describe('W5100 registers', () => {
     // With CS high the chip stays off the bus but the transfer still completes.
     const before = m.chip.frames;
     assert.equal(m.transfer(0xf0).miso, 0);
-    [0, 1, 0x55].forEach((b) => m.transfer(b));
+    for (const b of [0, 1, 0x55]) m.transfer(b);
     assert.equal(m.chip.frames, before);
     assert.equal(m.r(0x0001), 0xc0);
   });
@@ -101,7 +143,10 @@ describe('W5100 registers', () => {
     // W5100: MR reset self-clears, then MR reads back what was written.
     m.w(MR, MR_RST);
     assert.equal(m.r(MR), 0);
-    for (const v of [0x10, 0x12, 0x00]) { m.w(MR, v); assert.equal(m.r(MR), v); }
+    for (const v of [0x10, 0x12, 0x00]) {
+      m.w(MR, v);
+      assert.equal(m.r(MR), v);
+    }
   });
 
   it('soft reset (MR.RST) self-clears and resets every register and socket', async () => {
@@ -109,7 +154,10 @@ describe('W5100 registers', () => {
     const m = master();
     configure(m);
     m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
-    m.w16(RTR, 1234); m.w(RCR, 3); m.w(RMSR, 0x03); m.w(IMR, 0xff);
+    m.w16(RTR, 1234);
+    m.w(RCR, 3);
+    m.w(RMSR, 0x03);
+    m.w(IMR, 0xff);
     openTcp(m, 0, '192.168.7.2', 80);
     await m.runUntil(() => m.status(0) === SR.ESTABLISHED, 100);
     m.w(MR, MR_RST);
@@ -179,7 +227,9 @@ describe('W5100 registers', () => {
       await m.runUntil(() => m.r16(m.sreg(1, Sn_RX_RSR)) >= 10, 200, 'echo');
       // header: source IP, source port 9000, length 2 (big-endian), then the payload
       assert.deepEqual(m.rBytes(0x7000, 10), [192, 168, 7, 2, 0x23, 0x28, 0, 2, 0x42, 0x43]);
-    } finally { peer.close(); }
+    } finally {
+      peer.close();
+    }
   });
 });
 
@@ -302,7 +352,10 @@ describe('W5100 TCP client over loopback', () => {
   it('pauses the host socket while data waits beyond the ring', async () => {
     const big = Buffer.alloc(16 << 20, 0x61); // more than the kernel's loopback buffers hold
     let serverSock: Socket | undefined;
-    const port = await tcpServer((s) => { serverSock = s; s.write(big); });
+    const port = await tcpServer((s) => {
+      serverSock = s;
+      s.write(big);
+    });
     const m = master();
     configure(m);
     m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
@@ -328,7 +381,13 @@ describe('W5100 TCP server', () => {
     const port = await m.chip.listeningPort(2);
     const { connect } = await import('node:net');
     const client = connect(port, '127.0.0.1');
-    const reply = new Promise<string>((r) => { let s = ''; client.on('data', (d) => { s += d; }); client.on('end', () => r(s)); });
+    const reply = new Promise<string>((r) => {
+      let s = '';
+      client.on('data', (d) => {
+        s += d;
+      });
+      client.on('end', () => r(s));
+    });
     client.write('ping');
     await m.runUntil(() => m.status(2) === SR.ESTABLISHED && m.r16(m.sreg(2, Sn_RX_RSR)) === 4, 1000);
     assert.deepEqual(m.rBytes(m.sreg(2, Sn_DIPR), 4), [192, 168, 7, 2]);
@@ -365,7 +424,9 @@ describe('W5100 commit points (wiznet-latch.ts)', () => {
       assert.equal(m.r16(m.sreg(0, Sn_TX_RD)), 3);
       await m.runUntil(() => got.length === 1, 500, 'the datagram');
       assert.deepEqual([...got[0]], [1, 2, 3]);
-    } finally { peer.close(); }
+    } finally {
+      peer.close();
+    }
   });
 
   it('SEND in a state that cannot send commits nothing; OPEN zeroes the pending TX_WR', () => {
@@ -443,7 +504,8 @@ describe('W5100 link', () => {
     configure(m);
     m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
     m.chip.link = false;
-    m.w16(RTR, 1000); m.w(RCR, 2); // 100 ms x 3
+    m.w16(RTR, 1000);
+    m.w(RCR, 2); // 100 ms x 3
     openTcp(m, 0, '192.168.7.2', 80);
     await m.runMs(290);
     assert.equal(m.status(0), SR.SYNSENT);

@@ -28,10 +28,50 @@ import { SocketLatch } from './wiznet-latch.ts';
 import { WiznetPort, wiznetConfig, type WiznetConfig, type WiznetHost } from './wiznet-host.ts';
 import { newSocketStats, type LanServices, type SocketStats, type WiznetChip } from './wiznet-chip.ts';
 import {
-  BUF_TOTAL, CMD, GAR, IR, MEM_SIZE, MR, MR_RST, PTIMER, RCR, RMSR, RTR, RX_BASE, SIPR, SOCKETS, SOCKET_BASE,
-  SOCKET_STRIDE, SR, SUBR, Sn_CR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_MR_PROTO, Sn_PORT, Sn_RX_RD, Sn_RX_RSR,
-  Sn_RX_WR, Sn_SR, Sn_TTL, Sn_TX_FSR, Sn_TX_RD, Sn_TX_WR, TMSR, TX_BASE, UIPR, UPORT, OP_READ, OP_WRITE, IR_CONFLICT,
-  IR_UNREACH, IR_PPPOE, SnIR_RECV,
+  BUF_TOTAL,
+  CMD,
+  GAR,
+  IR,
+  MEM_SIZE,
+  MR,
+  MR_RST,
+  PTIMER,
+  RCR,
+  RMSR,
+  RTR,
+  RX_BASE,
+  SIPR,
+  SOCKETS,
+  SOCKET_BASE,
+  SOCKET_STRIDE,
+  SR,
+  SUBR,
+  Sn_CR,
+  Sn_DHAR,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_IR,
+  Sn_MR,
+  Sn_MR_PROTO,
+  Sn_PORT,
+  Sn_RX_RD,
+  Sn_RX_RSR,
+  Sn_RX_WR,
+  Sn_SR,
+  Sn_TTL,
+  Sn_TX_FSR,
+  Sn_TX_RD,
+  Sn_TX_WR,
+  TMSR,
+  TX_BASE,
+  UIPR,
+  UPORT,
+  OP_READ,
+  OP_WRITE,
+  IR_CONFLICT,
+  IR_UNREACH,
+  IR_PPPOE,
+  SnIR_RECV,
 } from './w5100-regs.ts';
 
 export * from './w5100-regs.ts';
@@ -47,9 +87,11 @@ const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v
 
 function resetValues(mem: Uint8Array) {
   mem.fill(0);
-  mem[RTR] = 0x07; mem[RTR + 1] = 0xd0;
+  mem[RTR] = 0x07;
+  mem[RTR + 1] = 0xd0;
   mem[RCR] = 8;
-  mem[RMSR] = 0x55; mem[TMSR] = 0x55;
+  mem[RMSR] = 0x55;
+  mem[TMSR] = 0x55;
   mem[PTIMER] = 0x28;
   for (let n = 0; n < SOCKETS; n++) {
     const b = SOCKET_BASE + n * SOCKET_STRIDE;
@@ -86,16 +128,21 @@ export class W5100 implements WiznetChip {
   private readonly frameBytes = new Uint8Array(3);
 
   /** lan: options for a LAN of the chip's own, or the services of one it shares with another chip. */
-  constructor(readonly host: W5100Host, config: Partial<W5100Config> = {},
-    lan: Partial<LanOptions> | LanServices = {}) {
+  constructor(
+    readonly host: W5100Host,
+    config: Partial<W5100Config> = {},
+    lan: Partial<LanOptions> | LanServices = {},
+  ) {
     this.config = { ...w5100Config, ...config };
     const services = 'net' in lan ? lan : newLan(lan);
     this.net = services.net;
     this.dhcp = services.dhcp;
     this.dns = services.dns;
     this.stats = Array.from({ length: SOCKETS }, newSocketStats);
-    this.latches = Array.from({ length: SOCKETS },
-      (_, n) => new SocketLatch(this.mem.subarray(this.sreg(n, 0), this.sreg(n, SOCKET_STRIDE))));
+    this.latches = Array.from(
+      { length: SOCKETS },
+      (_, n) => new SocketLatch(this.mem.subarray(this.sreg(n, 0), this.sreg(n, SOCKET_STRIDE))),
+    );
     this.sockets = bridgeSockets(this, services, this.config, this.stats);
     this.port = new WiznetPort(host, this.config, this.name, this);
     this.hardReset();
@@ -156,7 +203,10 @@ export class W5100 implements WiznetChip {
   /** A whole 4-byte frame; returns the 4th MISO byte. Foreign opcodes (W5200/W5500 probes) read as 0. */
   frame(op: number, addr: number, data: number): number {
     this.frames++;
-    if (op === OP_WRITE) { this.write(addr, data); return 3; }
+    if (op === OP_WRITE) {
+      this.write(addr, data);
+      return 3;
+    }
     if (op === OP_READ) return this.read(addr);
     return 0;
   }
@@ -168,7 +218,8 @@ export class W5100 implements WiznetChip {
     if (addr >= MEM_SIZE) return 0;
     if (addr === IR) return (mem[IR] & IR_WRITE_CLEAR) | this.socketInterrupts();
     if (addr >= SOCKET_BASE && addr < SOCKET_BASE + SOCKETS * SOCKET_STRIDE) {
-      const n = (addr - SOCKET_BASE) >> 8, off = addr & 0xff;
+      const n = (addr - SOCKET_BASE) >> 8,
+        off = addr & 0xff;
       if (off === Sn_TX_FSR || off === Sn_TX_FSR + 1) return this.byteOf(this.txFree(n), off - Sn_TX_FSR);
       if (off === Sn_RX_RSR || off === Sn_RX_RSR + 1) {
         const rsr = this.rxUsed(n);
@@ -187,24 +238,48 @@ export class W5100 implements WiznetChip {
       else mem[MR] = value;
       return;
     }
-    if (addr === IR) { mem[IR] &= ~(value & IR_WRITE_CLEAR); return; }
-    if (addr === RMSR || addr === TMSR) { mem[addr] = value; this.layoutBuffers(); return; }
+    if (addr === IR) {
+      mem[IR] &= ~(value & IR_WRITE_CLEAR);
+      return;
+    }
+    if (addr === RMSR || addr === TMSR) {
+      mem[addr] = value;
+      this.layoutBuffers();
+      return;
+    }
     if (addr >= UIPR && addr < UPORT + 2) return; // read-only
     if (addr >= SOCKET_BASE && addr < SOCKET_BASE + SOCKETS * SOCKET_STRIDE) {
-      const n = (addr - SOCKET_BASE) >> 8, off = addr & 0xff;
-      if (this.latches[n].latched(off)) { this.latches[n].write(off, value); return; }
+      const n = (addr - SOCKET_BASE) >> 8,
+        off = addr & 0xff;
+      if (this.latches[n].latched(off)) {
+        this.latches[n].write(off, value);
+        return;
+      }
       switch (off) {
-        case Sn_CR: this.command(n, value); return;
-        case Sn_IR: mem[addr] &= ~value; return;
-        case Sn_SR: case Sn_TX_FSR: case Sn_TX_FSR + 1: case Sn_TX_RD: case Sn_TX_RD + 1:
-        case Sn_RX_RSR: case Sn_RX_RSR + 1: case Sn_RX_WR: case Sn_RX_WR + 1:
+        case Sn_CR:
+          this.command(n, value);
+          return;
+        case Sn_IR:
+          mem[addr] &= ~value;
+          return;
+        case Sn_SR:
+        case Sn_TX_FSR:
+        case Sn_TX_FSR + 1:
+        case Sn_TX_RD:
+        case Sn_TX_RD + 1:
+        case Sn_RX_RSR:
+        case Sn_RX_RSR + 1:
+        case Sn_RX_WR:
+        case Sn_RX_WR + 1:
           return; // read-only
       }
     }
     mem[addr] = value;
   }
 
-  private byteOf(v: number, i: number) { return i === 0 ? v >> 8 : v & 0xff; }
+  private byteOf(v: number, i: number) {
+    return i === 0 ? v >> 8 : v & 0xff;
+  }
 
   private socketInterrupts() {
     let bits = 0;
@@ -228,29 +303,69 @@ export class W5100 implements WiznetChip {
     alloc(this.mem[RMSR], this.rxBase, this.rxSize, RX_BASE);
   }
 
-  private sreg(n: number, off: number): number { return SOCKET_BASE + n * SOCKET_STRIDE + off; }
-  private get16(n: number, off: number): number { const a = this.sreg(n, off); return (this.mem[a] << 8) | this.mem[a + 1]; }
-  private set16(n: number, off: number, v: number): void { const a = this.sreg(n, off); this.mem[a] = (v >> 8) & 0xff; this.mem[a + 1] = v & 0xff; }
-  private get16c(addr: number) { return (this.mem[addr] << 8) | this.mem[addr + 1]; }
-  private get32c(addr: number): number { const m = this.mem; return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0; }
+  private sreg(n: number, off: number): number {
+    return SOCKET_BASE + n * SOCKET_STRIDE + off;
+  }
+  private get16(n: number, off: number): number {
+    const a = this.sreg(n, off);
+    return (this.mem[a] << 8) | this.mem[a + 1];
+  }
+  private set16(n: number, off: number, v: number): void {
+    const a = this.sreg(n, off);
+    this.mem[a] = (v >> 8) & 0xff;
+    this.mem[a + 1] = v & 0xff;
+  }
+  private get16c(addr: number) {
+    return (this.mem[addr] << 8) | this.mem[addr + 1];
+  }
+  private get32c(addr: number): number {
+    const m = this.mem;
+    return ((m[addr] << 24) | (m[addr + 1] << 16) | (m[addr + 2] << 8) | m[addr + 3]) >>> 0;
+  }
 
-  private txFree(n: number): number { return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff; }
-  private rxUsed(n: number): number { return (this.get16(n, Sn_RX_WR) - this.get16(n, Sn_RX_RD)) & 0xffff; }
+  private txFree(n: number): number {
+    return (this.txSize[n] - ((this.get16(n, Sn_TX_WR) - this.get16(n, Sn_TX_RD)) & 0xffff)) & 0xffff;
+  }
+  private rxUsed(n: number): number {
+    return (this.get16(n, Sn_RX_WR) - this.get16(n, Sn_RX_RD)) & 0xffff;
+  }
 
   // ---- WiznetChip: what SocketBridge sees -------------------------------------
 
-  protocol(n: number): number { return this.mem[this.sreg(n, Sn_MR)] & Sn_MR_PROTO; }
-  status(n: number): number { return this.mem[this.sreg(n, Sn_SR)]; }
-  setStatus(n: number, sr: number): void { this.mem[this.sreg(n, Sn_SR)] = sr; }
-  raise(n: number, bits: number): void { this.mem[this.sreg(n, Sn_IR)] |= bits; }
-  sourcePort(n: number): number { return this.get16(n, Sn_PORT); }
-  destIp(n: number): number { return this.get32c(this.sreg(n, Sn_DIPR)); }
-  destPort(n: number): number { return this.get16(n, Sn_DPORT); }
-  setDestination(n: number, ip: number, port: number): void { this.latches[n].setDestination(ip, port); }
+  protocol(n: number): number {
+    return this.mem[this.sreg(n, Sn_MR)] & Sn_MR_PROTO;
+  }
+  status(n: number): number {
+    return this.mem[this.sreg(n, Sn_SR)];
+  }
+  setStatus(n: number, sr: number): void {
+    this.mem[this.sreg(n, Sn_SR)] = sr;
+  }
+  raise(n: number, bits: number): void {
+    this.mem[this.sreg(n, Sn_IR)] |= bits;
+  }
+  sourcePort(n: number): number {
+    return this.get16(n, Sn_PORT);
+  }
+  destIp(n: number): number {
+    return this.get32c(this.sreg(n, Sn_DIPR));
+  }
+  destPort(n: number): number {
+    return this.get16(n, Sn_DPORT);
+  }
+  setDestination(n: number, ip: number, port: number): void {
+    this.latches[n].setDestination(ip, port);
+  }
 
-  sourceIp(): number { return this.get32c(SIPR); }
-  subnetMask(): number { return this.get32c(SUBR); }
-  gatewayIp(): number { return this.get32c(GAR); }
+  sourceIp(): number {
+    return this.get32c(SIPR);
+  }
+  subnetMask(): number {
+    return this.get32c(SUBR);
+  }
+  gatewayIp(): number {
+    return this.get32c(GAR);
+  }
 
   /** W5100 datasheet: ARP gives up after RTR x (RCR + 1). In microseconds. */
   arpTimeoutUs(): number {
@@ -259,7 +374,8 @@ export class W5100 implements WiznetChip {
 
   /** W5100 datasheet: TCP retransmissions double RTR (capped below 0x10000) for RCR + 1 tries. In microseconds. */
   tcpTimeoutUs(): number {
-    let rto = this.get16c(RTR), total = 0;
+    let rto = this.get16c(RTR),
+      total = 0;
     for (let i = 0; i <= this.mem[RCR]; i++) {
       total += rto;
       if (rto * 2 <= 0xffff) rto *= 2;
@@ -269,9 +385,11 @@ export class W5100 implements WiznetChip {
 
   /** Takes the bytes between TX_RD and TX_WR out of the TX ring and advances TX_RD (the SEND command). */
   takeTx(n: number): Uint8Array {
-    const rd = this.get16(n, Sn_TX_RD), wr = this.get16(n, Sn_TX_WR);
+    const rd = this.get16(n, Sn_TX_RD),
+      wr = this.get16(n, Sn_TX_WR);
     const len = Math.min((wr - rd) & 0xffff, this.txSize[n]);
-    const out = new Uint8Array(len), mask = this.txSize[n] - 1;
+    const out = new Uint8Array(len),
+      mask = this.txSize[n] - 1;
     for (let i = 0; i < len; i++) out[i] = this.mem[this.txBase[n] + ((rd + i) & mask)];
     this.set16(n, Sn_TX_RD, (rd + len) & 0xffff);
     return out;
@@ -279,15 +397,22 @@ export class W5100 implements WiznetChip {
 
   /** Appends bytes to the RX ring at RX_WR. */
   pushRx(n: number, bytes: Uint8Array): void {
-    const wr = this.get16(n, Sn_RX_WR), mask = this.rxSize[n] - 1;
+    const wr = this.get16(n, Sn_RX_WR),
+      mask = this.rxSize[n] - 1;
     for (let i = 0; i < bytes.length; i++) this.mem[this.rxBase[n] + ((wr + i) & mask)] = bytes[i];
     this.set16(n, Sn_RX_WR, (wr + bytes.length) & 0xffff);
   }
 
-  rxFree(n: number): number { return this.rxSize[n] - this.rxUsed(n); }
+  rxFree(n: number): number {
+    return this.rxSize[n] - this.rxUsed(n);
+  }
 
-  schedule(us: number, fn: () => void): void { this.port.schedule(us, fn); }
-  hold(reason: string): (() => void) | undefined { return this.port.hold(reason); }
+  schedule(us: number, fn: () => void): void {
+    this.port.schedule(us, fn);
+  }
+  hold(reason: string): (() => void) | undefined {
+    return this.port.hold(reason);
+  }
 
   // ---- commands -------------------------------------------------------------
 
@@ -302,12 +427,25 @@ export class W5100 implements WiznetChip {
         s.close();
         s.open(this.protocol(n));
         break;
-      case CMD.LISTEN: s.listen(); break;
-      case CMD.CONNECT: s.connect(); break;
-      case CMD.DISCON: s.disconnect(); break;
-      case CMD.CLOSE: s.close(); this.setStatus(n, SR.CLOSED); break;
-      case CMD.SEND: case CMD.SEND_MAC: s.send(); break;
-      case CMD.SEND_KEEP: break;
+      case CMD.LISTEN:
+        s.listen();
+        break;
+      case CMD.CONNECT:
+        s.connect();
+        break;
+      case CMD.DISCON:
+        s.disconnect();
+        break;
+      case CMD.CLOSE:
+        s.close();
+        this.setStatus(n, SR.CLOSED);
+        break;
+      case CMD.SEND:
+      case CMD.SEND_MAC:
+        s.send();
+        break;
+      case CMD.SEND_KEEP:
+        break;
       case CMD.RECV:
         // Data still unread after the new RX_RD raises RECV again (MAME w5100_socket.cpp command_recv).
         if (this.rxUsed(n) > 0) this.raise(n, SnIR_RECV);

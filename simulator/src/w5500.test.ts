@@ -11,17 +11,65 @@ import { SpiMaster, ip4 } from './spi-master.ts';
 import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest } from './dhcp-packets.ts';
 import { MR as W5100_MR } from './w5100.ts';
 import {
-  BSB_COMMON, CMD, GAR, IMR, IR, MR, MR_RST, OM_FDM1, OM_FDM2, OM_FDM4, PHYCFGR, PMRU, PTIMER, RCR, RTR, SHAR, SIMR,
-  SIPR, SIR, SR, SUBR, SnIR_CON, SnIR_RECV, SnIR_SEND_OK, SnIR_TIMEOUT, Sn_DHAR, Sn_DIPR, Sn_FRAG, Sn_IMR,
-  Sn_IR, Sn_MR, Sn_PORT, Sn_RXBUF_SIZE, Sn_RX_RD, Sn_RX_RSR, Sn_RX_WR, Sn_TTL, Sn_TXBUF_SIZE, Sn_TX_FSR, Sn_TX_RD,
-  Sn_TX_WR, UIPR, VERSIONR, bsbReg, bsbRx, bsbTx, control, type W5500Frame,
+  BSB_COMMON,
+  CMD,
+  GAR,
+  IMR,
+  IR,
+  MR,
+  MR_RST,
+  OM_FDM1,
+  OM_FDM2,
+  OM_FDM4,
+  PHYCFGR,
+  PMRU,
+  PTIMER,
+  RCR,
+  RTR,
+  SHAR,
+  SIMR,
+  SIPR,
+  SIR,
+  SR,
+  SUBR,
+  SnIR_CON,
+  SnIR_RECV,
+  SnIR_SEND_OK,
+  SnIR_TIMEOUT,
+  Sn_DHAR,
+  Sn_DIPR,
+  Sn_FRAG,
+  Sn_IMR,
+  Sn_IR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RXBUF_SIZE,
+  Sn_RX_RD,
+  Sn_RX_RSR,
+  Sn_RX_WR,
+  Sn_TTL,
+  Sn_TXBUF_SIZE,
+  Sn_TX_FSR,
+  Sn_TX_RD,
+  Sn_TX_WR,
+  UIPR,
+  VERSIONR,
+  bsbReg,
+  bsbRx,
+  bsbTx,
+  control,
+  type W5500Frame,
 } from './w5500.ts';
 
 const MAC = [0xde, 0xad, 0xbe, 0xef, 0xfe, 0x55];
 const servers: Server[] = [];
 const masters: { dispose(): void }[] = [];
-afterEach(() => { for (const m of masters.splice(0)) m.dispose(); });
-after(() => { for (const s of servers) s.close(); });
+afterEach(() => {
+  for (const m of masters.splice(0)) m.dispose();
+});
+after(() => {
+  for (const s of servers) s.close();
+});
 
 function master(cfg = {}) {
   const m = new W5500Master(cfg);
@@ -30,7 +78,10 @@ function master(cfg = {}) {
 }
 
 async function tcpServer(onConn: (s: Socket) => void): Promise<number> {
-  const srv = createServer((s) => { s.on('error', () => {}); onConn(s); });
+  const srv = createServer((s) => {
+    s.on('error', () => {});
+    onConn(s);
+  });
   servers.push(srv);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return (srv.address() as { port: number }).port;
@@ -57,8 +108,15 @@ function openTcp(m: W5500Master, n: number, dip: string, dport: number) {
 
 /** The Arduino Ethernet library's probe order (utility/w5100.cpp init): W5200, then W5500, then W5100. */
 function probe(bus: { transaction(b: readonly number[]): number[] }): 'W5200' | 'W5500' | 'W5100' | 'none' {
-  const soft = (wr: (v: number) => void, rd: () => number) => { wr(0x80); return rd() === 0; };
-  const readsBack = (wr: (v: number) => void, rd: () => number, vs: number[]) => vs.every((v) => { wr(v); return rd() === v; });
+  const soft = (wr: (v: number) => void, rd: () => number) => {
+    wr(0x80);
+    return rd() === 0;
+  };
+  const readsBack = (wr: (v: number) => void, rd: () => number, vs: number[]) =>
+    vs.every((v) => {
+      wr(v);
+      return rd() === v;
+    });
   // W5200 frames: address, 0x80 | length high (write) or length high, length low, data.
   const w52 = (v: number) => bus.transaction([0, 0, 0x80, 1, v]);
   const r52 = (a = 0) => bus.transaction([a >> 8, a & 0xff, 0, 1, 0])[4];
@@ -90,23 +148,45 @@ describe('W5500 SPI frame', () => {
     m.chip.onFrame = (f) => frames.push(f);
     // Three FDM frames back to back in one CS-low transaction: write GAR (4), write SUBR[0..1] (2), read GAR[0] (1).
     const miso = m.transaction([
-      0x00, GAR, control(BSB_COMMON, true, OM_FDM4), 10, 0, 0, 1,
-      0x00, SUBR, control(BSB_COMMON, true, OM_FDM2), 255, 255,
-      0x00, GAR, control(BSB_COMMON, false, OM_FDM1), 0,
+      0x00,
+      GAR,
+      control(BSB_COMMON, true, OM_FDM4),
+      10,
+      0,
+      0,
+      1,
+      0x00,
+      SUBR,
+      control(BSB_COMMON, true, OM_FDM2),
+      255,
+      255,
+      0x00,
+      GAR,
+      control(BSB_COMMON, false, OM_FDM1),
+      0,
     ]);
     assert.equal(miso[miso.length - 1], 10);
-    assert.deepEqual(frames.map((f) => [f.addr, f.write, f.om, f.length]),
-      [[GAR, true, OM_FDM4, 4], [SUBR, true, OM_FDM2, 2], [GAR, false, OM_FDM1, 1]]);
+    assert.deepEqual(
+      frames.map((f) => [f.addr, f.write, f.om, f.length]),
+      [
+        [GAR, true, OM_FDM4, 4],
+        [SUBR, true, OM_FDM2, 2],
+        [GAR, false, OM_FDM1, 1],
+      ],
+    );
     assert.deepEqual(m.read(BSB_COMMON, GAR, 6), [10, 0, 0, 1, 255, 255]);
   });
 
   it('a frame cut inside its header changes nothing; reserved blocks read 0 and ignore writes', () => {
     const m = master();
-    m.cs(true); m.transfer(0x00); m.transfer(GAR); m.cs(false);  // no control byte
+    m.cs(true);
+    m.transfer(0x00);
+    m.transfer(GAR);
+    m.cs(false); // no control byte
     m.write(BSB_COMMON, GAR, [7]);
     assert.equal(m.chip.droppedFrames, 1);
     assert.equal(m.r(GAR), 7);
-    m.write(4, 0x0000, [1, 2, 3]);   // BSB 00100: reserved
+    m.write(4, 0x0000, [1, 2, 3]); // BSB 00100: reserved
     assert.deepEqual(m.read(4, 0x0000, 3), [0, 0, 0]);
     assert.deepEqual(m.read(BSB_COMMON, 0x0040, 2), [0, 0], 'past the common registers');
     assert.equal(m.r(GAR), 7);
@@ -142,12 +222,12 @@ describe('W5500 common registers', () => {
     m.chip.link = false;
     assert.equal(m.r(PHYCFGR) & 0x01, 0, 'cable out');
     m.chip.link = true;
-    m.w(PHYCFGR, 0x38);    // RST low: PHY held in reset
+    m.w(PHYCFGR, 0x38); // RST low: PHY held in reset
     assert.equal(m.r(PHYCFGR) & 0x01, 0);
     m.w(PHYCFGR, 0xb8);
     assert.equal(m.r(PHYCFGR), 0xbf);
     m.w(PHYCFGR, 0xb8 & ~0x07);
-    assert.equal(m.r(PHYCFGR) & 0x07, 0x07, 'DPX/SPD/LNK are the PHY\'s, not the host\'s');
+    assert.equal(m.r(PHYCFGR) & 0x07, 0x07, "DPX/SPD/LNK are the PHY's, not the host's");
   });
 
   it('MR.RST self-clears and resets every register and socket', async () => {
@@ -155,7 +235,10 @@ describe('W5500 common registers', () => {
     const m = master();
     configure(m);
     m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
-    m.w16(RTR, 1234); m.w(RCR, 3); m.w(IMR, 0xf0); m.sw(3, Sn_TXBUF_SIZE, 4);
+    m.w16(RTR, 1234);
+    m.w(RCR, 3);
+    m.w(IMR, 0xf0);
+    m.sw(3, Sn_TXBUF_SIZE, 4);
     openTcp(m, 0, '192.168.7.2', 80);
     await m.runUntil(() => m.status(0) === SR.ESTABLISHED, 100);
     m.w(MR, MR_RST);
@@ -172,7 +255,7 @@ describe('W5500 common registers', () => {
     const m = master();
     configure(m);
     open(m, 2, 0x02, 4000);
-    m.write(bsbReg(2), Sn_DIPR, [...ip4('192.168.7.77'), 0, 9]);  // nobody: ARP gives up
+    m.write(bsbReg(2), Sn_DIPR, [...ip4('192.168.7.77'), 0, 9]); // nobody: ARP gives up
     m.sendData(2, [1]);
     await m.runUntil(() => m.sr(2, Sn_IR) !== 0, 2000, 'TIMEOUT');
     assert.equal(m.sr(2, Sn_IR), SnIR_TIMEOUT);
@@ -223,7 +306,10 @@ describe('W5500 chip detection', () => {
       m.transaction([0xf0, 0, W5100_MR, v]);
       assert.equal(m.transaction([0x0f, 0, W5100_MR, 0])[3], 0, 'MR reads back 0, never what was written');
     }
-    assert.ok(frames.every((f) => !f.write), 'every W5100 frame is a W5500 read');
+    assert.ok(
+      frames.every((f) => !f.write),
+      'every W5100 frame is a W5500 read',
+    );
     assert.deepEqual([...m.chip.common], before, 'no register changed');
   });
 });
@@ -235,7 +321,7 @@ describe('W5500 buffers', () => {
     assert.deepEqual(m.read(bsbTx(1), 0x07fe, 4), [0xa1, 0xa2, 0xa3, 0xa4], 'offset mod 2 KB');
     assert.deepEqual([...m.chip.txMem.subarray(0x0ffe, 0x1002)], [0xa1, 0xa2, 0, 0], 'socket 1 sits at 2 KB');
     assert.deepEqual([...m.chip.txMem.subarray(0x0800, 0x0802)], [0xa3, 0xa4], 'the burst wrapped to its start');
-    m.write(bsbRx(0), 0xffff, [1, 2]);   // the 16-bit offset wraps too
+    m.write(bsbRx(0), 0xffff, [1, 2]); // the 16-bit offset wraps too
     assert.deepEqual(m.read(bsbRx(0), 0x07ff, 2), [1, 2]);
   });
 
@@ -271,7 +357,9 @@ describe('W5500 sockets over loopback', () => {
       assert.deepEqual(rx.slice(0, 8), [192, 168, 7, 2, 0x13, 0x88, 0, 6]);
       assert.equal(Buffer.from(rx.slice(8)).toString(), 're:abc');
       assert.equal(m.chip.stats[5].bytesOut, 3);
-    } finally { peer.close(); }
+    } finally {
+      peer.close();
+    }
   });
 
   it('TCP: CONNECT to a loopback server, SEND, RECV, peer FIN, DISCON; 70 KB echoed through wrapping pointers', async () => {
@@ -375,7 +463,8 @@ describe('W5500 sockets over loopback', () => {
     configure(m);
     m.chip.map('192.168.7.2', 80, '127.0.0.1', port);
     m.chip.link = false;
-    m.w16(RTR, 1000); m.w(RCR, 2);
+    m.w16(RTR, 1000);
+    m.w(RCR, 2);
     openTcp(m, 0, '192.168.7.2', 80);
     await m.runMs(290);
     assert.equal(m.status(0), 0x15);
@@ -384,4 +473,3 @@ describe('W5500 sockets over loopback', () => {
     assert.equal(m.sr(0, Sn_IR), SnIR_TIMEOUT);
   });
 });
-

@@ -12,26 +12,67 @@ import type { NetMap } from './netmap.ts';
 
 // Codes the WIZnet family shares (W5100 datasheet v1.2 section 4.2, W5500
 // datasheet v1.0.9 section 4.2): Sn_MR protocol, Sn_SR status, Sn_IR bits.
-export const Sn_MR_CLOSE = 0, Sn_MR_TCP = 1, Sn_MR_UDP = 2, Sn_MR_IPRAW = 3, Sn_MR_MACRAW = 4;
+export const Sn_MR_CLOSE = 0,
+  Sn_MR_TCP = 1,
+  Sn_MR_UDP = 2,
+  Sn_MR_IPRAW = 3,
+  Sn_MR_MACRAW = 4;
 export const SR = {
-  CLOSED: 0x00, INIT: 0x13, LISTEN: 0x14, SYNSENT: 0x15, SYNRECV: 0x16, ESTABLISHED: 0x17, FIN_WAIT: 0x18,
-  CLOSING: 0x1a, TIME_WAIT: 0x1b, CLOSE_WAIT: 0x1c, LAST_ACK: 0x1d, UDP: 0x22, IPRAW: 0x32, MACRAW: 0x42,
+  CLOSED: 0x00,
+  INIT: 0x13,
+  LISTEN: 0x14,
+  SYNSENT: 0x15,
+  SYNRECV: 0x16,
+  ESTABLISHED: 0x17,
+  FIN_WAIT: 0x18,
+  CLOSING: 0x1a,
+  TIME_WAIT: 0x1b,
+  CLOSE_WAIT: 0x1c,
+  LAST_ACK: 0x1d,
+  UDP: 0x22,
+  IPRAW: 0x32,
+  MACRAW: 0x42,
 } as const;
-export const SnIR_SEND_OK = 0x10, SnIR_TIMEOUT = 0x08, SnIR_RECV = 0x04, SnIR_DISCON = 0x02, SnIR_CON = 0x01;
+export const SnIR_SEND_OK = 0x10,
+  SnIR_TIMEOUT = 0x08,
+  SnIR_RECV = 0x04,
+  SnIR_DISCON = 0x02,
+  SnIR_CON = 0x01;
 // Socket register offsets within a socket's register block, the same on both
 // chips (W5100 datasheet 4.3 from 0x0400 + n * 0x100; W5500 datasheet 4.3 in
 // block BSB 4n+1); Sn_PROTO (W5100 0x14) and the W5500's extras are per chip.
-export const Sn_MR = 0x00, Sn_CR = 0x01, Sn_IR = 0x02, Sn_SR = 0x03, Sn_PORT = 0x04, Sn_DHAR = 0x06, Sn_DIPR = 0x0c,
-  Sn_DPORT = 0x10, Sn_MSSR = 0x12, Sn_TOS = 0x15, Sn_TTL = 0x16, Sn_TX_FSR = 0x20, Sn_TX_RD = 0x22, Sn_TX_WR = 0x24,
-  Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28, Sn_RX_WR = 0x2a;
+export const Sn_MR = 0x00,
+  Sn_CR = 0x01,
+  Sn_IR = 0x02,
+  Sn_SR = 0x03,
+  Sn_PORT = 0x04,
+  Sn_DHAR = 0x06,
+  Sn_DIPR = 0x0c,
+  Sn_DPORT = 0x10,
+  Sn_MSSR = 0x12,
+  Sn_TOS = 0x15,
+  Sn_TTL = 0x16,
+  Sn_TX_FSR = 0x20,
+  Sn_TX_RD = 0x22,
+  Sn_TX_WR = 0x24,
+  Sn_RX_RSR = 0x26,
+  Sn_RX_RD = 0x28,
+  Sn_RX_WR = 0x2a;
 /** Sn_MR protocol, low nibble (Arduino writes 0x21: TCP with the no-delayed-ACK flag). */
 export const Sn_MR_PROTO = 0x0f;
 /** Sn_MR bit 7: MULTI, multicast for a UDP socket. */
 export const Sn_MR_MULTI = 0x80;
 /** Socket commands written to Sn_CR (both datasheets, section 4.3). */
 export const CMD = {
-  OPEN: 0x01, LISTEN: 0x02, CONNECT: 0x04, DISCON: 0x08, CLOSE: 0x10,
-  SEND: 0x20, SEND_MAC: 0x21, SEND_KEEP: 0x22, RECV: 0x40,
+  OPEN: 0x01,
+  LISTEN: 0x02,
+  CONNECT: 0x04,
+  DISCON: 0x08,
+  CLOSE: 0x10,
+  SEND: 0x20,
+  SEND_MAC: 0x21,
+  SEND_KEEP: 0x22,
+  RECV: 0x40,
 } as const;
 
 /** What a chip's register file offers its sockets' host side. Socket numbers run from 0 to socketCount - 1. */
@@ -110,14 +151,28 @@ export interface BridgeTiming {
 }
 
 export const bridgeTiming: BridgeTiming = {
-  connectLatencyUs: 300, dataLatencyUs: 100, sendLatencyUs: 20, linkMbps: 100, serverLatencyUs: 1000,
-  holdCapMs: 500, quietHoldMs: 50,
+  connectLatencyUs: 300,
+  dataLatencyUs: 100,
+  sendLatencyUs: 20,
+  linkMbps: 100,
+  serverLatencyUs: 1000,
+  holdCapMs: 500,
+  quietHoldMs: 50,
 };
 
 /** Per-socket counters; the chip counts commands, the bridge the traffic. */
 export interface SocketStats {
-  bytesIn: number; bytesOut: number; connects: number; udpDropped: number;
+  bytesIn: number;
+  bytesOut: number;
+  connects: number;
+  udpDropped: number;
   commands: Record<string, number>;
 }
 
-export const newSocketStats = (): SocketStats => ({ bytesIn: 0, bytesOut: 0, connects: 0, udpDropped: 0, commands: {} });
+export const newSocketStats = (): SocketStats => ({
+  bytesIn: 0,
+  bytesOut: 0,
+  connects: 0,
+  udpDropped: 0,
+  commands: {},
+});

@@ -41,19 +41,31 @@ export class WiznetPort {
   private readonly pending = new Set<{ due: number; fire: () => void }>();
   private csLow: boolean;
 
-  constructor(readonly host: WiznetHost, private readonly config: WiznetConfig, name: string, device: WiznetDevice) {
+  constructor(
+    readonly host: WiznetHost,
+    private readonly config: WiznetConfig,
+    name: string,
+    device: WiznetDevice,
+  ) {
     const { portB, spi, cpu } = host;
     const pin = host.pins?.get('ETH_CS');
-    if (pin && pin.port !== 'B') throw new Error(`${name} model: ETH_CS must be on PORTB (D8-D13), the pin map puts it on PORT${pin.port}`);
+    if (pin && pin.port !== 'B')
+      throw new Error(`${name} model: ETH_CS must be on PORTB (D8-D13), the pin map puts it on PORT${pin.port}`);
     const csBit = pin?.bit ?? config.csBit;
     this.csLow = portB.pinState(csBit) === PinState.Low;
     portB.addListener(() => {
       const low = portB.pinState(csBit) === PinState.Low;
-      if (low !== this.csLow) { this.csLow = low; device.csEdge(low); }
+      if (low !== this.csLow) {
+        this.csLow = low;
+        device.csEdge(low);
+      }
     });
     const next = spi.onByte;
     spi.onByte = (mosi) => {
-      if (!this.csLow) { next(mosi); return; }
+      if (!this.csLow) {
+        next(mosi);
+        return;
+      }
       const miso = device.spiByte(mosi);
       cpu.addClockEvent(() => spi.completeTransfer(miso), spi.transferCycles);
     };
@@ -61,7 +73,10 @@ export class WiznetPort {
     // external resets); a watchdog reset only restarts the AVR, so the chip
     // keeps going and its pending events (which the board dropped) are re-armed.
     host.on?.('reset', (cause) => {
-      if (cause !== 'watchdog') { device.hardReset(); return; }
+      if (cause !== 'watchdog') {
+        device.hardReset();
+        return;
+      }
       for (const ev of this.pending) cpu.addClockEvent(ev.fire, Math.max(1, ev.due - cpu.cycles));
     });
   }
@@ -70,13 +85,21 @@ export class WiznetPort {
   schedule(us: number, fn: () => void): void {
     const cpu = this.host.cpu;
     const cycles = Math.max(1, Math.round((us * this.config.clockHz) / 1e6));
-    const ev = { due: cpu.cycles + cycles, fire: () => { this.pending.delete(ev); fn(); } };
+    const ev = {
+      due: cpu.cycles + cycles,
+      fire: () => {
+        this.pending.delete(ev);
+        fn();
+      },
+    };
     this.pending.add(ev);
     cpu.addClockEvent(ev.fire, cycles);
   }
 
   /** A chip reset: scheduled events are no longer re-armed (the sockets' own guards make any that still fire no-ops). */
-  clear(): void { this.pending.clear(); }
+  clear(): void {
+    this.pending.clear();
+  }
 
   hold(reason: string): (() => void) | undefined {
     return this.host.hold?.(reason);

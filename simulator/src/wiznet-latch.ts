@@ -34,15 +34,41 @@
 // Sn_DIPR/Sn_DPORT in directly, readable at once (EthernetClient::remoteIP
 // reads them).
 import {
-  CMD, SR, Sn_DHAR, Sn_DIPR, Sn_DPORT, Sn_MR_IPRAW, Sn_MR_MACRAW, Sn_MR_MULTI, Sn_MR_PROTO, Sn_MR_TCP, Sn_MR_UDP, Sn_MSSR,
-  Sn_RX_RD, Sn_RX_WR, Sn_TX_RD, Sn_TX_WR,
+  CMD,
+  SR,
+  Sn_DHAR,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_MR_IPRAW,
+  Sn_MR_MACRAW,
+  Sn_MR_MULTI,
+  Sn_MR_PROTO,
+  Sn_MR_TCP,
+  Sn_MR_UDP,
+  Sn_MSSR,
+  Sn_RX_RD,
+  Sn_RX_WR,
+  Sn_TX_RD,
+  Sn_TX_WR,
 } from './wiznet-chip.ts';
 
-const MAX_MSS: Record<number, number> = { [Sn_MR_TCP]: 1460, [Sn_MR_UDP]: 1472, [Sn_MR_IPRAW]: 1480, [Sn_MR_MACRAW]: 1514 };
+const MAX_MSS: Record<number, number> = {
+  [Sn_MR_TCP]: 1460,
+  [Sn_MR_UDP]: 1472,
+  [Sn_MR_IPRAW]: 1480,
+  [Sn_MR_MACRAW]: 1514,
+};
 /** Bytes past the last latched register. */
 const SPAN = Sn_RX_RD + 2;
 const LATCHED = new Uint8Array(SPAN);
-for (const [off, len] of [[Sn_DHAR, 6], [Sn_DIPR, 4], [Sn_DPORT, 2], [Sn_MSSR, 2], [Sn_TX_WR, 2], [Sn_RX_RD, 2]]) {
+for (const [off, len] of [
+  [Sn_DHAR, 6],
+  [Sn_DIPR, 4],
+  [Sn_DPORT, 2],
+  [Sn_MSSR, 2],
+  [Sn_TX_WR, 2],
+  [Sn_RX_RD, 2],
+]) {
   LATCHED.fill(1, off, off + len);
 }
 const SENDABLE: ReadonlySet<number> = new Set([SR.UDP, SR.IPRAW, SR.MACRAW, SR.ESTABLISHED, SR.CLOSE_WAIT]);
@@ -51,28 +77,42 @@ export class SocketLatch {
   private readonly pending = new Uint8Array(SPAN);
 
   /** regs: the socket's register block as the host reads it (the committed values). */
-  constructor(private readonly regs: Uint8Array) { this.reset(); }
+  constructor(private readonly regs: Uint8Array) {
+    this.reset();
+  }
 
   /** After a chip reset: the pending copies equal the committed reset values. */
-  reset(): void { this.pending.set(this.regs.subarray(0, SPAN)); }
+  reset(): void {
+    this.pending.set(this.regs.subarray(0, SPAN));
+  }
 
   /** True if a write to this offset waits for a command. */
-  latched(off: number): boolean { return off < SPAN && LATCHED[off] === 1; }
+  latched(off: number): boolean {
+    return off < SPAN && LATCHED[off] === 1;
+  }
 
-  write(off: number, value: number): void { this.pending[off] = value; }
+  write(off: number, value: number): void {
+    this.pending[off] = value;
+  }
 
   /** The written-but-not-committed value of a 16-bit register (for inspection). */
-  pending16(off: number): number { return (this.pending[off] << 8) | this.pending[off + 1]; }
+  pending16(off: number): number {
+    return (this.pending[off] << 8) | this.pending[off + 1];
+  }
 
   /**
    * Commits what cmd commits. sr is Sn_SR and mr is Sn_MR when the command is
    * issued, before the command changes anything.
    */
   command(cmd: number, sr: number, mr: number): void {
-    const udp = sr === SR.UDP, multicast = udp && (mr & Sn_MR_MULTI) !== 0;
+    const udp = sr === SR.UDP,
+      multicast = udp && (mr & Sn_MR_MULTI) !== 0;
     switch (cmd) {
       case CMD.OPEN: {
-        for (const off of [Sn_TX_RD, Sn_TX_WR, Sn_RX_RD, Sn_RX_WR]) { this.set16(off, 0); this.pending.fill(0, off, off + 2); }
+        for (const off of [Sn_TX_RD, Sn_TX_WR, Sn_RX_RD, Sn_RX_WR]) {
+          this.set16(off, 0);
+          this.pending.fill(0, off, off + 2);
+        }
         const max = MAX_MSS[mr & Sn_MR_PROTO] ?? 0;
         const mss = this.pending16(Sn_MSSR);
         this.set16(Sn_MSSR, mss === 0 || mss > max ? max : mss);
@@ -80,7 +120,7 @@ export class SocketLatch {
         break;
       }
       case CMD.CONNECT:
-        if (sr === SR.INIT) this.commit(Sn_DIPR, 6);  // DIPR and DPORT are adjacent
+        if (sr === SR.INIT) this.commit(Sn_DIPR, 6); // DIPR and DPORT are adjacent
         break;
       case CMD.SEND:
         if (!SENDABLE.has(sr)) break;
@@ -110,5 +150,8 @@ export class SocketLatch {
     return this;
   }
 
-  private set16(off: number, v: number) { this.regs[off] = (v >> 8) & 0xff; this.regs[off + 1] = v & 0xff; }
+  private set16(off: number, v: number) {
+    this.regs[off] = (v >> 8) & 0xff;
+    this.regs[off + 1] = v & 0xff;
+  }
 }

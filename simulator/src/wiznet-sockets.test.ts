@@ -9,8 +9,19 @@ import { DISCOVER, dhcpRequest, dnsQuery } from './dhcp-packets.ts';
 import { parseIp } from './netmap.ts';
 import { bridgeSockets, loopbackConnect, loopbackSend, newLan, type SocketBridge } from './wiznet-sockets.ts';
 import {
-  SR, Sn_MR_TCP, Sn_MR_UDP, SnIR_CON, SnIR_DISCON, SnIR_RECV, SnIR_SEND_OK, SnIR_TIMEOUT, bridgeTiming,
-  newSocketStats, type LanServices, type SocketStats, type WiznetChip,
+  SR,
+  Sn_MR_TCP,
+  Sn_MR_UDP,
+  SnIR_CON,
+  SnIR_DISCON,
+  SnIR_RECV,
+  SnIR_SEND_OK,
+  SnIR_TIMEOUT,
+  bridgeTiming,
+  newSocketStats,
+  type LanServices,
+  type SocketStats,
+  type WiznetChip,
 } from './wiznet-chip.ts';
 
 describe('W5100 socket bridge guards', () => {
@@ -24,7 +35,9 @@ describe('W5100 socket bridge guards', () => {
     const udp = createSocket('udp4');
     try {
       assert.throws(() => loopbackSend(udp, new Uint8Array(1), '192.0.2.1', 53), /refusing to send a datagram/);
-    } finally { udp.close(); }
+    } finally {
+      udp.close();
+    }
   });
 
   it('connects to loopback', async () => {
@@ -32,13 +45,33 @@ describe('W5100 socket bridge guards', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
       const sock = loopbackConnect('127.0.0.1', (srv.address() as { port: number }).port);
-      const got = await new Promise<string>((r) => { let s = ''; sock.on('data', (d) => { s += d; }); sock.on('end', () => { sock.end(); r(s); }); });
+      const got = await new Promise<string>((r) => {
+        let s = '';
+        sock.on('data', (d) => {
+          s += d;
+        });
+        sock.on('end', () => {
+          sock.end();
+          r(s);
+        });
+      });
       assert.equal(got, 'ok');
-    } finally { srv.close(); }
+    } finally {
+      srv.close();
+    }
   });
 });
 
-interface FakeSocket { proto: number; sr: number; ir: number; port: number; dip: number; dport: number; tx: number[]; rx: number[] }
+interface FakeSocket {
+  proto: number;
+  sr: number;
+  ir: number;
+  port: number;
+  dip: number;
+  dport: number;
+  tx: number[];
+  rx: number[];
+}
 
 /** The least a chip model needs: plain per-socket fields, array buffers, a clock that moves only when told to. */
 class FakeChip implements WiznetChip {
@@ -49,37 +82,90 @@ class FakeChip implements WiznetChip {
   now = 0;
   readonly holdReasons: string[] = [];
   holds = 0;
-  readonly s: FakeSocket[] = Array.from({ length: 8 }, () => ({ proto: 0, sr: 0, ir: 0, port: 0, dip: 0, dport: 0, tx: [], rx: [] }));
+  readonly s: FakeSocket[] = Array.from({ length: 8 }, () => ({
+    proto: 0,
+    sr: 0,
+    ir: 0,
+    port: 0,
+    dip: 0,
+    dport: 0,
+    tx: [],
+    rx: [],
+  }));
   readonly stats: SocketStats[] = Array.from({ length: 8 }, newSocketStats);
   readonly bridges: SocketBridge[];
   private events: { at: number; fn: () => void }[] = [];
 
-  constructor(readonly lan: LanServices, readonly ip = '192.168.7.50', readonly rxSize = 2048) {
+  constructor(
+    readonly lan: LanServices,
+    readonly ip = '192.168.7.50',
+    readonly rxSize = 2048,
+  ) {
     this.bridges = bridgeSockets(this, lan, bridgeTiming, this.stats);
   }
 
-  protocol(n: number) { return this.s[n].proto; }
-  status(n: number) { return this.s[n].sr; }
-  setStatus(n: number, sr: number) { this.s[n].sr = sr; }
-  raise(n: number, bits: number) { this.s[n].ir |= bits; }
-  sourcePort(n: number) { return this.s[n].port; }
-  destIp(n: number) { return this.s[n].dip; }
-  destPort(n: number) { return this.s[n].dport; }
-  setDestination(n: number, ip: number, port: number) { this.s[n].dip = ip; this.s[n].dport = port; }
-  sourceIp() { return parseIp(this.ip); }
-  subnetMask() { return parseIp('255.255.255.0'); }
-  gatewayIp() { return parseIp('192.168.7.1'); }
-  arpTimeoutUs() { return 7000; }
-  tcpTimeoutUs() { return 90_000; }
-  takeTx(n: number) { return Uint8Array.from(this.s[n].tx.splice(0)); }
-  pushRx(n: number, bytes: Uint8Array) { this.s[n].rx.push(...bytes); }
-  rxFree(n: number) { return this.rxSize - this.s[n].rx.length; }
-  schedule(us: number, fn: () => void) { this.events.push({ at: this.now + us, fn }); }
+  protocol(n: number) {
+    return this.s[n].proto;
+  }
+  status(n: number) {
+    return this.s[n].sr;
+  }
+  setStatus(n: number, sr: number) {
+    this.s[n].sr = sr;
+  }
+  raise(n: number, bits: number) {
+    this.s[n].ir |= bits;
+  }
+  sourcePort(n: number) {
+    return this.s[n].port;
+  }
+  destIp(n: number) {
+    return this.s[n].dip;
+  }
+  destPort(n: number) {
+    return this.s[n].dport;
+  }
+  setDestination(n: number, ip: number, port: number) {
+    this.s[n].dip = ip;
+    this.s[n].dport = port;
+  }
+  sourceIp() {
+    return parseIp(this.ip);
+  }
+  subnetMask() {
+    return parseIp('255.255.255.0');
+  }
+  gatewayIp() {
+    return parseIp('192.168.7.1');
+  }
+  arpTimeoutUs() {
+    return 7000;
+  }
+  tcpTimeoutUs() {
+    return 90_000;
+  }
+  takeTx(n: number) {
+    return Uint8Array.from(this.s[n].tx.splice(0));
+  }
+  pushRx(n: number, bytes: Uint8Array) {
+    this.s[n].rx.push(...bytes);
+  }
+  rxFree(n: number) {
+    return this.rxSize - this.s[n].rx.length;
+  }
+  schedule(us: number, fn: () => void) {
+    this.events.push({ at: this.now + us, fn });
+  }
   hold(reason: string) {
     this.holdReasons.push(reason);
     this.holds++;
     let done = false;
-    return () => { if (!done) { done = true; this.holds--; } };
+    return () => {
+      if (!done) {
+        done = true;
+        this.holds--;
+      }
+    };
   }
 
   // ---- what the firmware and the board would do ------------------------------
@@ -91,7 +177,10 @@ class FakeChip implements WiznetChip {
     this.bridges[n].open(proto);
   }
 
-  send(n: number, data: ArrayLike<number>) { this.s[n].tx.push(...Array.from(data)); this.bridges[n].send(); }
+  send(n: number, data: ArrayLike<number>) {
+    this.s[n].tx.push(...Array.from(data));
+    this.bridges[n].send();
+  }
 
   /** Runs due events in order, a simulated microsecond at a time. */
   private advance(us: number) {
@@ -115,7 +204,9 @@ class FakeChip implements WiznetChip {
     }
   }
 
-  dispose() { for (const b of this.bridges) b.close(); }
+  dispose() {
+    for (const b of this.bridges) b.close();
+  }
 }
 
 describe('SocketBridge through WiznetChip (a fake chip with 8 sockets)', () => {
@@ -137,14 +228,17 @@ describe('SocketBridge through WiznetChip (a fake chip with 8 sockets)', () => {
       assert.equal(Buffer.from(chip.s[7].rx).toString(), 'pong:ping');
       assert.equal(chip.s[7].ir, SnIR_CON | SnIR_SEND_OK | SnIR_RECV | SnIR_DISCON);
       assert.deepEqual(chip.stats[7], { bytesIn: 9, bytesOut: 4, connects: 1, udpDropped: 0, commands: {} });
-      assert.ok(chip.stats.slice(0, 7).every((st) => st.connects === 0 && st.bytesOut === 0), 'other sockets untouched');
+      assert.ok(
+        chip.stats.slice(0, 7).every((st) => st.connects === 0 && st.bytesOut === 0),
+        'other sockets untouched',
+      );
     } finally {
       chip.dispose();
       srv.close();
     }
   });
 
-  it('times failures with the chip\'s own ARP and retransmission timers, and drops events of a closed socket', async () => {
+  it("times failures with the chip's own ARP and retransmission timers, and drops events of a closed socket", async () => {
     const lan = newLan();
     const chip = new FakeChip(lan);
     const failAt = async (n: number, dest: [string, number]) => {
@@ -169,13 +263,16 @@ describe('SocketBridge through WiznetChip (a fake chip with 8 sockets)', () => {
       chip.setStatus(3, SR.CLOSED);
       await chip.runUntil(() => chip.now > 10_000, 20, 'time passed');
       assert.equal(chip.s[3].ir, 0, 'the refusal of a closed socket never lands');
-    } finally { chip.dispose(); }
+    } finally {
+      chip.dispose();
+    }
   });
 
   it('lets two chips share one LAN: one DHCP pool, one DNS table, UDP to whichever socket is bound', async () => {
     const lan = newLan();
     lan.dns.add('pmproxy.lan', '192.168.7.2');
-    const a = new FakeChip(lan, '0.0.0.0'), b = new FakeChip(lan, '0.0.0.0');
+    const a = new FakeChip(lan, '0.0.0.0'),
+      b = new FakeChip(lan, '0.0.0.0');
     try {
       const offer = async (chip: FakeChip, n: number, mac: number) => {
         chip.open(n, Sn_MR_UDP, 68, ['255.255.255.255', 67]);
@@ -187,7 +284,8 @@ describe('SocketBridge through WiznetChip (a fake chip with 8 sockets)', () => {
         assert.equal(chip.s[n === 0 ? 1 : 0].rx.length, 0, 'the bystander got nothing');
         return rx.slice(8 + 16, 8 + 20).join('.');
       };
-      const ipA = await offer(a, 6, 1), ipB = await offer(b, 0, 2);
+      const ipA = await offer(a, 6, 1),
+        ipB = await offer(b, 0, 2);
       assert.equal(ipA, '192.168.7.100');
       assert.equal(ipB, '192.168.7.101', 'the second chip gets the next address from the same pool');
       assert.equal(lan.dhcp.stats.discover, 2);
@@ -198,6 +296,9 @@ describe('SocketBridge through WiznetChip (a fake chip with 8 sockets)', () => {
       assert.equal(lan.dns.stats.queries, 1);
       assert.equal(a.stats[6].bytesOut, 300);
       assert.ok(b.stats[2].bytesIn > 0);
-    } finally { a.dispose(); b.dispose(); }
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
   });
 });

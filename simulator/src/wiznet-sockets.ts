@@ -22,14 +22,28 @@ import { DhcpServer } from './dhcp-server.ts';
 import { DnsServer } from './dns-server.ts';
 import { NetMap, assertLoopback, type Faults, type LanOptions, type Mapping } from './netmap.ts';
 import {
-  SR, Sn_MR_IPRAW, Sn_MR_MACRAW, Sn_MR_TCP, Sn_MR_UDP, SnIR_CON, SnIR_DISCON, SnIR_RECV, SnIR_SEND_OK, SnIR_TIMEOUT,
-  type BridgeTiming, type LanServices, type SocketStats, type WiznetChip,
+  SR,
+  Sn_MR_IPRAW,
+  Sn_MR_MACRAW,
+  Sn_MR_TCP,
+  Sn_MR_UDP,
+  SnIR_CON,
+  SnIR_DISCON,
+  SnIR_RECV,
+  SnIR_SEND_OK,
+  SnIR_TIMEOUT,
+  type BridgeTiming,
+  type LanServices,
+  type SocketStats,
+  type WiznetChip,
 } from './wiznet-chip.ts';
 
 /** Received bytes waiting beyond the RX ring before the host socket is paused. */
 const HIGH_WATER = 8192;
 const UDP_HEADER = 8;
-const DHCP_SERVER_PORT = 67, DHCP_CLIENT_PORT = 68, DNS_PORT = 53;
+const DHCP_SERVER_PORT = 67,
+  DHCP_CLIENT_PORT = 68,
+  DNS_PORT = 53;
 const BROADCAST = 0xffffffff;
 
 /** net.connect, but only ever to loopback. */
@@ -55,8 +69,12 @@ export function newLan(options: Partial<LanOptions> = {}): LanServices {
  * one socket's server answers reaches whichever socket of the chip is bound
  * to its destination port, so the bridges know each other.
  */
-export function bridgeSockets(chip: WiznetChip, lan: LanServices, timing: BridgeTiming,
-  stats: readonly SocketStats[]): SocketBridge[] {
+export function bridgeSockets(
+  chip: WiznetChip,
+  lan: LanServices,
+  timing: BridgeTiming,
+  stats: readonly SocketStats[],
+): SocketBridge[] {
   const bridges: SocketBridge[] = [];
   const deliverUdp = (dstPort: number, srcIp: number, srcPort: number, data: Uint8Array) => {
     for (const b of bridges) b.offer(dstPort, srcIp, srcPort, data);
@@ -97,13 +115,23 @@ export class SocketBridge {
   ) {}
 
   /** True while the host socket is paused because the firmware is not reading fast enough. */
-  get hostPaused(): boolean { return this.paused; }
+  get hostPaused(): boolean {
+    return this.paused;
+  }
 
   // ---- commands -------------------------------------------------------------
 
   open(proto: number): void {
-    const sr = proto === Sn_MR_TCP ? SR.INIT : proto === Sn_MR_UDP ? SR.UDP : proto === Sn_MR_IPRAW ? SR.IPRAW
-      : proto === Sn_MR_MACRAW && this.n === 0 ? SR.MACRAW : SR.CLOSED;
+    const sr =
+      proto === Sn_MR_TCP
+        ? SR.INIT
+        : proto === Sn_MR_UDP
+          ? SR.UDP
+          : proto === Sn_MR_IPRAW
+            ? SR.IPRAW
+            : proto === Sn_MR_MACRAW && this.n === 0
+              ? SR.MACRAW
+              : SR.CLOSED;
     this.chip.setStatus(this.n, sr);
   }
 
@@ -125,7 +153,9 @@ export class SocketBridge {
   /** Runs fn after us of simulated time, unless the socket was reopened or closed meanwhile. */
   private after(us: number, fn: () => void): void {
     const gen = this.generation;
-    this.chip.schedule(us, () => { if (this.generation === gen) fn(); });
+    this.chip.schedule(us, () => {
+      if (this.generation === gen) fn();
+    });
   }
 
   /** Pauses simulated time (if the host can) for at most capMs of wall clock. */
@@ -133,15 +163,27 @@ export class SocketBridge {
     const release = this.chip.hold(`${this.chip.name} ${reason}`);
     if (!release) return () => {};
     let done = false;
-    const finish = () => { if (!done) { done = true; clearTimeout(timer); release(); } };
-    const timer = setTimeout(() => { finish(); onCap?.(); }, capMs);
+    const finish = () => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        release();
+      }
+    };
+    const timer = setTimeout(() => {
+      finish();
+      onCap?.();
+    }, capMs);
     timer.unref();
     return finish;
   }
 
   private holdOp(reason: string): () => void {
     const release = this.hold(reason);
-    const done = () => { this.opHolds.delete(done); release(); };
+    const done = () => {
+      this.opHolds.delete(done);
+      release();
+    };
     this.opHolds.add(done);
     return done;
   }
@@ -149,17 +191,35 @@ export class SocketBridge {
   connect(): void {
     const { chip, n } = this;
     if (chip.status(n) !== SR.INIT || chip.protocol(n) !== Sn_MR_TCP) return;
-    const { net } = this.lan, { connectLatencyUs } = this.timing;
-    const ip = chip.destIp(n), port = chip.destPort(n);
+    const { net } = this.lan,
+      { connectLatencyUs } = this.timing;
+    const ip = chip.destIp(n),
+      port = chip.destPort(n);
     chip.setStatus(n, SR.SYNSENT);
     this.stats.connects++;
-    const fail = (us: number) => this.after(us, () => { chip.setStatus(n, SR.CLOSED); chip.raise(n, SnIR_TIMEOUT); });
-    if (!this.arpResolves(ip)) { fail(chip.arpTimeoutUs()); return; }
+    const fail = (us: number) =>
+      this.after(us, () => {
+        chip.setStatus(n, SR.CLOSED);
+        chip.raise(n, SnIR_TIMEOUT);
+      });
+    if (!this.arpResolves(ip)) {
+      fail(chip.arpTimeoutUs());
+      return;
+    }
     const m = net.lookup(ip, port);
     const faults = net.faultsFor(m);
-    if (!m) { fail(net.unmapped === 'timeout' ? chip.tcpTimeoutUs() : connectLatencyUs); return; }
-    if (faults.timeout) { fail(chip.tcpTimeoutUs()); return; }
-    if (faults.refuse) { fail(connectLatencyUs); return; }
+    if (!m) {
+      fail(net.unmapped === 'timeout' ? chip.tcpTimeoutUs() : connectLatencyUs);
+      return;
+    }
+    if (faults.timeout) {
+      fail(chip.tcpTimeoutUs());
+      return;
+    }
+    if (faults.refuse) {
+      fail(connectLatencyUs);
+      return;
+    }
     this.faults = faults;
     const release = this.holdOp('connect');
     const sock = loopbackConnect(m.host, m.port);
@@ -195,7 +255,10 @@ export class SocketBridge {
     const host = '127.0.0.1';
     assertLoopback(host, 'listen on');
     this.listenPromise = new Promise<number>((resolve, reject) => {
-      server.once('error', (e) => { release(); reject(e); });
+      server.once('error', (e) => {
+        release();
+        reject(e);
+      });
       server.listen(net.listenPort(simPort) ?? 0, host, () => {
         release();
         const addr = server.address();
@@ -206,7 +269,10 @@ export class SocketBridge {
     server.once('connection', (sock) => {
       server.close(); // a WIZnet socket takes one peer; later SYNs are refused
       this.server = undefined;
-      if (this.tcp || chip.status(n) !== SR.LISTEN) { sock.destroy(); return; }
+      if (this.tcp || chip.status(n) !== SR.LISTEN) {
+        sock.destroy();
+        return;
+      }
       this.tcp = sock;
       this.faults = net.faults;
       this.attach(sock);
@@ -245,7 +311,10 @@ export class SocketBridge {
   send(): void {
     const { chip, n } = this;
     const sr = chip.status(n);
-    if (sr === SR.UDP) { this.sendUdp(this.takeTx()); return; }
+    if (sr === SR.UDP) {
+      this.sendUdp(this.takeTx());
+      return;
+    }
     if (sr !== SR.ESTABLISHED && sr !== SR.CLOSE_WAIT) return;
     const data = this.takeTx();
     if (this.tcp && !this.hostGone && !this.tcp.destroyed) this.tcp.write(data);
@@ -270,10 +339,14 @@ export class SocketBridge {
     if (!this.replyExpected || this.releaseHold || this.scheduled || this.queued > 0) return;
     if (!this.tcp || this.hostGone || this.peerFin || this.chip.status(this.n) !== SR.ESTABLISHED) return;
     const cfg = this.timing;
-    this.releaseHold = this.hold('waiting for peer', () => {
-      this.releaseHold = undefined;
-      this.replyExpected = false; // the peer is quiet: don't stop the clock again until the next SEND
-    }, this.replyStarted ? cfg.quietHoldMs : cfg.holdCapMs);
+    this.releaseHold = this.hold(
+      'waiting for peer',
+      () => {
+        this.releaseHold = undefined;
+        this.replyExpected = false; // the peer is quiet: don't stop the clock again until the next SEND
+      },
+      this.replyStarted ? cfg.quietHoldMs : cfg.holdCapMs,
+    );
   }
 
   // ---- TCP data path --------------------------------------------------------
@@ -282,8 +355,20 @@ export class SocketBridge {
     sock.setNoDelay(true);
     sock.on('error', () => {}); // a reset shows up as 'close' without 'end'
     sock.on('data', (b: Buffer) => this.incoming(sock, b));
-    sock.on('end', () => { if (this.tcp === sock) { this.peerFin = true; this.unhold(); this.kick(); } });
-    sock.on('close', () => { if (this.tcp === sock) { this.hostGone = true; this.unhold(); this.kick(); } });
+    sock.on('end', () => {
+      if (this.tcp === sock) {
+        this.peerFin = true;
+        this.unhold();
+        this.kick();
+      }
+    });
+    sock.on('close', () => {
+      if (this.tcp === sock) {
+        this.hostGone = true;
+        this.unhold();
+        this.kick();
+      }
+    });
   }
 
   private incoming(sock: Socket, b: Buffer) {
@@ -299,8 +384,14 @@ export class SocketBridge {
     }
     this.fromPeer += b.length;
     this.replyStarted = true;
-    if (b.length > 0) { this.queue.push(b); this.queued += b.length; }
-    if (this.queued > HIGH_WATER && !this.paused && !this.hostGone) { sock.pause(); this.paused = true; }
+    if (b.length > 0) {
+      this.queue.push(b);
+      this.queued += b.length;
+    }
+    if (this.queued > HIGH_WATER && !this.paused && !this.hostGone) {
+      sock.pause();
+      this.paused = true;
+    }
     this.kick();
   }
 
@@ -308,7 +399,10 @@ export class SocketBridge {
   private kick(us = this.timing.dataLatencyUs) {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.after(us, () => { this.scheduled = false; this.deliver(); });
+    this.after(us, () => {
+      this.scheduled = false;
+      this.deliver();
+    });
   }
 
   private deliver() {
@@ -323,11 +417,15 @@ export class SocketBridge {
       chip.pushRx(n, head.subarray(0, take));
       chip.raise(n, SnIR_RECV);
       this.stats.bytesIn += take;
-      if (take === head.length) this.queue.shift(); else this.queue[0] = head.subarray(take);
+      if (take === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(take);
       this.queued -= take;
       budget -= take;
     }
-    if (this.paused && this.queued <= HIGH_WATER / 2 && this.tcp && !this.hostGone) { this.tcp.resume(); this.paused = false; }
+    if (this.paused && this.queued <= HIGH_WATER / 2 && this.tcp && !this.hostGone) {
+      this.tcp.resume();
+      this.paused = false;
+    }
     if (this.queued > 0) {
       if (drip !== undefined && chip.rxFree(n) > 0) this.kick(1000);
       return; // the rest waits for RECV
@@ -366,7 +464,8 @@ export class SocketBridge {
 
   /** Whether the next hop for ip answers ARP (the gateway for off-subnet addresses). */
   private arpResolves(ip: number): boolean {
-    const { chip } = this, { net } = this.lan;
+    const { chip } = this,
+      { net } = this.lan;
     if (!chip.link) return false;
     const hop = ((ip ^ chip.sourceIp()) & chip.subnetMask()) === 0 ? ip : chip.gatewayIp();
     return net.inSubnet(hop) && net.answersArp(hop);
@@ -375,9 +474,11 @@ export class SocketBridge {
   private sendUdp(data: Uint8Array) {
     const { chip, n } = this;
     const { net, dhcp, dns } = this.lan;
-    const ip = chip.destIp(n), port = chip.destPort(n), myPort = chip.sourcePort(n);
+    const ip = chip.destIp(n),
+      port = chip.destPort(n),
+      myPort = chip.sourcePort(n);
     const lan = net.lan;
-    const broadcast = ip === BROADCAST || (ip | lan.mask) >>> 0 === BROADCAST && net.inSubnet(ip);
+    const broadcast = ip === BROADCAST || ((ip | lan.mask) >>> 0 === BROADCAST && net.inSubnet(ip));
     if (!broadcast && !this.arpResolves(ip)) {
       this.after(chip.arpTimeoutUs(), () => chip.raise(n, SnIR_TIMEOUT));
       return;
@@ -387,7 +488,8 @@ export class SocketBridge {
     const reply = (from: number, fromPort: number, to: number, r: Uint8Array | null) => {
       if (r) this.after(this.timing.serverLatencyUs, () => this.deliverUdp(to, from, fromPort, r));
     };
-    if (port === DHCP_SERVER_PORT && (broadcast || ip === dhcp.serverIp)) {  // unicast: a renewal
+    if (port === DHCP_SERVER_PORT && (broadcast || ip === dhcp.serverIp)) {
+      // unicast: a renewal
       reply(dhcp.serverIp, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, dhcp.handle(data, !broadcast));
     } else if (ip === lan.dns && port === DNS_PORT) {
       reply(lan.dns, DNS_PORT, myPort, dns.handle(data));
@@ -415,16 +517,29 @@ export class SocketBridge {
 
   /** A datagram on the LAN for UDP port dstPort: taken if this socket is bound to it. */
   offer(dstPort: number, srcIp: number, srcPort: number, data: Uint8Array): void {
-    if (this.chip.status(this.n) === SR.UDP && this.chip.sourcePort(this.n) === dstPort) this.datagram(srcIp, srcPort, data);
+    if (this.chip.status(this.n) === SR.UDP && this.chip.sourcePort(this.n) === dstPort)
+      this.datagram(srcIp, srcPort, data);
   }
 
   /** A datagram for this socket: the 8-byte header (source IP, port, length) and the payload, or dropped if it doesn't fit. */
   private datagram(ip: number, port: number, data: Uint8Array): void {
     const { chip, n } = this;
     const out = new Uint8Array(UDP_HEADER + data.length);
-    out.set([ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255, port >> 8, port & 255, data.length >> 8, data.length & 255]);
+    out.set([
+      ip >>> 24,
+      (ip >>> 16) & 255,
+      (ip >>> 8) & 255,
+      ip & 255,
+      port >> 8,
+      port & 255,
+      data.length >> 8,
+      data.length & 255,
+    ]);
     out.set(data, UDP_HEADER);
-    if (chip.rxFree(n) < out.length) { this.stats.udpDropped++; return; }
+    if (chip.rxFree(n) < out.length) {
+      this.stats.udpDropped++;
+      return;
+    }
     chip.pushRx(n, out);
     chip.raise(n, SnIR_RECV);
     this.stats.bytesIn += data.length;

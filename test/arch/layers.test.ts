@@ -23,7 +23,10 @@ function cruise(cwd: string, dirs: string[]): Violation[] {
 
 test('the tree keeps its layers: no forbidden import, no cycle, nothing unresolved', () => {
   const found = cruise(ROOT, ['host', 'simulator', 'demo', 'test', 'scripts', 'bench', 'bin']);
-  assert.deepEqual(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`), []);
+  assert.deepEqual(
+    found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`),
+    [],
+  );
 });
 
 test('a forbidden import or a type-only cycle fails the check', () => {

@@ -14,7 +14,9 @@ async function list(h: HostModeBoard): Promise<string[]> {
   return (await h.command('C LIST')).filter((l) => l.startsWith('CFG '));
 }
 
-test('C SET refuses a value containing a control byte, for every key, and stores nothing', { timeout: 300_000 }, async () => {
+test('C SET refuses a value containing a control byte, for every key, and stores nothing', {
+  timeout: 300_000,
+}, async () => {
   const h = await bootHostMode();
   const before = await list(h);
   const keys = before.map((l) => /^CFG ([^=]+)=/.exec(l)![1]).filter((k) => k !== 'saves');
@@ -42,8 +44,10 @@ test('C SET refuses a value containing a control byte, for every key, and stores
   h.write([0xfe, 0x00, ...Buffer.from('M host\n', 'latin1')]);
   await h.waitLine(/^OK$/, 500, from + 2);
   const after = await list(h);
-  assert.deepEqual(after.filter((l) => !l.startsWith('CFG mode=') && !l.startsWith('CFG saves=')),
-    before.filter((l) => !l.startsWith('CFG mode=') && !l.startsWith('CFG saves=')));
+  assert.deepEqual(
+    after.filter((l) => !l.startsWith('CFG mode=') && !l.startsWith('CFG saves=')),
+    before.filter((l) => !l.startsWith('CFG mode=') && !l.startsWith('CFG saves=')),
+  );
   // "eth1\r\n" is the line "eth1" with a CR-LF ending: what is stored has no CR.
   assert.equal(reply(await h.command('C SET iface eth1\r')), 'OK');
   assert.equal(reply(await h.command('C GET iface')), 'OK iface=eth1');

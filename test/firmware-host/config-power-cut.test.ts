@@ -15,23 +15,35 @@ function prng(seed: number): (n: number) => number {
     t = (t + 0x6d2b79f5) >>> 0;
     let x = Math.imul(t ^ (t >>> 15), 1 | t);
     x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return (((x ^ (x >>> 14)) >>> 0) % n);
+    return ((x ^ (x >>> 14)) >>> 0) % n;
   };
 }
 
 async function list(h: HostModeBoard): Promise<Record<string, string>> {
   const cfg = (await h.command('C LIST')).filter((l) => l.startsWith('CFG ') && !l.startsWith('CFG saves='));
-  return Object.fromEntries(cfg.map((l) => { const m = /^CFG ([^=]+)=(.*)$/.exec(l)!; return [m[1], m[2]]; }));
+  return Object.fromEntries(
+    cfg.map((l) => {
+      const m = /^CFG ([^=]+)=(.*)$/.exec(l)!;
+      return [m[1], m[2]];
+    }),
+  );
 }
 
 /** Arms a cut at the n-th byte programmed from now; resolves true once it happened. */
 function armCut(h: HostModeBoard, n: number, rnd: (n: number) => number) {
   const mem = h.board.eepromMemory;
-  const erase = mem.eraseMemory.bind(mem), write = mem.writeMemory.bind(mem);
-  let ops = 0, cutAddr = -1, old = 0, frozen = false;
+  const erase = mem.eraseMemory.bind(mem),
+    write = mem.writeMemory.bind(mem);
+  let ops = 0,
+    cutAddr = -1,
+    old = 0,
+    frozen = false;
   mem.eraseMemory = (addr: number) => {
     if (frozen) return;
-    if (ops++ === n) { cutAddr = addr; old = mem.memory[addr]; }
+    if (ops++ === n) {
+      cutAddr = addr;
+      old = mem.memory[addr];
+    }
     erase(addr);
   };
   mem.writeMemory = (addr: number, value: number) => {
@@ -45,19 +57,23 @@ function armCut(h: HostModeBoard, n: number, rnd: (n: number) => number) {
   };
   return {
     cut: () => frozen,
-    disarm: () => { mem.eraseMemory = erase; mem.writeMemory = write; },
+    disarm: () => {
+      mem.eraseMemory = erase;
+      mem.writeMemory = write;
+    },
   };
 }
 
 test(`power cuts in the middle of C SET saves on the real firmware (seed ${SEED})`, { timeout: 300_000 }, async () => {
   const rnd = prng(SEED);
   const h = await bootHostMode();
-  let results = { old: 0, new: 0 };
+  const results = { old: 0, new: 0 };
   for (let i = 0; i < 8; i++) {
-    await h.board.run(HOLDOFF_MS + 1000);  // so this save is written at once
+    await h.board.run(HOLDOFF_MS + 1000); // so this save is written at once
     const before = await list(h);
     // A value that differs in many bytes, so the cut can land anywhere in the slot.
-    const change = i % 2 ? `m.in cut.${i}.${'abcdefghij'.slice(0, 1 + rnd(10))}` : `srv.hostspec host-${i}-${rnd(100000)}`;
+    const change =
+      i % 2 ? `m.in cut.${i}.${'abcdefghij'.slice(0, 1 + rnd(10))}` : `srv.hostspec host-${i}-${rnd(100000)}`;
     const [key, value] = change.split(' ');
     const after = { ...before, [key]: value };
     const c = armCut(h, rnd(24), rnd);

@@ -23,7 +23,7 @@ test('no command for host.timeout s: NO DATA counting up; the next command bring
   assert.equal(h.board.lcd.backlight, false, 'lost-off');
   await h.board.run(61_000);
   assert.deepEqual(h.codes()[0], row('NO DATA 01:03'));
-  await h.write('F x|\\q\n');  // an invalid command does not count
+  await h.write('F x|\\q\n'); // an invalid command does not count
   await h.board.run(100);
   assert.ok(h.lines.at(-1)!.startsWith('ERR ESC'));
   assert.deepEqual(h.codes()[0], row('NO DATA 01:03'));
@@ -40,7 +40,10 @@ test('backlight alert-blink blinks while the host is lost', async () => {
   await setup(h, ['host.timeout 1', 'host.fallback 0', 'backlight alert-blink']);
   await h.waitLine(/^# host lost$/, 1500);
   const seen = new Set<boolean>();
-  for (let i = 0; i < 8; i++) { await h.board.run(250); seen.add(h.board.lcd.backlight); }
+  for (let i = 0; i < 8; i++) {
+    await h.board.run(250);
+    seen.add(h.board.lcd.backlight);
+  }
   assert.equal(seen.size, 2, 'both on and off seen');
   await h.command('P');
   await h.board.run(600);
@@ -58,7 +61,10 @@ test('host.fallback 1 hands the display to network mode while the host is lost, 
     await h.board.run(2000);
     const text = h.codes();
     assert.notDeepEqual(text[0], row('NO DATA 00:03'), 'network mode draws instead of NO DATA');
-    assert.ok(chip.stats.some((s) => (s.commands.OPEN ?? 0) > 0) || chip.dhcp.stats.discover > 0, 'network mode used the chip');
+    assert.ok(
+      chip.stats.some((s) => (s.commands.OPEN ?? 0) > 0) || chip.dhcp.stats.discover > 0,
+      'network mode used the chip',
+    );
     assert.equal(reply(await h.command('F host|again')), 'OK');
     assert.deepEqual(h.codes(), [row('host'), row('again')]);
     assert.deepEqual(h.board.lcd.violations, []);

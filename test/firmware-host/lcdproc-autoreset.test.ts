@@ -12,7 +12,7 @@ const LCDD_INIT = [...I(0x38), ...I(0x0c), ...I(0x01), ...I(0x06), ...I(0x02)];
 
 /** LCDd's view of the display and the bytes its flush sends for a new frame. */
 class LcddModel {
-  shown = [' '.repeat(16), ' '.repeat(16)];  // after its clear
+  shown = [' '.repeat(16), ' '.repeat(16)]; // after its clear
 
   // As hd44780's flush: per row, a set-address before each run of changed
   // cells, then the changed characters; unchanged cells are not sent.
@@ -22,7 +22,10 @@ class LcddModel {
       const want = frame[r].padEnd(16, ' ');
       let inRun = false;
       for (let c = 0; c < 16; c++) {
-        if (want[c] === this.shown[r][c]) { inRun = false; continue; }
+        if (want[c] === this.shown[r][c]) {
+          inRun = false;
+          continue;
+        }
         if (!inRun) out.push(...I(0x80 | (r * 0x40 + c)));
         out.push(want.charCodeAt(c));
         inRun = true;
@@ -46,9 +49,13 @@ test('LCDd after the auto-reset: its lost init and diff-only frames still leave 
   // and in the firmware's first 60 ms (its init, clear included) is lost.
   h.board.resetExternal();
   const lcdd = new LcddModel();
-  await h.board.runUntil(() => h.board.millis >= h.board.startMillis + 60, 500, 'the firmware\'s first 60 ms');
+  await h.board.runUntil(() => h.board.millis >= h.board.startMillis + 60, 500, "the firmware's first 60 ms");
   // Its frames from then on arrive intact, each only the cells that changed.
-  for (const frame of [['line one', 'line two'], ['line one', 'line two  x'], ['Up 3d 12:04', 'line two']]) {
+  for (const frame of [
+    ['line one', 'line two'],
+    ['line one', 'line two  x'],
+    ['Up 3d 12:04', 'line two'],
+  ]) {
     h.write(lcdd.flush(frame));
     await h.board.run(200);
     assert.deepEqual(h.codes(), [row(lcdd.shown[0]), row(lcdd.shown[1])], `frame ${JSON.stringify(frame)}`);

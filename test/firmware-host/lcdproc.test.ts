@@ -17,8 +17,17 @@ test('LCDd lcdserializer stream: init, custom glyph, text on both rows, then bac
   assert.equal(reply(await h.command('M lcdproc')), 'OK');
   assert.deepEqual(h.codes(), [row('LCDproc mode'), row('waiting for LCDd')]);
   const from = h.lines.length;
-  h.write([...LCDD_INIT, ...I(0x40 | (3 << 3)), ...HEART, ...I(0x80), ...text('LCDproc'), 0x03,
-    ...I(0xc0 + 2), ...text('Up 3d 12:04'), ...I(0x0c)]);
+  h.write([
+    ...LCDD_INIT,
+    ...I(0x40 | (3 << 3)),
+    ...HEART,
+    ...I(0x80),
+    ...text('LCDproc'),
+    0x03,
+    ...I(0xc0 + 2),
+    ...text('Up 3d 12:04'),
+    ...I(0x0c),
+  ]);
   await h.board.run(30);
   assert.deepEqual(h.codes(), [[...row('LCDproc').slice(0, 7), 3, ...row('').slice(8)], row('  Up 3d 12:04')]);
   assert.deepEqual(cgramGlyph(h.board.lcd, 3), HEART);

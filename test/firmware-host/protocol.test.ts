@@ -110,7 +110,7 @@ describe('protocol v1', () => {
     await ok(withChecksum('P').toLowerCase().replace('p', 'P'));
     await ok('P\r');
     await fails('F sum|bad*00', 'CSUM');
-    await fails(withChecksum('F a|b').slice(0, -1) + 'F', 'CSUM');
+    await fails(`${withChecksum('F a|b').slice(0, -1)}F`, 'CSUM');
   });
 
   test('a * without two hex digits is text', async () => {
@@ -119,12 +119,12 @@ describe('protocol v1', () => {
   });
 
   test('line errors: too long, non-ASCII, stray CR', async () => {
-    const max = 'F ' + '\\x41'.repeat(15) + '|';
+    const max = `F ${'\\x41'.repeat(15)}|`;
     assert.equal(max.length, 63);
     await ok(max);
     assert.deepEqual(h.codes()[0], row('A'.repeat(15)));
-    await fails(max + 'x', 'LINE');
-    await fails('F ' + 'x'.repeat(200), 'LINE');
+    await fails(`${max}x`, 'LINE');
+    await fails(`F ${'x'.repeat(200)}`, 'LINE');
     await fails('F caf\xe9|', 'CHAR');
     await fails('F a\x01|', 'CHAR');
     await fails('F a\rb|', 'CHAR');

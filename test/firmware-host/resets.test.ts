@@ -24,7 +24,12 @@ test('banner names the reset cause: power, external, command', async () => {
 });
 
 test('a hang is ended by the watchdog within its 2 s, and the banner says reset=watchdog', async () => {
-  const hooks = await buildFirmware({ name: 'pmlcd-testhooks', srcDir: join(ROOT, 'firmware/src'), defines: ['-DPMLCD_TEST_HOOKS'], quiet: true });
+  const hooks = await buildFirmware({
+    name: 'pmlcd-testhooks',
+    srcDir: join(ROOT, 'firmware/src'),
+    defines: ['-DPMLCD_TEST_HOOKS'],
+    quiet: true,
+  });
   const h = await bootHostMode({ firmware: hooks.hex });
   assert.equal(reply(await h.command('F before|hang')), 'OK');
   const t0 = h.board.millis;

@@ -18,7 +18,10 @@ const REQUESTS_PER_TRY = 4;
 function maxFailures(ms: number): number {
   let t = 0;
   let n = 0;
-  while (t <= ms) { n++; t += Math.min(CAP_MS, POLL_MS * 2 ** (n - 1)) / 2; }
+  while (t <= ms) {
+    n++;
+    t += Math.min(CAP_MS, POLL_MS * 2 ** (n - 1)) / 2;
+  }
   return n;
 }
 
@@ -35,7 +38,10 @@ describe('back-off from a server that answers every fetch with a context error',
     tick = followSimClock(fake, nb.board);
     await live(20_000);
   });
-  after(async () => { nb.dispose(); await fake.close(); });
+  after(async () => {
+    nb.dispose();
+    await fake.close();
+  });
 
   it('the fault is pmproxy\'s own "unknown context identifier" reply', async () => {
     const ctx = JSON.parse(await (await fetch(`${fake.url}/pmapi/context`)).text()).context as number;
@@ -67,8 +73,14 @@ describe('back-off from a server that answers every fetch with a context error',
       console.log(`context-error flood, poll ${POLL_MS} ms, ${ms / 1000} s: ${JSON.stringify(got)}`);
       // The first failure is the fetch on the live context; each retry after it is one whole try.
       const tries = maxFailures(ms);
-      assert.ok(got.requests <= 1 + REQUESTS_PER_TRY * (tries - 1), `${ms} ms: ${got.requests} requests, the rule allows ${1 + REQUESTS_PER_TRY * (tries - 1)}`);
-      assert.ok(got.contexts <= Math.min(tries - 1, ms / POLL_MS), `${ms} ms: ${got.contexts} new contexts, the rule allows ${Math.min(tries - 1, ms / POLL_MS)}`);
+      assert.ok(
+        got.requests <= 1 + REQUESTS_PER_TRY * (tries - 1),
+        `${ms} ms: ${got.requests} requests, the rule allows ${1 + REQUESTS_PER_TRY * (tries - 1)}`,
+      );
+      assert.ok(
+        got.contexts <= Math.min(tries - 1, ms / POLL_MS),
+        `${ms} ms: ${got.contexts} new contexts, the rule allows ${Math.min(tries - 1, ms / POLL_MS)}`,
+      );
       assert.ok(got.contexts >= 2, `${ms} ms: it still retries (${got.contexts} new contexts)`);
       assert.ok(reasons.has('PCP context lost'), `the reason on the glass: ${JSON.stringify([...reasons])}`);
     }
@@ -85,7 +97,13 @@ describe('back-off from a server that answers every fetch with a context error',
     fake.state.faults.push(fault);
     await nb.until(() => (fault.used ?? 0) > 0, 3000, 'the failing fetch', tick);
     const failedAt = nb.board.millis;
-    await nb.until(() => fake.requests.slice(from).some((r) => r.path === '/pmapi/context'), 5000, 'a new context', tick, 10);
+    await nb.until(
+      () => fake.requests.slice(from).some((r) => r.path === '/pmapi/context'),
+      5000,
+      'a new context',
+      tick,
+      10,
+    );
     assert.ok(nb.board.millis - failedAt <= POLL_MS + 200, `first retry after ${nb.board.millis - failedAt} ms`);
     await live(5000);
   });

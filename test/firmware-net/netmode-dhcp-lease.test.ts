@@ -9,16 +9,24 @@ import { DHCPDISCOVER, DHCPREQUEST, type DhcpRequestSeen } from '../../simulator
 import { formatIp } from '../../simulator/src/netmap.ts';
 import { bootNetworkMode, type NetworkModeBoard, followSimClock } from '../support/boot.ts';
 
-const LEASE = 60, T1 = 30, T2 = 52;
+const LEASE = 60,
+  T1 = 30,
+  T2 = 52;
 const FIRST_IP = '192.168.7.100';
 /** How late the firmware may act on a timer (it checks every loop; the CPU sleeps in between). */
 const LATE_MS = 1000;
 
 let fake: FakePmwebapi;
-before(async () => { fake = await startFakePmwebapi(); });
-after(async () => { await fake.close(); });
+before(async () => {
+  fake = await startFakePmwebapi();
+});
+after(async () => {
+  await fake.close();
+});
 
-interface Seen extends DhcpRequestSeen { ms: number }
+interface Seen extends DhcpRequestSeen {
+  ms: number;
+}
 
 interface LeaseBoard extends NetworkModeBoard {
   seen: Seen[];
@@ -48,7 +56,11 @@ async function bootLease(): Promise<LeaseBoard> {
   assert.equal(sipr(), FIRST_IP);
   const runChecking = async (ms: number, inv: () => void) => {
     const end = nb.board.millis + ms;
-    while (nb.board.millis < end) { tick(); await nb.board.run(250); inv(); }
+    while (nb.board.millis < end) {
+      tick();
+      await nb.board.run(250);
+      inv();
+    }
   };
   return { ...nb, seen, boundMs: acked[0].ms, tick, sipr, runChecking };
 }
@@ -72,7 +84,8 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
   it('renews by unicast at T1, every time, and keeps polling on the same address and context', async () => {
     const lb = await bootLease();
     try {
-      const ctx = contexts(), fetches = fake.requests.length;
+      const ctx = contexts(),
+        fetches = fake.requests.length;
       await lb.runChecking(100_000, () => {
         assert.match(lb.lcd(), /bps/, 'the rates stay on screen');
         assert.equal(lb.sipr(), FIRST_IP);
@@ -89,7 +102,9 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       assert.equal(contexts(), ctx, 'the PMWEBAPI context survives renewals');
       assert.ok(fake.requests.length - fetches >= 18, 'a fetch every 5 s all along');
       assert.equal(lb.board.resets.watchdog, 0);
-    } finally { lb.dispose(); }
+    } finally {
+      lb.dispose();
+    }
   });
 
   it('rebinds by broadcast at T2 when the server does not answer the unicast renewal', async () => {
@@ -112,7 +127,9 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       assert.ok(rs[1].at >= T2 * 1000 && rs[1].at < T2 * 1000 + LATE_MS, `rebinding at ${rs[1].at} ms`);
       assert.equal(lb.chip.dhcp.stats.discover, 1, 'the rebind kept the lease: no new DISCOVER');
       assert.equal(lb.chip.dhcp.stats.ack, 2);
-    } finally { lb.dispose(); }
+    } finally {
+      lb.dispose();
+    }
   });
 
   it('a NAK to the renewal drops the address and starts over with DISCOVER, on the new address', async () => {
@@ -123,14 +140,20 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       dhcp.leases.clear();
       dhcp.leases.set('020000000099', 0xc0a80764);
       let refusedShown = false;
-      await lb.until(() => lb.lcd().includes('bps') && lb.sipr() === '192.168.7.101', 60_000, 'rates on the new address', () => {
-        lb.tick();
-        if (lb.lcd().startsWith('DHCP refused')) {
-          refusedShown = true;
-          assert.match(lb.lcd(), /\|0\.0\.0\.0/, 'the dropped address is shown as 0.0.0.0');
-          assert.equal(lb.sipr(), '0.0.0.0', 'the chip no longer uses it');
-        }
-      }, 100);
+      await lb.until(
+        () => lb.lcd().includes('bps') && lb.sipr() === '192.168.7.101',
+        60_000,
+        'rates on the new address',
+        () => {
+          lb.tick();
+          if (lb.lcd().startsWith('DHCP refused')) {
+            refusedShown = true;
+            assert.match(lb.lcd(), /\|0\.0\.0\.0/, 'the dropped address is shown as 0.0.0.0');
+            assert.equal(lb.sipr(), '0.0.0.0', 'the chip no longer uses it');
+          }
+        },
+        100,
+      );
       assert.ok(refusedShown, 'the LCD said the renewal was refused');
       const rs = renewals(lb);
       assertRenewRequest(rs[0], true);
@@ -138,7 +161,9 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       assert.equal(rs[1].type, DHCPDISCOVER, 'then DISCOVER from scratch');
       assert.equal(dhcp.stats.discover, 2);
       assert.equal(lb.board.resets.watchdog, 0);
-    } finally { lb.dispose(); }
+    } finally {
+      lb.dispose();
+    }
   });
 
   it('a silent server: unicast at T1, broadcast at T2, the address dropped at expiry, DISCOVER with back-off', async () => {
@@ -158,23 +183,35 @@ describe('network mode: DHCP lease renewal (60 s lease)', () => {
       assertRenewRequest(rs[0], true);
       assertRenewRequest(rs[1], false);
       assert.ok(rs[1].at >= T2 * 1000 && rs[1].at < T2 * 1000 + LATE_MS, `rebinding at ${rs[1].at} ms`);
-      assert.equal(rs.filter((r) => r.type === DHCPREQUEST).length, 2, 'one try each at T1 and T2 (retries >= 60 s apart)');
+      assert.equal(
+        rs.filter((r) => r.type === DHCPREQUEST).length,
+        2,
+        'one try each at T1 and T2 (retries >= 60 s apart)',
+      );
 
       await lb.runChecking(60_000, lb.tick);
       // DISCOVERs come in rounds of three; the pause between rounds doubles.
-      const discovers = renewals(lb).filter((r) => r.type === DHCPDISCOVER).map((r) => r.ms);
+      const discovers = renewals(lb)
+        .filter((r) => r.type === DHCPDISCOVER)
+        .map((r) => r.ms);
       // The lost lease is a failure like any other: the first retry comes within a poll interval (docs/backoff.md).
-      assert.ok(discovers[0] - lb.boundMs < LEASE * 1000 + 5000 + LATE_MS, `DISCOVER within a poll of expiry: ${discovers[0] - lb.boundMs} ms`);
+      assert.ok(
+        discovers[0] - lb.boundMs < LEASE * 1000 + 5000 + LATE_MS,
+        `DISCOVER within a poll of expiry: ${discovers[0] - lb.boundMs} ms`,
+      );
       const gaps = discovers.slice(1).map((ms, i) => ms - discovers[i]);
       const pauses = gaps.filter((g) => g > 4500);
       assert.ok(pauses.length >= 2, `gaps: ${gaps.map(Math.round).join(', ')}`);
-      for (let i = 1; i < pauses.length; i++) assert.ok(pauses[i] > pauses[i - 1] + 1000, `back-off grows: ${pauses.map(Math.round)}`);
+      for (let i = 1; i < pauses.length; i++)
+        assert.ok(pauses[i] > pauses[i - 1] + 1000, `back-off grows: ${pauses.map(Math.round)}`);
       assert.match(lb.lcd(), /^(no DHCP lease|DHCP lease lost)/);
 
       lb.chip.dhcp.mode = 'serve';
       await lb.until(() => lb.lcd().includes('bps'), 90_000, 'rates after the server is back', lb.tick);
       assert.equal(lb.sipr(), FIRST_IP);
       assert.equal(lb.board.resets.watchdog, 0);
-    } finally { lb.dispose(); }
+    } finally {
+      lb.dispose();
+    }
   });
 });

@@ -7,8 +7,12 @@ import { formatRate } from '../../host/src/format.ts';
 import { bootNetworkMode, type NetworkModeBoard } from '../support/boot.ts';
 
 let fake: FakePmwebapi;
-before(async () => { fake = await startFakePmwebapi(); });
-after(async () => { await fake.close(); });
+before(async () => {
+  fake = await startFakePmwebapi();
+});
+after(async () => {
+  await fake.close();
+});
 
 /** Drives the fake's sample clock and eth0 counters from simulated time, so rates are exact. */
 class Traffic {
@@ -16,8 +20,12 @@ class Traffic {
   /** The counters' range: 2^64, or 2^32 for a 32-bit counter. */
   mod = 2n ** 64n;
   private last = 0;
-  constructor(private nb: NetworkModeBoard) { this.last = nb.board.millis; }
-  eth0() { return fake.state.interfaces.find((i) => i.name === 'eth0')!; }
+  constructor(private nb: NetworkModeBoard) {
+    this.last = nb.board.millis;
+  }
+  eth0() {
+    return fake.state.interfaces.find((i) => i.name === 'eth0')!;
+  }
   tick = () => {
     const now = this.nb.board.millis;
     const ms = BigInt(Math.floor(now - this.last));
@@ -26,8 +34,8 @@ class Traffic {
     const e = fake.state.interfaces.find((i) => i.name === 'eth0');
     const M = this.mod;
     if (e) {
-      e.in = (e.in + this.rate.in * ms / 1000n) % M;
-      e.out = (e.out + this.rate.out * ms / 1000n) % M;
+      e.in = (e.in + (this.rate.in * ms) / 1000n) % M;
+      e.out = (e.out + (this.rate.out * ms) / 1000n) % M;
     }
     const ns = BigInt(fake.state.timestamp.sec) * 1_000_000_000n + BigInt(fake.state.timestamp.nsec) + ms * 1_000_000n;
     fake.state.timestamp = { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
@@ -39,7 +47,9 @@ class Traffic {
   }
 }
 
-function fetchesSince(n: number) { return fake.requests.slice(n).filter((r) => r.path.includes('fetch')); }
+function fetchesSince(n: number) {
+  return fake.requests.slice(n).filter((r) => r.path.includes('fetch'));
+}
 
 describe('network mode against the scripted server', () => {
   let nb: NetworkModeBoard;
@@ -52,7 +62,11 @@ describe('network mode against the scripted server', () => {
   });
   after(() => nb.dispose());
 
-  const watch = () => { t.tick(); const l = nb.lcd(); if (/[0-9.]+G/.test(l)) spikes.push(l); };
+  const watch = () => {
+    t.tick();
+    const l = nb.lcd();
+    if (/[0-9.]+G/.test(l)) spikes.push(l);
+  };
 
   it('gets an address by DHCP, shows it, then rates and latency (modern API)', async () => {
     await nb.until(() => nb.lcd().includes('192.168.7.'), 3000, 'IP on the LCD');
@@ -60,7 +74,10 @@ describe('network mode against the scripted server', () => {
     await t.show(1_543_209n, 105_625n, '①12.3M ② 845kbps');
     assert.match(nb.lcd(), /\| 6\.8ms /);
     const r = fake.requests.find((x) => x.path.includes('fetch'))!;
-    assert.match(r.target, /^\/pmapi\/fetch\?context=\d+&names=network\.interface\.in\.bytes,network\.interface\.out\.bytes,shping\.time\.real,shping\.status$/);
+    assert.match(
+      r.target,
+      /^\/pmapi\/fetch\?context=\d+&names=network\.interface\.in\.bytes,network\.interface\.out\.bytes,shping\.time\.real,shping\.status$/,
+    );
     assert.equal(r.version, '1.1');
     assert.match(r.headers.host, /^192\.168\.7\.2:44322$/);
     assert.ok(fake.requests.some((x) => /\/pmapi\/context\?hostspec=localhost&polltimeout=31/.test(x.target)));
@@ -92,7 +109,10 @@ describe('network mode against the scripted server', () => {
       const want = `①${formatRate(rate * 8n)}`;
       await t.show(rate, 1_000n, want);
       assert.ok(fetchesSince(before).length >= 2);
-      for (let i = 0; i < 5; i++) { watch(); await nb.board.run(200); }
+      for (let i = 0; i < 5; i++) {
+        watch();
+        await nb.board.run(200);
+      }
       assert.ok(nb.lcd().startsWith(want), nb.lcd());
     });
   }
@@ -110,18 +130,32 @@ describe('network mode against the scripted server', () => {
   it('a 64-bit wrap is traffic; a 32-bit wrap and a reset show "counter reset" for one poll, never a spike', async () => {
     const e = t.eth0();
     const seen = new Set<string>();
-    const look = () => { watch(); seen.add(nb.lcd().split('|')[0]); };
+    const look = () => {
+      watch();
+      seen.add(nb.lcd().split('|')[0]);
+    };
     const until = (line1: string) => nb.until(() => nb.lcd().startsWith(line1), 15000, `"${line1}"`, look);
     // A counter set by hand jumps: hide each jump in a time gap, which gives no rate (docs/rates.md).
-    const setIn = async (v: bigint) => { e.in = v; fake.state.timestamp.sec += 3600; await until('time jump or gap'); };
+    const setIn = async (v: bigint) => {
+      e.in = v;
+      fake.state.timestamp.sec += 3600;
+      await until('time jump or gap');
+    };
     t.rate = { in: 300_000n, out: 1_000n };
     await setIn(2n ** 64n - 3_000_000n);
     await until('①2.40M');
     seen.clear();
     await nb.until(() => e.in < 2_000_000n, 15000, 'the 64-bit wrap', look);
     await until('①2.40M');
-    for (let i = 0; i < 8; i++) { look(); await nb.board.run(250); }
-    assert.deepEqual([...seen].filter((l) => !l.startsWith('①2.40M')), [], 'the 64-bit wrap is traffic');
+    for (let i = 0; i < 8; i++) {
+      look();
+      await nb.board.run(250);
+    }
+    assert.deepEqual(
+      [...seen].filter((l) => !l.startsWith('①2.40M')),
+      [],
+      'the 64-bit wrap is traffic',
+    );
     // Network mode counts 64-bit counters: a counter that wraps at 2^32 reads as a reset.
     t.mod = 2n ** 32n;
     t.rate = { in: 200_000n, out: 1_000n };
@@ -141,7 +175,11 @@ describe('network mode against the scripted server', () => {
   it('shows real traffic far above the configured capacity, poll after poll', async () => {
     // 120 Mbit/s against the default capacities (20 Mbit/s down, 1 Mbit/s up): the bar is full, the rates are real.
     await t.show(15_000_000n, 2_000_000n, '① 120M ②16.0Mbps');
-    for (let i = 0; i < 10; i++) { t.tick(); await nb.board.run(500); assert.ok(nb.lcd().startsWith('① 120M ②16.0Mbps'), nb.lcd()); }
+    for (let i = 0; i < 10; i++) {
+      t.tick();
+      await nb.board.run(500);
+      assert.ok(nb.lcd().startsWith('① 120M ②16.0Mbps'), nb.lcd());
+    }
   });
 
   it('a server timestamp 50 minutes ahead gives no rate: the jump is shown, then rates from a new baseline', async () => {
@@ -168,7 +206,7 @@ describe('network mode against the scripted server', () => {
     fake.state.faults.push(down);
     await nb.until(() => /NA/.test(nb.lcd()), 10000, 'stale', watch);
     // Line 2 takes turns between the stale line and the reason (netmode-stale-reason.test.ts).
-    assert.match(nb.lcd(), /^①  NA  ②  NA  \d+s\|(  NA            |PCP conn reset  )$/);
+    assert.match(nb.lcd(), /^① {2}NA {2}② {2}NA {2}\d+s\|( {2}NA {12}|PCP conn reset {2})$/);
     fake.state.faults.splice(fake.state.faults.indexOf(down), 1);
     await t.show(87_500n, 1_000n, '① 700k', 70000);
   });
@@ -184,11 +222,14 @@ describe('network mode on a PCP without the latency agent', () => {
     nb = await bootNetworkMode({ port: fake.port, settings: { poll: '1' } });
     t = new Traffic(nb);
   });
-  after(() => { nb.dispose(); fake.state.missingMetrics = new Set(); });
+  after(() => {
+    nb.dispose();
+    fake.state.missingMetrics = new Set();
+  });
 
   it('shows the rates with latency NA, and the latency once the agent appears', async () => {
     await t.show(1_543_209n, 105_625n, '①12.3M ② 845kbps', 20000);
-    assert.match(nb.lcd(), /\|  NA   /, 'latency NA while the rates are live');
+    assert.match(nb.lcd(), /\| {2}NA {3}/, 'latency NA while the rates are live');
     const fetch = fake.requests.filter((r) => r.path.includes('fetch')).at(-1)!;
     assert.doesNotMatch(fetch.target, /shping/, 'fetches leave the missing metric out');
     fake.state.missingMetrics = new Set();

@@ -20,7 +20,7 @@ const live = () => nb.until(() => /\dbps\|/.test(nb.lcd()), 70000, 'live rates',
 async function watchLine2(ms: number) {
   const runs: { text: string; ms: number }[] = [];
   for (let t = 0; t < ms; t += 100) {
-    assert.match(line(1), /^①  NA  ②  NA [ \d]\d[smh]$/, 'line 1 stays the stale main line');
+    assert.match(line(1), /^① {2}NA {2}② {2}NA [ \d]\d[smh]$/, 'line 1 stays the stale main line');
     const text = line(2);
     if (runs.length && runs[runs.length - 1].text === text) runs[runs.length - 1].ms += 100;
     else runs.push({ text, ms: 100 });
@@ -38,7 +38,10 @@ describe('stale values show the reason', () => {
     tick = followSimClock(fake, nb.board);
     await live();
   });
-  after(async () => { nb.dispose(); await fake.close(); });
+  after(async () => {
+    nb.dispose();
+    await fake.close();
+  });
 
   it('HTTP 500: line 2 alternates every 2 s between the stale line and "HTTP 500"', async () => {
     const fault: Fault = { path: 'fetch', status: 500, times: 1e6 };
@@ -47,7 +50,8 @@ describe('stale values show the reason', () => {
     const runs = await watchLine2(9000);
     assert.deepEqual(new Set(runs.map((r) => r.text)), new Set([STALE_LINE2, pad('HTTP 500')]));
     // Whole turns only (the first and last runs are cut by the watch window).
-    for (const r of runs.slice(1, -1)) assert.ok(r.ms >= 1500 && r.ms <= 2500, `a turn of ${r.ms} ms: ${JSON.stringify(runs)}`);
+    for (const r of runs.slice(1, -1))
+      assert.ok(r.ms >= 1500 && r.ms <= 2500, `a turn of ${r.ms} ms: ${JSON.stringify(runs)}`);
     assert.ok(runs.length >= 4, JSON.stringify(runs));
     fake.state.faults.splice(fake.state.faults.indexOf(fault), 1);
     await live();
@@ -56,7 +60,7 @@ describe('stale values show the reason', () => {
 
   it('refused connections say "PCP down"', async () => {
     mapping.faults.refuse = true;
-    fake.state.faults.push({ reset: true });  // drop the kept-alive connection: the next poll connects anew
+    fake.state.faults.push({ reset: true }); // drop the kept-alive connection: the next poll connects anew
     await nb.until(() => line(2) === pad('PCP down'), 15000, '"PCP down"', tick);
     mapping.faults.refuse = false;
     await live();

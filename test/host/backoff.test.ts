@@ -55,7 +55,10 @@ test('waits are uniform in [d/2, d], reset after a success; the clock decides wh
 
 test('over many draws the waits cover [d/2, d] and never leave it', () => {
   let seed = 42;
-  const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lcg = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const b = new Backoff({ pollMs: 1000, random: lcg, now: () => 0 });
   const waits: number[] = [];
   for (let i = 0; i < 2000; i++) {
@@ -84,11 +87,19 @@ function maxAttempts(ms: number, pollMs: number): number {
 test('a server that answers every fetch with a context error gets one context per attempt, attempts backed off', async () => {
   const fake = await startFakePmwebapi();
   const lost = '{"context":1,"message":"unknown context identifier: 1","success":false}\r\n';
-  for (const path of ['/pmapi/fetch', '/pmapi/indom']) fake.state.faults.push({ path, status: 400, json: true, body: lost, times: 1e9 });
+  for (const path of ['/pmapi/fetch', '/pmapi/indom'])
+    fake.state.faults.push({ path, status: 400, json: true, body: lost, times: 1e9 });
   const board = new FakeBoard();
-  const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path, bannerTimeoutMs: 200, replyTimeoutMs: 300 });
+  const link = new SerialLink({
+    binding: board.binding(),
+    findPath: async () => board.path,
+    bannerTimeoutMs: 200,
+    replyTimeoutMs: 300,
+  });
   const pollMs = 250;
-  const cfg = resolveConfig({ flags: { url: fake.url, iface: 'eth0', poll: String(pollMs / 1000), 'timeout-ms': '200' } });
+  const cfg = resolveConfig({
+    flags: { url: fake.url, iface: 'eth0', poll: String(pollMs / 1000), 'timeout-ms': '200' },
+  });
   // random = 0: the shortest waits the rule allows, the worst case for the server.
   const bridge = new Bridge({ cfg, link, log: silentLogger, random: () => 0 });
   const runMs = 4000;
@@ -99,7 +110,9 @@ test('a server that answers every fetch with a context error gets one context pe
     const contexts = fake.requests.filter((r) => r.path === '/pmapi/context').length;
     const attempts = fake.requests.filter((r) => r.path === '/pmapi/indom').length;
     const bound = maxAttempts(runMs + 300, pollMs);
-    console.error(`# ${runMs} ms at poll ${pollMs} ms: ${fake.requests.length} requests, ${contexts} contexts, ${attempts} attempts (bound ${bound}; ${Math.floor(runMs / pollMs) + 1} polls without back-off)`);
+    console.error(
+      `# ${runMs} ms at poll ${pollMs} ms: ${fake.requests.length} requests, ${contexts} contexts, ${attempts} attempts (bound ${bound}; ${Math.floor(runMs / pollMs) + 1} polls without back-off)`,
+    );
     assert.ok(attempts >= 3, `the source is retried (${attempts})`);
     assert.ok(attempts <= bound, `${attempts} attempts, at most ${bound} allowed`);
     assert.ok(contexts <= attempts, `one context per attempt at most: ${contexts} contexts, ${attempts} attempts`);
@@ -115,11 +128,22 @@ test('a server that answers every fetch with a context error gets one context pe
 });
 
 /** Gaps between the attempts a bridge makes at `url` with a scripted clock (random = 0: waits are d/2). */
-async function attemptGaps(url: string, requests: () => number, failures: number): Promise<{ gaps: number[]; bridge: Bridge; next: () => Promise<number> }> {
+async function attemptGaps(
+  url: string,
+  requests: () => number,
+  failures: number,
+): Promise<{ gaps: number[]; bridge: Bridge; next: () => Promise<number> }> {
   const board = new FakeBoard();
-  const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path, bannerTimeoutMs: 200, replyTimeoutMs: 300 });
+  const link = new SerialLink({
+    binding: board.binding(),
+    findPath: async () => board.path,
+    bannerTimeoutMs: 200,
+    replyTimeoutMs: 300,
+  });
   let now = 0;
-  const cfg = resolveConfig({ flags: { url, iface: 'eth0', 'latency-instance': 'lo', poll: '0.25', 'timeout-ms': '150' } });
+  const cfg = resolveConfig({
+    flags: { url, iface: 'eth0', 'latency-instance': 'lo', poll: '0.25', 'timeout-ms': '150' },
+  });
   const bridge = new Bridge({ cfg, link, log: silentLogger, random: () => 0, now: () => now });
   // Steps the clock 25 ms at a time, polling whatever is due, until an attempt reaches the server (or fails to connect).
   const next = async (): Promise<number> => {

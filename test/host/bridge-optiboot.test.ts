@@ -22,8 +22,12 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
-test('banner after Optiboot\'s wait, screen drawn, and redrawn after a reset (real time, bootloader included)', async () => {
-  const board = new Board({ firmware: (await productFirmware()).hex, bootloader: (await buildOptiboot()).hex, lcd: { strict: true } });
+test("banner after Optiboot's wait, screen drawn, and redrawn after a reset (real time, bootloader included)", async () => {
+  const board = new Board({
+    firmware: (await productFirmware()).hex,
+    bootloader: (await buildOptiboot()).hex,
+    lcd: { strict: true },
+  });
   board.eepromMemory.memory.set(await defaultsEeprom());
   const binding = new SimSerialBinding();
   binding.attach(PATH, board);
@@ -36,12 +40,20 @@ test('banner after Optiboot\'s wait, screen drawn, and redrawn after a reset (re
     await until(() => link.synced, 6000, 'the first screen');
     const took = Date.now() - t0;
     assert.ok(took > 1000, `drawn ${took} ms after the open: Optiboot's ~1.5 s comes first`);
-    assert.equal(board.resets.watchdog, 1, 'the app started through Optiboot\'s watchdog time-out, not a protocol error');
+    assert.equal(
+      board.resets.watchdog,
+      1,
+      "the app started through Optiboot's watchdog time-out, not a protocol error",
+    );
     assert.deepEqual(board.lcd.text(), ['optiboot first  ', 'screen          ']);
     // Optiboot 4.4 clears MCUSR and passes nothing in r2, so the firmware cannot know the cause.
     assert.equal(link.banner?.fields.reset, 'unknown');
     board.resetExternal();
-    await until(() => link.counters.resets >= 1 && link.synced && board.lcd.text()[0] === 'optiboot first  ', 6000, 'the redraw after a reset');
+    await until(
+      () => link.counters.resets >= 1 && link.synced && board.lcd.text()[0] === 'optiboot first  ',
+      6000,
+      'the redraw after a reset',
+    );
     assert.deepEqual(board.lcd.violations, []);
   } finally {
     await link.stop();

@@ -21,14 +21,27 @@ async function until(cond: () => boolean, what: string, ms = 3000, tick?: () => 
   }
 }
 
-interface Rig { fake: FakePmwebapi; board: FakeBoard; bridge: Bridge; link: SerialLink; advance(sec: number, inBytes: bigint, outBytes: bigint): void }
+interface Rig {
+  fake: FakePmwebapi;
+  board: FakeBoard;
+  bridge: Bridge;
+  link: SerialLink;
+  advance(sec: number, inBytes: bigint, outBytes: bigint): void;
+}
 
 async function rig(flags: Record<string, string> = {}, fn: (r: Rig) => Promise<void>): Promise<void> {
   const fake = await startFakePmwebapi();
   const board = new FakeBoard();
-  const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path, bannerTimeoutMs: 200, replyTimeoutMs: 300 });
+  const link = new SerialLink({
+    binding: board.binding(),
+    findPath: async () => board.path,
+    bannerTimeoutMs: 200,
+    replyTimeoutMs: 300,
+  });
   // A long poll interval: a slow CI machine must not make the data look stale mid-test.
-  const cfg = resolveConfig({ flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '5', 'timeout-ms': '500', ...flags } });
+  const cfg = resolveConfig({
+    flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '5', 'timeout-ms': '500', ...flags },
+  });
   const bridge = new Bridge({ cfg, link, log: silentLogger });
   link.start();
   const eth0 = fake.state.interfaces.find((i) => i.name === 'eth0')!;
@@ -57,7 +70,10 @@ test('rates on the LCD match the counters: (v2 - v1) / (t2 - t1) on server time'
     const down = formatRate(Math.round((3_086_419 * 8) / 2));
     const up = formatRate(Math.round((211_250 * 8) / 2));
     assert.equal(down, '12.3M');
-    await until(() => board.text()[0] === `\x00${down} \x01${up}bps`, `line 1 "${down}" "${up}", got ${JSON.stringify(board.text())}`);
+    await until(
+      () => board.text()[0] === `\x00${down} \x01${up}bps`,
+      `line 1 "${down}" "${up}", got ${JSON.stringify(board.text())}`,
+    );
     // 6.787 ms from the fake shping, 12.3 of 20 Mbit/s: 27 of 45 columns
     assert.equal(board.text()[1], ` 6.8ms ${'\xff'.repeat(5)}\x03   `);
   });
@@ -83,24 +99,39 @@ test('a server clock step takes a new baseline and says so; no old rate stays on
     await bridge.pollOnce();
     advance(2, 250_000n, 25_000n);
     await bridge.pollOnce();
-    await until(() => board.text()[0] === '\x001.00M \x01 100kbps', `live rates, got ${JSON.stringify(board.text()[0])}`);
+    await until(
+      () => board.text()[0] === '\x001.00M \x01 100kbps',
+      `live rates, got ${JSON.stringify(board.text()[0])}`,
+    );
     // The server's clock jumps back an hour while the traffic stops.
     fake.state.timestamp.sec -= 3600;
     await bridge.pollOnce();
-    await until(() => board.text()[0] === 'clock went back ', `the step on the glass, got ${JSON.stringify(board.text())}`);
+    await until(
+      () => board.text()[0] === 'clock went back ',
+      `the step on the glass, got ${JSON.stringify(board.text())}`,
+    );
     advance(2, 0n, 0n);
     await bridge.pollOnce();
-    await until(() => board.text()[0] === '\x00    0 \x01    0bps', `rates from the new baseline, got ${JSON.stringify(board.text()[0])}`);
+    await until(
+      () => board.text()[0] === '\x00    0 \x01    0bps',
+      `rates from the new baseline, got ${JSON.stringify(board.text()[0])}`,
+    );
     // One sample stamped an hour ahead: a gap, then a step back, then rates again.
     fake.state.timestamp.sec += 3600;
     await bridge.pollOnce();
-    await until(() => board.text()[0] === 'time jump or gap', `the jump on the glass, got ${JSON.stringify(board.text())}`);
+    await until(
+      () => board.text()[0] === 'time jump or gap',
+      `the jump on the glass, got ${JSON.stringify(board.text())}`,
+    );
     fake.state.timestamp.sec -= 3600 - 2;
     await bridge.pollOnce();
     await until(() => board.text()[0] === 'clock went back ', `back again, got ${JSON.stringify(board.text())}`);
     advance(2, 2_000n, 0n);
     await bridge.pollOnce();
-    await until(() => board.text()[0] === '\x008.00k \x01    0bps', `live again, got ${JSON.stringify(board.text()[0])}`);
+    await until(
+      () => board.text()[0] === '\x008.00k \x01    0bps',
+      `live again, got ${JSON.stringify(board.text()[0])}`,
+    );
   });
 });
 
@@ -152,7 +183,12 @@ test('server gone: the LCD says PCP is down and why; back when it returns', asyn
     await bridge.pollOnce();
     fake.state.faults.push({ path: '/pmapi/', status: 503, times: 100 });
     await bridge.pollOnce();
-    await until(() => lcdHas(board, 0, '!PCP down'), 'alert', 5000, () => bridge.refresh());
+    await until(
+      () => lcdHas(board, 0, '!PCP down'),
+      'alert',
+      5000,
+      () => bridge.refresh(),
+    );
     assert.equal(board.text()[1], '503 scripted fai');
     await until(() => board.backlight === 2, 'alert blinks the backlight');
     fake.state.faults.length = 0;
@@ -166,7 +202,12 @@ test('connection refused is shown, not thrown', async () => {
   await rig({}, async ({ fake, board, bridge }) => {
     await fake.close();
     await bridge.pollOnce();
-    await until(() => lcdHas(board, 1, 'ECONNREFUSED'), 'reason on the LCD', 5000, () => bridge.refresh());
+    await until(
+      () => lcdHas(board, 1, 'ECONNREFUSED'),
+      'reason on the LCD',
+      5000,
+      () => bridge.refresh(),
+    );
   });
 });
 
@@ -185,7 +226,11 @@ test('auto detection falls back to the legacy form when /pmapi/fetch is unknown'
   await rig({ api: 'auto' }, async ({ bridge, fake }) => {
     fake.state.faults.push({ path: '/pmapi/fetch', status: 404, times: 1000 });
     await bridge.pollOnce();
-    assert.equal(bridge.sources[0].state().up, true, `${bridge.sources[0].state().lastError} ${fake.requests.map((r) => `${r.target} ${r.status}`).join(', ')}`);
+    assert.equal(
+      bridge.sources[0].state().up,
+      true,
+      `${bridge.sources[0].state().lastError} ${fake.requests.map((r) => `${r.target} ${r.status}`).join(', ')}`,
+    );
     assert.equal(bridge.sources[0].state().api, 'pmwebd');
   });
 });
@@ -199,7 +244,12 @@ test('bad bodies and oversize replies are errors on the LCD, never crashes', asy
     fake.state.faults.push({ path: '/pmapi/fetch', oversize: 300_000, times: 5 });
     await bridge.pollOnce();
     assert.match(bridge.sources[0].state().lastError ?? '', /too large/);
-    await until(() => lcdHas(board, 0, '!PCP down'), 'alert', 5000, () => bridge.refresh());
+    await until(
+      () => lcdHas(board, 0, '!PCP down'),
+      'alert',
+      5000,
+      () => bridge.refresh(),
+    );
   });
 });
 
@@ -241,7 +291,11 @@ test('slow, truncated and reset replies: clean errors, the next poll recovers', 
       assert.match(st.lastError ?? '', re, JSON.stringify(f));
       advance(1, 100n, 100n);
       await bridge.pollOnce();
-      assert.equal(bridge.sources[0].state().up, true, `recovers after ${JSON.stringify(f)}: ${bridge.sources[0].state().lastError}`);
+      assert.equal(
+        bridge.sources[0].state().up,
+        true,
+        `recovers after ${JSON.stringify(f)}: ${bridge.sources[0].state().lastError}`,
+      );
     }
   });
 });
@@ -253,7 +307,13 @@ test('several sources: host pages, and the alert names the source that is down',
     const board = new FakeBoard();
     const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path, bannerTimeoutMs: 200 });
     const cfg = resolveConfig({
-      file: { sources: [{ name: 'near', url: fake.url }, { name: 'far', url: other.url }], pages: [{ page: 'host', seconds: 60 }] },
+      file: {
+        sources: [
+          { name: 'near', url: fake.url },
+          { name: 'far', url: other.url },
+        ],
+        pages: [{ page: 'host', seconds: 60 }],
+      },
       flags: { iface: 'eth0', 'latency-instance': 'lo', poll: '5', 'timeout-ms': '500' },
     });
     const bridge = new Bridge({ cfg, link, log: silentLogger });
@@ -263,7 +323,12 @@ test('several sources: host pages, and the alert names the source that is down',
       await until(() => board.text()[0] === 'near          up', `host page, got ${JSON.stringify(board.text())}`);
       await other.close();
       await bridge.pollOnce();
-      await until(() => board.text()[0].startsWith('!PCP down') && board.text()[1].startsWith('far '), 'alert for far', 5000, () => bridge.refresh());
+      await until(
+        () => board.text()[0].startsWith('!PCP down') && board.text()[1].startsWith('far '),
+        'alert for far',
+        5000,
+        () => bridge.refresh(),
+      );
     } finally {
       await bridge.stop();
       await fake.close();

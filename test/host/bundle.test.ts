@@ -17,10 +17,14 @@ test('the bundle runs on plain node and imports nothing it should have bundled',
   const { file } = await buildHost();
   assert.equal(freshBundle(ROOT).path, file);
   assert.equal(execFileSync(process.execPath, [file, '--version'], { encoding: 'utf8' }), `pmlcd ${version}\n`);
-  const check = spawnSync(process.execPath, [file, '--check-config', '--url', 'http://127.0.0.1:1', '--poll', 'abc'], { encoding: 'utf8' });
+  const check = spawnSync(process.execPath, [file, '--check-config', '--url', 'http://127.0.0.1:1', '--poll', 'abc'], {
+    encoding: 'utf8',
+  });
   assert.equal(check.status, 78, check.stderr);
   assert.match(check.stderr, /pollSec/);
-  const allowed = (spec: string) => spec.startsWith('node:') || spec.startsWith('./chunk-') ||
+  const allowed = (spec: string) =>
+    spec.startsWith('node:') ||
+    spec.startsWith('./chunk-') ||
     EXTERNAL.some((x) => (x.endsWith('/*') ? spec.startsWith(x.slice(0, -1)) : spec === x || spec.startsWith(`${x}/`)));
   for (const f of readdirSync(join(ROOT, BUNDLE_DIR)).filter((n) => n.endsWith('.mjs'))) {
     const text = readFileSync(join(ROOT, BUNDLE_DIR, f), 'utf8');
@@ -32,7 +36,10 @@ test('the bundle runs on plain node and imports nothing it should have bundled',
 
 test('bin/pmlcd.mjs answers through the bundle and through tsx alike', () => {
   for (const env of [{}, { PMLCD_BUNDLE: '0' }]) {
-    const out = execFileSync(process.execPath, [join(ROOT, 'bin/pmlcd.mjs'), '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const out = execFileSync(process.execPath, [join(ROOT, 'bin/pmlcd.mjs'), '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
     assert.equal(out, `pmlcd ${version}\n`);
   }
 });

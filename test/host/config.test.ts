@@ -38,7 +38,12 @@ test('defaults < file < environment < flags', () => {
 
 test('url/hostspec/api address the first source; a file may list several', () => {
   const c = resolveConfig({
-    file: { sources: [{ url: 'http://127.0.0.1:1', hostspec: 'a' }, { name: 'b', url: 'http://127.0.0.2:2' }] },
+    file: {
+      sources: [
+        { url: 'http://127.0.0.1:1', hostspec: 'a' },
+        { name: 'b', url: 'http://127.0.0.2:2' },
+      ],
+    },
     flags: { hostspec: 'router' },
   });
   assert.equal(c.sources.length, 2);
@@ -59,7 +64,12 @@ test('bad values name the setting and where it came from', () => {
     [{ file: { iface: [] } }, /"iface"/],
     [{ flags: { poll: '1', 'timeout-ms': '5000' } }, /"timeoutMs".*shorter than 4 poll/],
   ];
-  for (const [input, re] of bad) assert.throws(() => resolveConfig(input), (e: unknown) => e instanceof ConfigError && re.test(e.message), re.source);
+  for (const [input, re] of bad)
+    assert.throws(
+      () => resolveConfig(input),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      re.source,
+    );
 });
 
 test('URLs: credentials, bad ports and malformed hosts are refused up front, the password never echoed', () => {
@@ -75,8 +85,11 @@ test('URLs: credentials, bad ports and malformed hosts are refused up front, the
   ];
   for (const [url, re] of bad) {
     for (const input of [{ flags: { url } }, { file: { sources: [{ url }] } }, { env: { PMLCD_URL: url } }]) {
-      assert.throws(() => resolveConfig(input), (e: unknown) => e instanceof ConfigError && re.test(e.message) && !/secret/.test(e.message),
-        `${url} in ${JSON.stringify(input)}`);
+      assert.throws(
+        () => resolveConfig(input),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message) && !/secret/.test(e.message),
+        `${url} in ${JSON.stringify(input)}`,
+      );
     }
   }
   assert.equal(resolveConfig({ flags: { url: 'https://[::1]:44322/' } }).sources[0].url, 'https://[::1]:44322/');
@@ -84,7 +97,10 @@ test('URLs: credentials, bad ports and malformed hosts are refused up front, the
 
 test('the exact path of a bad entry in sources[] and pages[] is named', () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ sources: [{ url: 'http://a:1' }, { url: 'http://b:2', hostpsec: 'x' }] }, /"sources\[1\]\.hostpsec".*unknown setting/],
+    [
+      { sources: [{ url: 'http://a:1' }, { url: 'http://b:2', hostpsec: 'x' }] },
+      /"sources\[1\]\.hostpsec".*unknown setting/,
+    ],
     [{ pages: [{ page: 'main', secs: 5 }] }, /"pages\[0\]\.secs".*unknown setting/],
     [{ sources: [{ url: 'http://a:1', name: '' }] }, /"sources\[0\]\.name".*must not be empty/],
     [{ sources: [{ url: 'http://a:1', hostspec: '' }] }, /"sources\[0\]\.hostspec".*must not be empty/],
@@ -99,9 +115,16 @@ test('the exact path of a bad entry in sources[] and pages[] is named', () => {
     [{ metricIn: 'network interface' }, /"metricIn".*metric name/],
   ];
   for (const [file, re] of bad) {
-    assert.throws(() => resolveConfig({ file }), (e: unknown) => e instanceof ConfigError && re.test(e.message), `${JSON.stringify(file)} -> ${re.source}`);
+    assert.throws(
+      () => resolveConfig({ file }),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      `${JSON.stringify(file)} -> ${re.source}`,
+    );
   }
-  assert.throws(() => resolveConfig({ env: { PMLCD_IFACE: 'eth0,\u0007' } }), /"iface\[1\]" \(environment PMLCD_IFACE\).*control character/);
+  assert.throws(
+    () => resolveConfig({ env: { PMLCD_IFACE: 'eth0,\u0007' } }),
+    /"iface\[1\]" \(environment PMLCD_IFACE\).*control character/,
+  );
   assert.throws(() => resolveConfig({ flags: { iface: ',' } }), /"iface"/);
 });
 
@@ -110,8 +133,15 @@ test('CLI: credentials in a URL exit 78 without echoing the password; control ch
   assert.equal(r.status, 78, r.stderr);
   assert.match(r.stderr, /"url" \(flag --url\)/);
   assert.doesNotMatch(r.stderr + r.stdout, /secret/);
-  for (const args of [['--check-config', '--url', 'http://h:99999'], ['--check-config', '--url', 'http://a b'],
-    ['--check-config', '--config', file('typo.json', JSON.stringify({ sources: [{ url: 'http://a:1', hostpsec: 'x' }] }))]]) {
+  for (const args of [
+    ['--check-config', '--url', 'http://h:99999'],
+    ['--check-config', '--url', 'http://a b'],
+    [
+      '--check-config',
+      '--config',
+      file('typo.json', JSON.stringify({ sources: [{ url: 'http://a:1', hostpsec: 'x' }] })),
+    ],
+  ]) {
     const c = cli(args);
     assert.equal(c.status, 78, `${args.join(' ')}: ${c.stderr}`);
   }
@@ -151,11 +181,24 @@ test('CLI: bad usage exits 64; --help, --version, --print-config, flash --dry-ru
   assert.equal(printed.units, 'bytes');
   assert.deepEqual(printed.iface, ['eth9']);
   const flash = cli(['flash', '--dry-run', '--port', '/dev/ttyACM0', '--hex', '/tmp/x.hex']);
-  assert.equal(flash.stdout.trim(), 'avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -D -U flash:w:/tmp/x.hex:i');
+  assert.equal(
+    flash.stdout.trim(),
+    'avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -D -U flash:w:/tmp/x.hex:i',
+  );
 });
 
 function captureIo(): Io & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', isTTY: false, out: (s: string) => { io.stdout += s; }, err: (s: string) => { io.stderr += s; } };
+  const io = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out: (s: string) => {
+      io.stdout += s;
+    },
+    err: (s: string) => {
+      io.stderr += s;
+    },
+  };
   return io;
 }
 
@@ -177,7 +220,11 @@ test('config get/set/list talk C commands to the board', async () => {
   assert.equal(await main(['config', 'get', 'nosuch'], env, io, deps), 78);
   assert.match(io.stderr, /KEY/);
   io = captureIo();
-  assert.equal(await main(['config', 'list'], {}, io, { binding: new FakeBoard({ path: '/dev/other' }).binding() }), 0, 'found by USB id');
+  assert.equal(
+    await main(['config', 'list'], {}, io, { binding: new FakeBoard({ path: '/dev/other' }).binding() }),
+    0,
+    'found by USB id',
+  );
   board.unplug();
   io = captureIo();
   assert.equal(await main(['config', 'list'], { PMLCD_PORT: board.path }, io, deps), 1);
@@ -189,7 +236,12 @@ test('config set refuses control characters: a newline cannot smuggle a second c
   const deps = { binding: board.binding() };
   const env = { PMLCD_PORT: board.path };
   const pollBefore = board.settings.get('poll');
-  for (const args of [['set', 'iface', 'eth0\nC SET poll 99'], ['set', 'iface', 'eth0\rC SET poll 99'], ['set', 'iface\nC', 'x'], ['get', 'poll\x1b']]) {
+  for (const args of [
+    ['set', 'iface', 'eth0\nC SET poll 99'],
+    ['set', 'iface', 'eth0\rC SET poll 99'],
+    ['set', 'iface\nC', 'x'],
+    ['get', 'poll\x1b'],
+  ]) {
     const io = captureIo();
     assert.equal(await main(['config', ...args], env, io, deps), 78, `${JSON.stringify(args)}: ${io.stderr}`);
     assert.match(io.stderr, /control character/);
@@ -217,7 +269,12 @@ test('ports lists devices and marks the board', async () => {
   const io = captureIo();
   assert.equal(await main(['ports'], {}, io, { binding: new FakeBoard().binding() }), 0);
   assert.match(io.stdout, /^\* \/dev\/ttyFAKE0 2341:0043 Arduino$/m);
-  const failing = { ...new FakeBoard().binding(), list: async () => { throw new Error('spawn udevadm ENOENT'); } };
+  const failing = {
+    ...new FakeBoard().binding(),
+    list: async () => {
+      throw new Error('spawn udevadm ENOENT');
+    },
+  };
   const bad = captureIo();
   assert.equal(await main(['ports'], {}, bad, { binding: failing }), 69, 'a failed listing is not a success');
   assert.match(bad.stderr, /cannot list ports: spawn udevadm ENOENT/);

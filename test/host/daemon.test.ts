@@ -11,10 +11,17 @@ const BIN = new URL('../../bin/pmlcd.mjs', import.meta.url).pathname;
 
 function start(args: string[], env: Record<string, string>) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PMLCD_')));
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   return { child, output: () => out };
 }
 
@@ -28,7 +35,10 @@ async function waitFor(get: () => string, re: RegExp, ms: number): Promise<void>
 
 test('run without a board or a pmproxy keeps retrying, logs for journald, exits 0 on SIGTERM', async () => {
   const { child, output } = start(['run'], {
-    PMLCD_PORT: '/dev/pmlcd-test-does-not-exist', PMLCD_URL: 'http://127.0.0.1:9', PMLCD_POLL: '0.5', PMLCD_TIMEOUT_MS: '200',
+    PMLCD_PORT: '/dev/pmlcd-test-does-not-exist',
+    PMLCD_URL: 'http://127.0.0.1:9',
+    PMLCD_POLL: '0.5',
+    PMLCD_TIMEOUT_MS: '200',
   });
   await waitFor(output, /source down/, 10_000);
   await waitFor(output, /cannot open \/dev\/pmlcd-test-does-not-exist/, 10_000);
@@ -43,7 +53,10 @@ test('run without a board or a pmproxy keeps retrying, logs for journald, exits 
   assert.equal(parsed.at(-1)?.msg, 'bridge stopped');
 });
 
-test('demo runs the simulated board and leaves nothing running', { skip: pcpUnavailable() ?? false, timeout: 120_000 }, async () => {
+test('demo runs the simulated board and leaves nothing running', {
+  skip: pcpUnavailable() ?? false,
+  timeout: 120_000,
+}, async () => {
   const { child, output } = start(['demo'], { PMLCD_DEMO_SECONDS: '8' });
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, output());

@@ -23,27 +23,53 @@ const STALL_MS = 3000;
 
 async function flash(port: string, hex: string): Promise<{ code: number; err: string }> {
   let err = '';
-  const io = { out: (s: string) => { err += s; }, err: (s: string) => { err += s; }, isTTY: false };
-  const code = await main(['flash', '--port', port, '--hex', hex], {} as NodeJS.ProcessEnv, io,
-    { flashStallMs: STALL_MS });
+  const io = {
+    out: (s: string) => {
+      err += s;
+    },
+    err: (s: string) => {
+      err += s;
+    },
+    isTTY: false,
+  };
+  const code = await main(['flash', '--port', port, '--hex', hex], {} as NodeJS.ProcessEnv, io, {
+    flashStallMs: STALL_MS,
+  });
   return { code, err };
 }
 
 /** A board with Optiboot serving its serial port on loopback, paced to real time. */
 async function serveBoard(opts: Partial<BoardOptions> = {}) {
-  const board = new Board({ firmware: (await productFirmware()).hex, bootloader: (await buildOptiboot()).hex, ...opts });
+  const board = new Board({
+    firmware: (await productFirmware()).hex,
+    bootloader: (await buildOptiboot()).hex,
+    ...opts,
+  });
   let out = '';
-  board.serial.onByte((b) => { out += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    out += String.fromCharCode(b);
+  });
   const tcp = new SerialTcpBridge(board, { port: 0 });
   const { port } = await tcp.listen();
   board.start(1);
   return {
-    board, tcp, port: `net:127.0.0.1:${port}`, out: () => out,
-    close: async () => { await board.stop(); await tcp.close(); },
+    board,
+    tcp,
+    port: `net:127.0.0.1:${port}`,
+    out: () => out,
+    close: async () => {
+      await board.stop();
+      await tcp.close();
+    },
   };
 }
 
-const lastLine = (s: string) => s.trim().split('\n').filter((l) => l.startsWith('pmlcd:')).pop() ?? '';
+const lastLine = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('pmlcd:'))
+    .pop() ?? '';
 
 test('avrdude writes and verifies a new firmware through Optiboot; after the bootloader the board runs it', async () => {
   const next = (await testFirmware('lcd-serial')).hex;
@@ -56,13 +82,29 @@ test('avrdude writes and verifies a new firmware through Optiboot; after the boo
     // Optiboot's LEAVE_PROGMODE sets the 16 ms watchdog; the reset starts the new app. (Counted
     // from here: the verify's page reads carry the firmware's strings too.)
     const from = b.out().length;
-    const banner = () => b.out().slice(from).match(/READY lcd-serial mcusr=(\w+)\r\n/);
+    const banner = () =>
+      b
+        .out()
+        .slice(from)
+        .match(/READY lcd-serial mcusr=(\w+)\r\n/);
     const until = Date.now() + 5000;
     while (!banner() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(banner()?.[1], '0', `the new banner, MCUSR 0 (Optiboot 4.4 clears it before the app starts); serial ends ${JSON.stringify(b.out().slice(-60))}`);
-    assert.deepEqual(b.board.resets, { power: 1, external: 1, watchdog: 1 }, 'one reset for the connection, one by the watchdog after Q');
+    assert.equal(
+      banner()?.[1],
+      '0',
+      `the new banner, MCUSR 0 (Optiboot 4.4 clears it before the app starts); serial ends ${JSON.stringify(b.out().slice(-60))}`,
+    );
+    assert.deepEqual(
+      b.board.resets,
+      { power: 1, external: 1, watchdog: 1 },
+      'one reset for the connection, one by the watchdog after Q',
+    );
     const image = parseIntelHex(readFileSync(next, 'latin1'));
-    assert.deepEqual(b.board.flash.subarray(0, image.size), image.flash.subarray(0, image.size), 'the flash holds the file');
+    assert.deepEqual(
+      b.board.flash.subarray(0, image.size),
+      image.flash.subarray(0, image.size),
+      'the flash holds the file',
+    );
     assert.ok(b.board.spm.stats.writes >= Math.ceil(image.size / 128));
   } finally {
     await b.close();
@@ -90,7 +132,10 @@ test('a bad .hex and one larger than the application section are refused before 
   const rec = (addr: number, data: number[]) => {
     const bytes = [data.length, addr >> 8, addr & 0xff, 0, ...data];
     const sum = (0x100 - (bytes.reduce((a, b) => a + b, 0) & 0xff)) & 0xff;
-    return `:${[...bytes, sum].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
+    return `:${[...bytes, sum]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+      .toUpperCase()}`;
   };
   writeFileSync(big, `${rec(0, [0x0c, 0x94])}\n${rec(0x7e00, [0xff, 0xcf])}\n:00000001FF\n`);
   r = await flash('net:127.0.0.1:9', big);

@@ -17,13 +17,25 @@ import { lcdText } from '../../host/src/format.ts';
 const HOSTILE = 'x\x1b[2J\x1b]0;pwned\x07\x9b31m\x7fy';
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
-interface Rig { fake: FakePmwebapi; board: FakeBoard; bridge: Bridge; logs: string[] }
+interface Rig {
+  fake: FakePmwebapi;
+  board: FakeBoard;
+  bridge: Bridge;
+  logs: string[];
+}
 
 async function rig(format: LogFormat, flags: Record<string, string>, fn: (r: Rig) => Promise<void>): Promise<void> {
   const fake = await startFakePmwebapi();
   const board = new FakeBoard();
-  const link = new SerialLink({ binding: board.binding(), findPath: async () => board.path, bannerTimeoutMs: 200, replyTimeoutMs: 300 });
-  const cfg = resolveConfig({ flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '5', 'timeout-ms': '500', ...flags } });
+  const link = new SerialLink({
+    binding: board.binding(),
+    findPath: async () => board.path,
+    bannerTimeoutMs: 200,
+    replyTimeoutMs: 300,
+  });
+  const cfg = resolveConfig({
+    flags: { url: fake.url, iface: 'eth0', 'latency-instance': 'lo', poll: '5', 'timeout-ms': '500', ...flags },
+  });
   const logs: string[] = [];
   const bridge = new Bridge({ cfg, link, log: createLogger(format, (l) => logs.push(l)) });
   link.start();
@@ -46,7 +58,11 @@ async function until(cond: () => boolean, what: () => string, ms = 3000): Promis
 for (const format of ['pretty', 'json'] as const) {
   test(`control sequences in an HTML error body and a JSON parse error are escaped in ${format} logs`, async () => {
     await rig(format, {}, async ({ fake, bridge, logs }) => {
-      fake.state.faults.push({ path: '/pmapi/', status: 500, body: `<html><body><h1>500</h1>${HOSTILE}</body></html>` });
+      fake.state.faults.push({
+        path: '/pmapi/',
+        status: 500,
+        body: `<html><body><h1>500</h1>${HOSTILE}</body></html>`,
+      });
       await bridge.pollOnce();
       assert.equal(bridge.sources[0].state().up, false);
       await bridge.pollOnce(); // up again
@@ -79,14 +95,29 @@ test('a redirect is refused and logged, never followed: no data from the other h
       assert.equal(st.lastError, `HTTP 301: redirect refused, to ${elsewhere}`);
       assert.match(logs.join(''), /source down .*redirect refused, to http:\/\/127\.0\.0\.1/);
       // The alert alternates with the main page: refresh while waiting.
-      await until(() => (bridge.refresh(), board.text()[1].startsWith('301 redirect')), () => JSON.stringify(board.text()), 5000);
+      await until(
+        () => {
+          bridge.refresh();
+          return board.text()[1].startsWith('301 redirect');
+        },
+        () => JSON.stringify(board.text()),
+        5000,
+      );
       await bridge.pollOnce();
       assert.equal(bridge.sources[0].state().up, true, 'the configured source is used again');
       // Credentials in a Location are not repeated in the error or the logs.
-      fake.state.faults.push({ path: '/pmapi/', status: 307, location: `http://user:hunter2@127.0.0.1:${other.port}/x`, times: 1 });
+      fake.state.faults.push({
+        path: '/pmapi/',
+        status: 307,
+        location: `http://user:hunter2@127.0.0.1:${other.port}/x`,
+        times: 1,
+      });
       await bridge.pollOnce();
       assert.equal(other.requests.length, 0);
-      assert.match(bridge.sources[0].state().lastError ?? '', /^HTTP 307: redirect refused, to http:\/\/127\.0\.0\.1:\d+\/x$/);
+      assert.match(
+        bridge.sources[0].state().lastError ?? '',
+        /^HTTP 307: redirect refused, to http:\/\/127\.0\.0\.1:\d+\/x$/,
+      );
       assert.doesNotMatch(logs.join(''), /hunter2/);
     });
   } finally {
@@ -100,8 +131,19 @@ test('undisplayable characters reach the glass as one ? each (docs/screens.md)',
     const body = '{"context":1,"message":"eth\\u001b[2J\\u00e9 \\ud83d\\ude00 gone","success":false}\r\n';
     fake.state.faults.push({ path: '/pmapi/', status: 400, json: true, body, times: 1000 });
     await bridge.pollOnce();
-    assert.match(bridge.sources[0].state().lastError ?? '', /eth\x1b\[2J\u00e9 \u{1f600} gone/u, 'the JSON escapes are decoded');
-    await until(() => (bridge.refresh(), board.text()[1] === 'ctx 400 eth?[2J?'), () => JSON.stringify(board.text()), 5000);
+    assert.match(
+      bridge.sources[0].state().lastError ?? '',
+      /eth\x1b\[2J\u00e9 \u{1f600} gone/u,
+      'the JSON escapes are decoded',
+    );
+    await until(
+      () => {
+        bridge.refresh();
+        return board.text()[1] === 'ctx 400 eth?[2J?';
+      },
+      () => JSON.stringify(board.text()),
+      5000,
+    );
   });
 });
 

@@ -18,7 +18,11 @@ import { pcpUnavailable, usePrivatePcp } from '../support/pcp.ts';
 const PATH = '/dev/pmlcd-restart0';
 
 function lcd(board: Board): [string, string] {
-  const row = (r: number) => board.lcd.codes(r).map((c) => String.fromCharCode(c)).join('');
+  const row = (r: number) =>
+    board.lcd
+      .codes(r)
+      .map((c) => String.fromCharCode(c))
+      .join('');
   return [row(0), row(1)];
 }
 
@@ -28,7 +32,8 @@ const LIVE = /^.\s*[\d.]+[kMG]? .\s*[\d.]+[kMG]?\s*B\/s$/;
 async function until(cond: () => boolean, what: string, ms: number, board: Board): Promise<number> {
   const t0 = Date.now();
   while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}; LCD ${JSON.stringify(lcd(board))}`);
+    if (Date.now() - t0 > ms)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}; LCD ${JSON.stringify(lcd(board))}`);
     await sleep(20);
   }
   return Date.now() - t0;
@@ -37,7 +42,9 @@ async function until(cond: () => boolean, what: string, ms: number, board: Board
 describe('real pmproxy stopped and restarted under a running bridge', { skip: pcpUnavailable() ?? false }, () => {
   const pcp = usePrivatePcp();
   let hex = '';
-  before(async () => { hex = (await buildMainFirmware(true)).hex; });
+  before(async () => {
+    hex = (await buildMainFirmware(true)).hex;
+  });
 
   test('LCD says PCP down within a few polls, then a new context brings live rates back', async () => {
     const board = new Board({ firmware: hex });
@@ -46,7 +53,18 @@ describe('real pmproxy stopped and restarted under a running bridge', { skip: pc
     board.start();
     const link = new SerialLink({ binding, findPath: async () => PATH });
     // Main page only: the rotation must not move to another page while the test reads line 1.
-    const cfg = resolveConfig({ file: { pages: [{ page: 'main', seconds: 3600 }] }, flags: { url: pcp.get().url, hostspec: pcp.get().hostspec, iface: 'lo', units: 'bytes', poll: '1', 'timeout-ms': '800', 'latency-instance': 'ping' } });
+    const cfg = resolveConfig({
+      file: { pages: [{ page: 'main', seconds: 3600 }] },
+      flags: {
+        url: pcp.get().url,
+        hostspec: pcp.get().hostspec,
+        iface: 'lo',
+        units: 'bytes',
+        poll: '1',
+        'timeout-ms': '800',
+        'latency-instance': 'ping',
+      },
+    });
     const bridge = new Bridge({ cfg, link, log: silentLogger });
     const source = bridge.sources[0];
     bridge.start();
@@ -59,8 +77,12 @@ describe('real pmproxy stopped and restarted under a running bridge', { skip: pc
       await pcp.get().stopPmproxy();
       // The alert alternates with the main page every 2 s; poll is 1 s.
       // The glass is written row by row: wait for the whole alert, reason included.
-      const downMs = await until(() => lcd(board)[0].startsWith('!PCP down') && /ECONNREFUSED/.test(lcd(board)[1]),
-        'the "!PCP down" alert naming ECONNREFUSED', 6000, board);
+      const downMs = await until(
+        () => lcd(board)[0].startsWith('!PCP down') && /ECONNREFUSED/.test(lcd(board)[1]),
+        'the "!PCP down" alert naming ECONNREFUSED',
+        6000,
+        board,
+      );
       assert.match(source.state().lastError ?? '', /ECONNREFUSED/);
       // Past 3 poll intervals the main page between alerts shows NA, never the last rate.
       await until(() => /^.\s+NA\s+.\s+NA\s+\d+s/.test(lcd(board)[0]), 'NA on the main page', 8000, board);
@@ -72,7 +94,12 @@ describe('real pmproxy stopped and restarted under a running bridge', { skip: pc
       const tsDown = source.state().timestampNs;
       // Down for at most ~14 polls, the source is backed off (docs/backoff.md): at poll 1 s the
       // next attempt is at most 16 s away, so live rates return within 16 s plus a poll.
-      const backMs = await until(() => source.state().up && LIVE.test(lcd(board)[0]), 'live rates after the restart', 20_000, board);
+      const backMs = await until(
+        () => source.state().up && LIVE.test(lcd(board)[0]),
+        'live rates after the restart',
+        20_000,
+        board,
+      );
       const ctxAfter = source.client.contextId;
       assert.notEqual(ctxAfter, null);
       assert.notEqual(ctxAfter, ctxBefore, 'the bridge made a new context on the new pmproxy');

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { errorMessage, parseContext, parseFetch, parseIndom, PmwebapiFormatError } from '../../host/src/pmwebapi-json.ts';
+import {
+  errorMessage,
+  parseContext,
+  parseFetch,
+  parseIndom,
+  PmwebapiFormatError,
+} from '../../host/src/pmwebapi-json.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/pmwebapi/${name}`, import.meta.url), 'utf8');
 
@@ -26,7 +32,8 @@ test('unpadded nanoseconds are an integer count (pmproxy 6.0.3 bug)', () => {
 });
 
 test('u64 values above 2^53 and up to 2^64-1 survive', () => {
-  const body = '{"context":1,"timestamp":5.0,"values":[{"pmid":"60.3.0","name":"m","instances":[{"instance":0,"value":18446744073709551615},{"instance":1,"value":9007199254740993}]}]}';
+  const body =
+    '{"context":1,"timestamp":5.0,"values":[{"pmid":"60.3.0","name":"m","instances":[{"instance":0,"value":18446744073709551615},{"instance":1,"value":9007199254740993}]}]}';
   const r = parseFetch(body);
   assert.equal(r.values.get('m')?.get(0), 18446744073709551615n);
   assert.equal(r.values.get('m')?.get(1), 9007199254740993n);
@@ -36,7 +43,9 @@ test('floats, singular instances and the shping capture', () => {
   const r = parseFetch(fixture('shping-fetch.body'));
   assert.equal(r.values.get('shping.time.real')?.get(0), 6.7870002);
   assert.equal(r.values.get('shping.status')?.get(1), 1n);
-  const s = parseFetch('{"timestamp":{"s":1,"us":2},"values":[{"pmid":1,"name":"hinv.ncpu","instances":[{"instance":null,"value":2},{"value":1.5e+3}]}]}');
+  const s = parseFetch(
+    '{"timestamp":{"s":1,"us":2},"values":[{"pmid":1,"name":"hinv.ncpu","instances":[{"instance":null,"value":2},{"value":1.5e+3}]}]}',
+  );
   assert.equal(s.values.get('hinv.ncpu')?.get(-1), 1500);
 });
 

@@ -7,9 +7,26 @@ import { readFileSync } from 'node:fs';
 import { CounterRates, gapLimitMs, timestampMs } from '../../host/src/rates.ts';
 import { formatRateLine, shownRate, type Units } from '../../host/src/format.ts';
 
-interface RateSample { t: string; in: string; out: string; status: string; down: string | null; up: string | null; line1: string; note?: string }
-interface RateVector { name: string; units: Units; pollSec: number; width?: 32 | 64; samples: RateSample[] }
-const { vectors } = JSON.parse(readFileSync(new URL('../vectors/rates.json', import.meta.url), 'utf8')) as { vectors: RateVector[] };
+interface RateSample {
+  t: string;
+  in: string;
+  out: string;
+  status: string;
+  down: string | null;
+  up: string | null;
+  line1: string;
+  note?: string;
+}
+interface RateVector {
+  name: string;
+  units: Units;
+  pollSec: number;
+  width?: 32 | 64;
+  samples: RateSample[];
+}
+const { vectors } = JSON.parse(readFileSync(new URL('../vectors/rates.json', import.meta.url), 'utf8')) as {
+  vectors: RateVector[];
+};
 
 /** Decimal seconds to nanoseconds, exactly. */
 function ns(t: string): bigint {
@@ -26,7 +43,8 @@ function run(v: RateVector): Pick<RateSample, 'status' | 'down' | 'up' | 'line1'
     if (r.status !== 'same') {
       const [down, up] = r.status === 'rate' ? r.rates : [0n, 0n];
       shown = {
-        down: r.status === 'rate' ? String(down) : null, up: r.status === 'rate' ? String(up) : null,
+        down: r.status === 'rate' ? String(down) : null,
+        up: r.status === 'rate' ? String(up) : null,
         line1: formatRateLine(r.status, shownRate(down, v.units), shownRate(up, v.units), v.units),
       };
     }
@@ -37,7 +55,11 @@ function run(v: RateVector): Pick<RateSample, 'status' | 'down' | 'up' | 'line1'
 test('the vectors cover every status, both widths, both units', () => {
   const all = vectors.flatMap((v) => v.samples.map((s) => s.status));
   for (const s of ['first', 'same', 'back', 'gap', 'reset', 'rate']) assert.ok(all.includes(s), s);
-  assert.ok(vectors.some((v) => v.width === 32) && vectors.some((v) => v.units === 'bytes') && vectors.some((v) => v.units === 'bits'));
+  assert.ok(
+    vectors.some((v) => v.width === 32) &&
+      vectors.some((v) => v.units === 'bytes') &&
+      vectors.some((v) => v.units === 'bits'),
+  );
 });
 
 test('every shared rate vector, sample by sample', () => {

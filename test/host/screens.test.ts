@@ -1,7 +1,15 @@
 // Pages, rotation and alerts (host-only pages; the main page is also covered by the shared vectors).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rotation, alertFor, expandPages, renderSlot, screenNow, shortError, type ScreenInput } from '../../host/src/screens.ts';
+import {
+  Rotation,
+  alertFor,
+  expandPages,
+  renderSlot,
+  screenNow,
+  shortError,
+  type ScreenInput,
+} from '../../host/src/screens.ts';
 import { History } from '../../host/src/rates.ts';
 import type { SourceState } from '../../host/src/source.ts';
 import { defaults } from '../../host/src/config.ts';
@@ -9,8 +17,15 @@ import { defaults } from '../../host/src/config.ts';
 function source(over: Partial<SourceState> = {}): SourceState {
   const downHistory = new History(16);
   return {
-    name: 'localhost', up: true, lastError: null, lastGoodMs: 10_000, timestampNs: 1n, latencyUs: 23_400,
-    latency: { minUs: 1_200, avgUs: 23_400, maxUs: 120_000, samples: 3 }, api: 'pmproxy', polls: 3,
+    name: 'localhost',
+    up: true,
+    lastError: null,
+    lastGoodMs: 10_000,
+    timestampNs: 1n,
+    latencyUs: 23_400,
+    latency: { minUs: 1_200, avgUs: 23_400, maxUs: 120_000, samples: 3 },
+    api: 'pmproxy',
+    polls: 3,
     ifaces: [{ name: 'ppp0', status: 'rate', down: 1_543_210n, up: 105_625n, present: true, downHistory }],
     ...over,
   };
@@ -29,12 +44,16 @@ test('main page: byte counters shown as bits, bar against the downlink capacity'
 });
 
 test('main page: first sample shows NA rates but the latency', () => {
-  const i = input({}, { ifaces: [{ name: 'ppp0', status: 'first', down: null, up: null, present: true, downHistory: new History(4) }] });
+  const i = input(
+    {},
+    { ifaces: [{ name: 'ppp0', status: 'first', down: null, up: null, present: true, downHistory: new History(4) }] },
+  );
   assert.deepEqual(renderSlot(slot('main'), i).lines, ['\x00  NA  \x01  NA bps', `  23ms ${' '.repeat(9)}`]);
 });
 
 test('main page: a sample without a rate says why on line 1 (docs/rates.md)', () => {
-  const no = (status: 'reset' | 'back' | 'gap') => input({}, { ifaces: [{ name: 'ppp0', status, down: null, up: null, present: true, downHistory: new History(4) }] });
+  const no = (status: 'reset' | 'back' | 'gap') =>
+    input({}, { ifaces: [{ name: 'ppp0', status, down: null, up: null, present: true, downHistory: new History(4) }] });
   assert.deepEqual(renderSlot(slot('main'), no('back')).lines, ['clock went back ', `  23ms ${' '.repeat(9)}`]);
   assert.equal(renderSlot(slot('main'), no('gap')).lines[0], 'time jump or gap');
   assert.equal(renderSlot(slot('main'), no('reset')).lines[0], 'counter reset   ');
@@ -48,7 +67,15 @@ test('main page: stale after 3 poll intervals, with the age', () => {
 test('other pages are 16 characters per line', () => {
   const h = new History(16);
   for (const v of [0, 100, 400, 800]) h.push(v);
-  const i = input({}, { ifaces: [{ name: 'ppp0', status: 'rate', down: 800n, up: 5n, present: true, downHistory: h }, { name: 'eth0', status: 'first', down: null, up: null, present: false, downHistory: new History(2) }] });
+  const i = input(
+    {},
+    {
+      ifaces: [
+        { name: 'ppp0', status: 'rate', down: 800n, up: 5n, present: true, downHistory: h },
+        { name: 'eth0', status: 'first', down: null, up: null, present: false, downHistory: new History(2) },
+      ],
+    },
+  );
   const pages = {
     iface: renderSlot(slot('iface', 1), i),
     host: renderSlot(slot('host'), i),
@@ -56,7 +83,8 @@ test('other pages are 16 characters per line', () => {
     history: renderSlot(slot('history'), i),
     status: renderSlot(slot('status'), i),
   };
-  for (const [name, p] of Object.entries(pages)) for (const l of p.lines) assert.equal(l.length, 16, `${name}: ${JSON.stringify(l)}`);
+  for (const [name, p] of Object.entries(pages))
+    for (const l of p.lines) assert.equal(l.length, 16, `${name}: ${JSON.stringify(l)}`);
   assert.deepEqual(pages.iface.lines, ['eth0 gone    bps', '\x00  NA  \x01  NA    ']);
   assert.deepEqual(pages.latency.lines, ['ping min/avg/max', '  1.2   23  120 ']);
   assert.equal(pages.history.glyphs.name, 'spark');
@@ -67,8 +95,18 @@ test('other pages are 16 characters per line', () => {
 });
 
 test('rotation follows per-page durations and expands per-interface / per-host pages', () => {
-  const slots = expandPages([{ page: 'main', seconds: 10 }, { page: 'iface', seconds: 2 }], 2, 1);
-  assert.deepEqual(slots.map((s) => `${s.page}${s.index}`), ['main0', 'iface0', 'iface1']);
+  const slots = expandPages(
+    [
+      { page: 'main', seconds: 10 },
+      { page: 'iface', seconds: 2 },
+    ],
+    2,
+    1,
+  );
+  assert.deepEqual(
+    slots.map((s) => `${s.page}${s.index}`),
+    ['main0', 'iface0', 'iface1'],
+  );
   const r = new Rotation(slots, 0);
   assert.equal(r.current(0).page, 'main');
   assert.equal(r.current(9_999).page, 'main');
@@ -78,8 +116,14 @@ test('rotation follows per-page durations and expands per-interface / per-host p
   assert.equal(r.current(154_000).page, 'main', 'ten whole cycles later');
 });
 
-test('skip: the next page at once, with its whole time (the demo web page\'s page switch)', () => {
-  const r = new Rotation([{ page: 'main', index: 0, seconds: 10 }, { page: 'latency', index: 0, seconds: 4 }], 0);
+test("skip: the next page at once, with its whole time (the demo web page's page switch)", () => {
+  const r = new Rotation(
+    [
+      { page: 'main', index: 0, seconds: 10 },
+      { page: 'latency', index: 0, seconds: 4 },
+    ],
+    0,
+  );
   assert.equal(r.skip(3_000).page, 'latency');
   assert.equal(r.current(6_999).page, 'latency', 'its 4 s count from the switch');
   assert.equal(r.current(7_000).page, 'main');

@@ -7,7 +7,11 @@ import { SerialLink, type Display } from '../../host/src/serial-link.ts';
 import { MAIN_GLYPHS, SPARK_GLYPHS } from '../../host/src/glyphs.ts';
 import { ProtocolClient, escapeText, frameCommands, glyphCommand, parseBanner } from '../../host/src/protocol.ts';
 
-const screen = (a: string, b: string, glyphs = MAIN_GLYPHS): Display => ({ lines: [a.padEnd(16), b.padEnd(16)], glyphs, backlight: 1 });
+const screen = (a: string, b: string, glyphs = MAIN_GLYPHS): Display => ({
+  lines: [a.padEnd(16), b.padEnd(16)],
+  glyphs,
+  backlight: 1,
+});
 
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -19,15 +23,24 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
 
 function link(board: FakeBoard, extra: Partial<ConstructorParameters<typeof SerialLink>[0]> = {}) {
   const l = new SerialLink({
-    binding: board.binding(), findPath: async () => (board.plugged ? board.path : null),
-    bannerTimeoutMs: 150, replyTimeoutMs: 500, keepAliveMs: 500, backoffMinMs: 20, backoffMaxMs: 100, ...extra,
+    binding: board.binding(),
+    findPath: async () => (board.plugged ? board.path : null),
+    bannerTimeoutMs: 150,
+    replyTimeoutMs: 500,
+    keepAliveMs: 500,
+    backoffMinMs: 20,
+    backoffMaxMs: 100,
+    ...extra,
   });
   const problems: string[] = [];
   l.on('problem', (m: string) => problems.push(m));
   return { l, problems };
 }
 
-async function withBoard(opts: FakeBoardOptions, fn: (b: FakeBoard, l: SerialLink, problems: string[]) => Promise<void>) {
+async function withBoard(
+  opts: FakeBoardOptions,
+  fn: (b: FakeBoard, l: SerialLink, problems: string[]) => Promise<void>,
+) {
   const b = new FakeBoard(opts);
   const { l, problems } = link(b);
   l.start();
@@ -41,8 +54,9 @@ async function withBoard(opts: FakeBoardOptions, fn: (b: FakeBoard, l: SerialLin
 test('escapes and frames follow docs/protocol.md', () => {
   assert.equal(escapeText('\x00a|b\\\xff', true), '\\0a\\|b\\\\\\xFF');
   assert.equal(escapeText('a|b', false), 'a|b');
-  assert.deepEqual(frameCommands(['\x0012.3M \x01 845kbps', '  23ms \xff\xff\x03      ']),
-    ['F \\012.3M \\1 845kbps|  23ms \\xFF\\xFF\\3      ']);
+  assert.deepEqual(frameCommands(['\x0012.3M \x01 845kbps', '  23ms \xff\xff\x03      ']), [
+    'F \\012.3M \\1 845kbps|  23ms \\xFF\\xFF\\3      ',
+  ]);
   // a full bar does not fit one 64-byte line: two T commands instead
   const full = frameCommands(['\x0012.3M \x01 845kbps', `  >10s ${'\xff'.repeat(9)}`]);
   assert.equal(full.length, 2);
@@ -55,7 +69,14 @@ test('escapes and frames follow docs/protocol.md', () => {
 test('the encoder refuses a command with a control character or a non-ASCII byte before writing anything', async () => {
   const written: string[] = [];
   const client = new ProtocolClient((d) => written.push(d), 200);
-  for (const cmd of ['C SET iface eth0\nC SET poll 99', 'C SET iface a\rb', 'F a\x00|b', 'T 0 0 \x1b[2J', 'T 0 0 caf\xe9', 'P\x7f']) {
+  for (const cmd of [
+    'C SET iface eth0\nC SET poll 99',
+    'C SET iface a\rb',
+    'F a\x00|b',
+    'T 0 0 \x1b[2J',
+    'T 0 0 caf\xe9',
+    'P\x7f',
+  ]) {
     await assert.rejects(client.send(cmd), /control character|non-ASCII/, JSON.stringify(cmd));
   }
   assert.deepEqual(written, []);
@@ -108,7 +129,10 @@ test('commands are paced: never a second line before the reply', async () => {
     l.show(screen('paced', 'x'));
     await until(() => b.text()[0].startsWith('paced'), 'frame');
     assert.ok(sent.length >= 9);
-    assert.ok(sent.every((n) => n === 1), `outstanding counts ${sent}`);
+    assert.ok(
+      sent.every((n) => n === 1),
+      `outstanding counts ${sent}`,
+    );
   });
 });
 
@@ -129,7 +153,10 @@ test('a board that never answers: no banner, probe times out, keeps retrying wit
     l.show(screen('x', 'y'));
     await until(() => b.opens >= 2, 'a second attempt');
     assert.notEqual(l.state, 'ready');
-    assert.ok(problems.some((p) => /no reply to "V"/.test(p)), problems.join('; '));
+    assert.ok(
+      problems.some((p) => /no reply to "V"/.test(p)),
+      problems.join('; '),
+    );
   });
 });
 

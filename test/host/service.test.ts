@@ -12,15 +12,23 @@ const analyzer = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' 
 const skip = analyzer.error ? 'systemd-analyze is not installed' : false;
 
 function run(args: string[]) {
-  return spawnSync('systemd-analyze', args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SYSTEMD_LOG_COLOR: '0', NO_COLOR: '1' } });
+  return spawnSync('systemd-analyze', args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SYSTEMD_LOG_COLOR: '0', NO_COLOR: '1' },
+  });
 }
 
 test('After=network-online.target comes with Wants=network-online.target', () => {
   const unit = readFileSync(UNIT, 'utf8');
   assert.match(unit, /^After=.*\bnetwork-online\.target\b/m);
   assert.match(unit, /^Wants=.*\bnetwork-online\.target\b/m);
-  for (const line of ['SystemCallFilter=@system-service', 'ProtectProc=invisible', 'ProcSubset=pid']) assert.ok(unit.includes(`\n${line}\n`), line);
-  assert.match(unit, /^RestrictAddressFamilies=(?=.*\bAF_UNIX\b)(?=.*\bAF_NETLINK\b)(?=.*\bAF_INET\b)(?=.*\bAF_INET6\b).*$/m);
+  for (const line of ['SystemCallFilter=@system-service', 'ProtectProc=invisible', 'ProcSubset=pid'])
+    assert.ok(unit.includes(`\n${line}\n`), line);
+  assert.match(
+    unit,
+    /^RestrictAddressFamilies=(?=.*\bAF_UNIX\b)(?=.*\bAF_NETLINK\b)(?=.*\bAF_INET\b)(?=.*\bAF_INET6\b).*$/m,
+  );
   assert.doesNotMatch(unit, /^PrivateDevices=yes/m, 'the serial devices must stay visible');
 });
 

@@ -26,8 +26,13 @@ function docsGlyphs(): number[][] {
   const section = screensMd.split('## Glyph set "main"')[1]?.split('\n## ')[0] ?? '';
   const rows = [...section.matchAll(/^\| (\d) \| [^|]+ \| `([0-9A-Fa-f ]+)` \|$/gm)];
   assert.equal(rows.length, 8, 'eight glyph rows in docs/screens.md');
-  rows.forEach((r, i) => assert.equal(Number(r[1]), i, 'codes 0-7 in order'));
-  return rows.map((r) => r[2].trim().split(/\s+/).map((h) => parseInt(h, 16)));
+  for (const [i, r] of rows.entries()) assert.equal(Number(r[1]), i, 'codes 0-7 in order');
+  return rows.map((r) =>
+    r[2]
+      .trim()
+      .split(/\s+/)
+      .map((h) => parseInt(h, 16)),
+  );
 }
 
 /** GLYPHS_MAIN of firmware/src/glyphs.cpp, 8 rows per glyph. */
@@ -42,16 +47,28 @@ function firmwareGlyphs(): number[][] {
 test('glyph set "main": firmware, bridge and docs/screens.md are the same', () => {
   const docs = docsGlyphs();
   assert.deepEqual(firmwareGlyphs(), docs, 'firmware/src/glyphs.cpp');
-  assert.deepEqual(MAIN_GLYPHS.rows.map((r) => [...r]), docs, 'host/src/glyphs.ts');
+  assert.deepEqual(
+    MAIN_GLYPHS.rows.map((r) => [...r]),
+    docs,
+    'host/src/glyphs.ts',
+  );
 });
 
 test('glyph codes: both firmware headers and the bridge', () => {
-  const host = { GLYPH_DOWN: GLYPH_DOWN.charCodeAt(0), GLYPH_UP: GLYPH_UP.charCodeAt(0), GLYPH_FULL: FULL_BLOCK.charCodeAt(0) };
+  const host = {
+    GLYPH_DOWN: GLYPH_DOWN.charCodeAt(0),
+    GLYPH_UP: GLYPH_UP.charCodeAt(0),
+    GLYPH_FULL: FULL_BLOCK.charCodeAt(0),
+  };
   for (const header of ['glyphs.h', 'net/screen_format.h']) {
     const d = firmwareDefines(header);
     assert.equal(int(d.get('GLYPH_DOWN'), `GLYPH_DOWN in ${header}`), host.GLYPH_DOWN, header);
     assert.equal(int(d.get('GLYPH_UP'), `GLYPH_UP in ${header}`), host.GLYPH_UP, header);
-    assert.equal(int(d.get('GLYPH_BAR1'), `GLYPH_BAR1 in ${header}`), 2, `${header}: bars of 1-4 columns are glyphs 2-5 (docs/screens.md)`);
+    assert.equal(
+      int(d.get('GLYPH_BAR1'), `GLYPH_BAR1 in ${header}`),
+      2,
+      `${header}: bars of 1-4 columns are glyphs 2-5 (docs/screens.md)`,
+    );
   }
   assert.equal(int(firmwareDefines('net/screen_format.h').get('GLYPH_FULL'), 'GLYPH_FULL'), host.GLYPH_FULL);
 });
@@ -74,7 +91,10 @@ test('stale limit and gap limit (poll intervals)', () => {
 });
 
 test('stale values and the reason or alert take turns at the same pace', () => {
-  const fw = int(parseDefines(read('firmware/src/net/netmode.cpp')).get('REASON_EVERY_MS'), 'REASON_EVERY_MS in netmode.cpp');
+  const fw = int(
+    parseDefines(read('firmware/src/net/netmode.cpp')).get('REASON_EVERY_MS'),
+    'REASON_EVERY_MS in netmode.cpp',
+  );
   const docs = docsNumber('stale values and the reason');
   assert.equal(fw, docs, 'firmware');
   assert.equal(ALERT_ALTERNATE_MS, docs, 'bridge');
@@ -82,7 +102,10 @@ test('stale values and the reason or alert take turns at the same pace', () => {
 });
 
 test('a missing latency instance is looked up again after the same number of polls', () => {
-  const fw = int(parseDefines(read('firmware/src/net/netmode.cpp')).get('LAT_RETRY_POLLS'), 'LAT_RETRY_POLLS in netmode.cpp');
+  const fw = int(
+    parseDefines(read('firmware/src/net/netmode.cpp')).get('LAT_RETRY_POLLS'),
+    'LAT_RETRY_POLLS in netmode.cpp',
+  );
   const docs = docsNumber('a latency instance');
   assert.equal(fw, docs, 'firmware');
   assert.equal(LATENCY_RETRY_POLLS, docs, 'bridge');

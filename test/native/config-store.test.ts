@@ -6,12 +6,18 @@ import assert from 'node:assert/strict';
 import { buildNative, runNative } from './native-build.ts';
 
 const exe = await buildNative('config-store', ['test/native/config_store_cli.cpp', 'firmware/src/config.cpp']);
-const kv = (line: string) => Object.fromEntries(line.split(' ').map((f) => f.split('=')).map(([k, v]) => [k, Number(v)]));
+const kv = (line: string) =>
+  Object.fromEntries(
+    line
+      .split(' ')
+      .map((f) => f.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 const run = async (...args: string[]) => kv((await runNative(exe, '', args))[0]);
 
 const SEED = 20261202;
 const CUTS = 10_000;
-const ENDURANCE = 100_000;  // ATmega328P datasheet: EEPROM write/erase cycles per cell
+const ENDURANCE = 100_000; // ATmega328P datasheet: EEPROM write/erase cycles per cell
 const SLOTS = 4;
 const HOLDOFF_S = 60;
 // Worst host: one save per hold-off of uptime, each rewriting one slot's cells.
@@ -40,8 +46,11 @@ test(`worst host, 72 C SET/s with new values for 6 h: one save a minute, lifetim
   assert.ok(r.saves <= seconds / HOLDOFF_S + 1, `${r.saves} saves`);
   // One write per cell per slot visit; the first save (at once) and the last (after the run) are the +1.
   assert.ok(r.maxcell <= Math.ceil(seconds / HOLDOFF_S / SLOTS) + 1, `most-written cell ${r.maxcell} writes`);
-  const lifetime = ENDURANCE * seconds / (r.maxcell - 1);
-  assert.ok(lifetime >= LIFETIME_S * 0.99, `most-written cell ${r.maxcell} writes in ${seconds} s: ${(lifetime / 86400).toFixed(1)} days`);
+  const lifetime = (ENDURANCE * seconds) / (r.maxcell - 1);
+  assert.ok(
+    lifetime >= LIFETIME_S * 0.99,
+    `most-written cell ${r.maxcell} writes in ${seconds} s: ${(lifetime / 86400).toFixed(1)} days`,
+  );
   assert.ok(LIFETIME_S / 86400 > 270, 'documented as about 278 days');
 });
 
@@ -50,5 +59,5 @@ test('a host that resets the board (RAM kept) before every C SET gets no more sa
   const r = await run('resetloop', String(seconds));
   assert.equal(r.stored, 1);
   assert.ok(r.saves <= seconds / HOLDOFF_S + 1, `${r.saves} saves`);
-  assert.ok(ENDURANCE * seconds / (r.maxcell - 1) >= LIFETIME_S * 0.99, `most-written cell ${r.maxcell} writes`);
+  assert.ok((ENDURANCE * seconds) / (r.maxcell - 1) >= LIFETIME_S * 0.99, `most-written cell ${r.maxcell} writes`);
 });

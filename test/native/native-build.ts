@@ -17,15 +17,30 @@ export async function buildNative(name: string, sources: string[], includeDirs: 
   for (const f of abs) h.update(readFileSync(f));
   // The firmware's headers too: a changed constant or struct must rebuild the driver.
   for (const d of ['firmware/src', 'firmware/src/net']) {
-    for (const f of readdirSync(join(ROOT, d)).filter((x) => x.endsWith('.h')).sort()) h.update(f).update(readFileSync(join(ROOT, d, f)));
+    for (const f of readdirSync(join(ROOT, d))
+      .filter((x) => x.endsWith('.h'))
+      .sort())
+      h.update(f).update(readFileSync(join(ROOT, d, f)));
   }
   for (const d of inc) for (const f of readdirSync(d).sort()) h.update(f).update(readFileSync(join(d, f)));
   const dir = join(BUILD_DIR, 'native');
   mkdirSync(dir, { recursive: true });
   const exe = join(dir, `${name}-${h.digest('hex').slice(0, 12)}`);
   if (!existsSync(exe)) {
-    await run('g++', ['-std=gnu++11', '-O1', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined',
-      '-I', join(ROOT, 'firmware/src'), ...inc.flatMap((d) => ['-I', d]), ...abs, '-o', exe]);
+    await run('g++', [
+      '-std=gnu++11',
+      '-O1',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-I',
+      join(ROOT, 'firmware/src'),
+      ...inc.flatMap((d) => ['-I', d]),
+      ...abs,
+      '-o',
+      exe,
+    ]);
   }
   return exe;
 }
@@ -36,9 +51,14 @@ export async function runNative(exe: string, input: string, args: string[] = [])
   const out: Buffer[] = [];
   child.stdout!.on('data', (d: Buffer) => out.push(Buffer.from(d)));
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += String(d); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += String(d);
+  });
   child.stdin!.end(Buffer.from(input, 'latin1'));
   const code: number = await new Promise((res) => child.on('close', (c) => res(c ?? -1)));
   if (code !== 0) throw new Error(`${exe} exited ${code}: ${err}`);
-  return Buffer.concat(out).toString('latin1').split('\n').filter((l) => l !== '');
+  return Buffer.concat(out)
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '');
 }

@@ -15,7 +15,7 @@ const exe = await buildNative('screen-format', [
 ]);
 
 async function fmt(cmds: string[]): Promise<string[]> {
-  const lines = await runNative(exe, cmds.join('\n') + '\n');
+  const lines = await runNative(exe, `${cmds.join('\n')}\n`);
   assert.equal(lines.length, cmds.length);
   return lines.map((l) =>
     l.includes('" "')
@@ -53,9 +53,9 @@ function specLat(ok: boolean, us: number): string {
   if (!ok) return '  NA  ';
   if (us < 9950) {
     const q = Math.floor((us + 50) / 100);
-    return `${Math.floor(q / 10)}.${q % 10}`.padStart(4) + 'ms';
+    return `${`${Math.floor(q / 10)}.${q % 10}`.padStart(4)}ms`;
   }
-  if (us < 9999500) return String(Math.floor((us + 500) / 1000)).padStart(4) + 'ms';
+  if (us < 9999500) return `${String(Math.floor((us + 500) / 1000)).padStart(4)}ms`;
   return '  >10s';
 }
 function specBar(n: bigint, c: bigint): string {
@@ -95,7 +95,7 @@ test('rate matches the spec at every unit boundary and on random values', async 
     for (const d of [-501, -500, -499, -5, -1, 0, 1, 499, 500]) if (b + d >= 0) ns.push(b + d);
   for (let i = 0; i < 3000; i++) ns.push(rndU32());
   const got = await fmt(ns.map((n) => `rate ${n}`));
-  ns.forEach((n, i) => assert.equal(got[i], specRate(BigInt(n)), `rate ${n}`));
+  for (const [i, n] of ns.entries()) assert.equal(got[i], specRate(BigInt(n)), `rate ${n}`);
 });
 
 test('latency, bar and age match the spec', async () => {
@@ -170,7 +170,9 @@ async function checkVectors(v: Record<string, unknown>): Promise<number> {
     }
   };
   const got = await fmt(vectors.map(cmd));
-  vectors.forEach((x, k) => assert.equal(got[k], Array.isArray(x.out) ? x.out.join('|') : x.out, JSON.stringify(x)));
+  for (const [k, x] of vectors.entries()) {
+    assert.equal(got[k], Array.isArray(x.out) ? x.out.join('|') : x.out, JSON.stringify(x));
+  }
   return vectors.length;
 }
 

@@ -13,14 +13,30 @@ import { createServer, type Server } from 'node:net';
 import { SpiMaster, ip4 } from '../../simulator/src/spi-master.ts';
 import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest } from '../../simulator/src/dhcp-packets.ts';
 import {
-  CMD, GAR, SHAR, SIPR, SR, SUBR, SnIR_SEND_OK, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR,
+  CMD,
+  GAR,
+  SHAR,
+  SIPR,
+  SR,
+  SUBR,
+  SnIR_SEND_OK,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_IR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RX_RSR,
 } from '../../simulator/src/w5100.ts';
 
 const MAC = [0xde, 0xad, 0xbe, 0xef, 0xfe, 0x05];
 const masters: SpiMaster[] = [];
 const servers: Server[] = [];
-afterEach(() => { for (const m of masters.splice(0)) m.dispose(); });
-after(() => { for (const s of servers) s.close(); });
+afterEach(() => {
+  for (const m of masters.splice(0)) m.dispose();
+});
+after(() => {
+  for (const s of servers) s.close();
+});
 
 function master() {
   const m = new SpiMaster();
@@ -76,12 +92,18 @@ describe('W5100 commit points as drivers use them', () => {
       sendChunked(m, 0, more, [3]);
       await m.runUntil(() => got.length > 1, 500, 'the second datagram');
       assert.deepEqual([...got[1]], [...more]);
-    } finally { peer.close(); }
+    } finally {
+      peer.close();
+    }
   });
 
   it('a TCP stream written in chunks before one SEND arrives contiguous', async () => {
     let received = Buffer.alloc(0);
-    const srv = createServer((s) => s.on('data', (d) => { received = Buffer.concat([received, d]); }));
+    const srv = createServer((s) =>
+      s.on('data', (d) => {
+        received = Buffer.concat([received, d]);
+      }),
+    );
     servers.push(srv);
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const m = master();

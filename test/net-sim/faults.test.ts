@@ -4,19 +4,40 @@ import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { SpiMaster, ip4 } from '../../simulator/src/spi-master.ts';
-import { CMD, GAR, RCR, RTR, SIPR, SR, SUBR, SnIR_DISCON, SnIR_TIMEOUT, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR } from '../../simulator/src/w5100.ts';
+import {
+  CMD,
+  GAR,
+  RCR,
+  RTR,
+  SIPR,
+  SR,
+  SUBR,
+  SnIR_DISCON,
+  SnIR_TIMEOUT,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_IR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RX_RSR,
+} from '../../simulator/src/w5100.ts';
 import type { Faults } from '../../simulator/src/netmap.ts';
 
 const BODY = Buffer.alloc(5000).map((_, i) => i & 0xff);
 let server: Server | undefined;
 let port = 0;
 const masters: SpiMaster[] = [];
-afterEach(() => { for (const m of masters.splice(0)) m.dispose(); });
+afterEach(() => {
+  for (const m of masters.splice(0)) m.dispose();
+});
 after(() => server?.close());
 
 async function start(faults: Faults = {}, map = true) {
   if (!server) {
-    server = createServer((s) => { s.on('error', () => {}); s.end(BODY); });
+    server = createServer((s) => {
+      s.on('error', () => {});
+      s.end(BODY);
+    });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   }
@@ -61,7 +82,8 @@ describe('W5100 fault injection', () => {
 
   it('timeout: SYNSENT for the whole retransmission schedule, then CLOSED + TIMEOUT', async () => {
     const m = await start({ timeout: true });
-    m.w16(RTR, 100); m.w(RCR, 2); // 10 + 20 + 40 ms
+    m.w16(RTR, 100);
+    m.w(RCR, 2); // 10 + 20 + 40 ms
     assert.equal(m.chip.tcpTimeoutUs(), 70_000);
     connect(m);
     await m.runMs(69);
@@ -117,7 +139,8 @@ describe('W5100 fault injection', () => {
     connect(m, '203.0.113.9', 443); // off the LAN: through the gateway
     await m.runUntil(() => m.status(0) === SR.CLOSED, 5);
     m.chip.net.unmapped = 'timeout';
-    m.w16(RTR, 100); m.w(RCR, 0);
+    m.w16(RTR, 100);
+    m.w(RCR, 0);
     connect(m, '203.0.113.9', 443);
     await m.runMs(9);
     assert.equal(m.status(0), SR.SYNSENT);
@@ -128,7 +151,8 @@ describe('W5100 fault injection', () => {
     const m = await start();
     m.chip.map('203.0.113.9', 80, '127.0.0.1', port);
     m.wBytes(GAR, ip4('192.168.7.254'));
-    m.w16(RTR, 100); m.w(RCR, 1);
+    m.w16(RTR, 100);
+    m.w(RCR, 1);
     connect(m, '203.0.113.9', 80);
     await m.runMs(19);
     assert.equal(m.status(0), SR.SYNSENT);

@@ -41,7 +41,9 @@ async function fetchPage(opts: { faults?: Faults; map?: boolean; link?: boolean;
   const board = new Board({ firmware: hex });
   const chip = new W5100(board);
   let text = '';
-  board.serial.onByte((b) => { text += String.fromCharCode(b); });
+  board.serial.onByte((b) => {
+    text += String.fromCharCode(b);
+  });
   try {
     if (opts.map !== false) chip.map('192.168.7.2', 80, '127.0.0.1', port, opts.faults);
     serveBig = opts.big ?? false;
@@ -132,7 +134,9 @@ describe('W5100 model and board resets', () => {
     const board = new Board({ firmware: hex });
     const chip = new W5100(board);
     let text = '';
-    board.serial.onByte((b) => { text += String.fromCharCode(b); });
+    board.serial.onByte((b) => {
+      text += String.fromCharCode(b);
+    });
     chip.map('192.168.7.2', 80, '127.0.0.1', port);
     serveBig = false;
     try {
@@ -144,7 +148,9 @@ describe('W5100 model and board resets', () => {
       await board.runUntil(() => text.includes('DONE'), 3000);
       assert.match(text, /BOOT w5100-http[\s\S]*CONNECTED[\s\S]*END len=\d+/);
       assert.equal(chip.stats[0].connects, 2, 'statistics count across resets');
-    } finally { chip.dispose(); }
+    } finally {
+      chip.dispose();
+    }
   });
 });
 
@@ -158,7 +164,8 @@ describe('W5100 model timing', () => {
       // generous caps keep a loaded CI machine from turning a late FIN into a
       // different (but equally valid) landing cycle.
       const chip = new W5100(board, { holdCapMs: 10_000, quietHoldMs: 10_000 });
-      let text = '', at = 0;
+      let text = '',
+        at = 0;
       board.serial.onByte((b) => {
         text += String.fromCharCode(b);
         if (!at && text.endsWith('END')) at = board.cycles; // the exact cycle the firmware printed it
@@ -166,7 +173,9 @@ describe('W5100 model timing', () => {
       chip.map('192.168.7.2', 80, '127.0.0.1', port);
       try {
         await board.runUntil(() => at > 0, 3000);
-      } finally { chip.dispose(); }
+      } finally {
+        chip.dispose();
+      }
       cycles.push(at);
       if (i > 0) await new Promise((r) => setTimeout(r, 20 * i)); // different wall-clock timing each run
     }

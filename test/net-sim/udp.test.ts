@@ -5,11 +5,25 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { SpiMaster, ip4 } from '../../simulator/src/spi-master.ts';
 import { DISCOVER, REQUEST, dhcpOptions, dhcpRequest, dnsQuery } from '../../simulator/src/dhcp-packets.ts';
-import { CMD, SHAR, SR, SnIR_SEND_OK, SnIR_TIMEOUT, Sn_DIPR, Sn_DPORT, Sn_IR, Sn_MR, Sn_PORT, Sn_RX_RSR } from '../../simulator/src/w5100.ts';
+import {
+  CMD,
+  SHAR,
+  SR,
+  SnIR_SEND_OK,
+  SnIR_TIMEOUT,
+  Sn_DIPR,
+  Sn_DPORT,
+  Sn_IR,
+  Sn_MR,
+  Sn_PORT,
+  Sn_RX_RSR,
+} from '../../simulator/src/w5100.ts';
 
 const MAC = [0xde, 0xad, 0xbe, 0xef, 0xfe, 0x03];
 const masters: SpiMaster[] = [];
-afterEach(() => { for (const m of masters.splice(0)) m.dispose(); });
+afterEach(() => {
+  for (const m of masters.splice(0)) m.dispose();
+});
 
 function openUdp(port: number, n = 0) {
   const m = new SpiMaster();
@@ -80,7 +94,9 @@ describe('W5100 UDP', () => {
       assert.equal(Buffer.from(r.data).toString(), 're:abc');
       assert.equal(m.chip.stats[0].bytesOut, 3);
       assert.equal(m.chip.stats[0].bytesIn, 6);
-    } finally { peer.close(); }
+    } finally {
+      peer.close();
+    }
   });
 
   it('drops datagrams that do not fit the RX buffer, as the chip does', async () => {

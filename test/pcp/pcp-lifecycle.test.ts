@@ -10,13 +10,20 @@ import { pcpUnavailable, getJson, type FetchValues } from '../support/pcp.ts';
 
 /** Running and not a zombie (PID 1 in this sandbox does not reap orphans). */
 const alive = (pid: number) => {
-  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 };
 
 /** A stand-in "system PCP" on a default port that records every connection it gets. */
 async function decoy(port: number): Promise<{ server: Server | null; hits: () => number }> {
   let hits = 0;
-  const server = createServer((s) => { hits++; s.destroy(); });
+  const server = createServer((s) => {
+    hits++;
+    s.destroy();
+  });
   const ok = await new Promise<boolean>((r) => {
     server.once('error', () => r(false)); // a real system PCP already owns it: that is fine too
     server.listen(port, '127.0.0.1', () => r(true));
@@ -71,20 +78,28 @@ describe('private PCP lifecycle', { skip: pcpUnavailable() ?? false }, () => {
     const script = `import { startPrivatePcp } from './demo/pcp-local.ts';
       const p = await startPrivatePcp({ shping: [] });
       console.log(JSON.stringify({ dir: p.dir, pids: p.pids }));`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const info = await new Promise<{ dir: string; pids: { pmcd: number; pmproxy: number } }>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d) => {
         out += d;
-        if (out.includes('\n')) { resolve(JSON.parse(out)); child.kill('SIGKILL'); } // no exit handlers run
+        if (out.includes('\n')) {
+          resolve(JSON.parse(out));
+          child.kill('SIGKILL');
+        } // no exit handlers run
       });
-      child.on('exit', () => { if (!out.includes('\n')) reject(new Error('child did not start PCP')); });
+      child.on('exit', () => {
+        if (!out.includes('\n')) reject(new Error('child did not start PCP'));
+      });
     });
     await new Promise((r) => child.once('exit', r));
     assert.ok(alive(info.pids.pmcd) && alive(info.pids.pmproxy), 'the crash left daemons running');
     assert.ok(sweepStaleInstances() >= 2);
-    for (let i = 0; i < 50 && (alive(info.pids.pmcd) || alive(info.pids.pmproxy)); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && (alive(info.pids.pmcd) || alive(info.pids.pmproxy)); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.equal(alive(info.pids.pmcd), false);
     assert.equal(alive(info.pids.pmproxy), false);
     assert.deepEqual(instancePids(info.dir), []);

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startFakePmwebapi, defaultState, float32, type FakePmwebapi, type FakeState } from '../support/pmwebapi-fake.ts';
+import {
+  startFakePmwebapi,
+  defaultState,
+  float32,
+  type FakePmwebapi,
+  type FakeState,
+} from '../support/pmwebapi-fake.ts';
 import { rawHttp, parseResponse, getJson } from '../support/pcp.ts';
 
 const FIX = join(import.meta.dirname, '../fixtures/pmwebapi');
@@ -12,7 +18,9 @@ const fixture = (f: string) => readFileSync(join(FIX, f), 'latin1');
 
 /** Request (as curl sent it) and response header lines (Date dropped) from a curl -sv capture. */
 function capture(name: string): { request: string; headers: string[]; statusLine: string; body: string } {
-  const lines = fixture(`${name}.hdr`).split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = fixture(`${name}.hdr`)
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const req = lines.filter((l) => l.startsWith('> ')).map((l) => l.slice(2));
   const res = lines.filter((l) => l.startsWith('< ') && l.length > 2).map((l) => l.slice(2));
   return {
@@ -34,7 +42,8 @@ function scriptFrom(state: FakeState, body: string): void {
     for (const i of v.instances) {
       if (v.name.startsWith('network.interface.')) {
         const iface = state.interfaces.find((x) => x.instance === i.instance)!;
-        if (v.name.endsWith('in.bytes')) iface.in = BigInt(i.value); else iface.out = BigInt(i.value);
+        if (v.name.endsWith('in.bytes')) iface.in = BigInt(i.value);
+        else iface.out = BigInt(i.value);
       } else {
         const p = state.pings.find((x) => x.instance === i.instance)!;
         if (v.name === 'shping.time.real') p.real = i.value;
@@ -46,10 +55,21 @@ function scriptFrom(state: FakeState, body: string): void {
 }
 
 const withFail = (s: FakeState) => {
-  s.pings = [{ instance: 0, tag: 'lo', real: 0, status: 0, error: 0 }, { instance: 1, tag: 'fail', real: 0, status: 0, error: 0 }];
+  s.pings = [
+    { instance: 0, tag: 'lo', real: 0, status: 0, error: 0 },
+    { instance: 1, tag: 'fail', real: 0, status: 0, error: 0 },
+  ];
 };
-const live = (...ids: number[]) => (s: FakeState) => { for (const id of ids) s.contexts.set(id, { pollMs: 60_000, lastUsed: Date.now() }); };
-const nextIds = (...ids: number[]) => (s: FakeState) => { s.contextIds.push(...ids); };
+const live =
+  (...ids: number[]) =>
+  (s: FakeState) => {
+    for (const id of ids) s.contexts.set(id, { pollMs: 60_000, lastUsed: Date.now() });
+  };
+const nextIds =
+  (...ids: number[]) =>
+  (s: FakeState) => {
+    s.contextIds.push(...ids);
+  };
 
 // name -> how to script the fake so it must reproduce that capture byte for byte
 const EXACT: Record<string, (s: FakeState) => void> = {
@@ -59,12 +79,18 @@ const EXACT: Record<string, (s: FakeState) => void> = {
   'err-mixed-metric': live(1508114417),
   'err-unknown-metric': live(1508114417),
   'legacy-fetch': live(2128471627),
-  'shping-fetch': (s) => { withFail(s); s.contextIds.push(1580976836); },
-  'shping-legacy-fetch': (s) => { withFail(s); live(2128471627)(s); },
-  'indom': live(1508114417),
+  'shping-fetch': (s) => {
+    withFail(s);
+    s.contextIds.push(1580976836);
+  },
+  'shping-legacy-fetch': (s) => {
+    withFail(s);
+    live(2128471627)(s);
+  },
+  indom: live(1508114417),
   'legacy-indom': live(2128471627),
-  'metric1': live(1508114417),
-  'metric': live(1508114417),
+  metric1: live(1508114417),
+  metric: live(1508114417),
   'legacy-metric-prefix': live(2128471627),
   'legacy-context-underscore': nextIds(219304303),
   'legacy-ctx-hostname': nextIds(2128471627),
@@ -92,7 +118,10 @@ describe('fake pmproxy reproduces recorded captures', () => {
         if (/"values":\[/.test(cap.body)) scriptFrom(fake.state, cap.body);
         const res = await rawHttp(fake.port, cap.request);
         assert.equal(res.statusLine, cap.statusLine);
-        assert.deepEqual(res.headers.filter((h) => !h.startsWith('Date:')), cap.headers);
+        assert.deepEqual(
+          res.headers.filter((h) => !h.startsWith('Date:')),
+          cap.headers,
+        );
         assert.equal(res.body, cap.body);
         assert.equal(res.closed, false, 'HTTP/1.1 without Connection: close stays open');
       } finally {
@@ -101,7 +130,7 @@ describe('fake pmproxy reproduces recorded captures', () => {
     });
   }
 
-  test('shping indom and metric match structurally (help prose is the fake\'s own)', async () => {
+  test("shping indom and metric match structurally (help prose is the fake's own)", async () => {
     const fake = await startFakePmwebapi();
     try {
       withFail(fake.state);
@@ -111,8 +140,11 @@ describe('fake pmproxy reproduces recorded captures', () => {
       assert.deepEqual(got.instances, indom.instances);
       assert.deepEqual(got.labels, indom.labels);
       const metric = JSON.parse(capture('shping-metric').body);
-      const gotM = (await getJson<{ metrics: Record<string, unknown>[] }>(
-        `${fake.url}/pmapi/metric?names=shping.time.real,shping.status,shping.error,shping.cmd`)).body;
+      const gotM = (
+        await getJson<{ metrics: Record<string, unknown>[] }>(
+          `${fake.url}/pmapi/metric?names=shping.time.real,shping.status,shping.error,shping.cmd`,
+        )
+      ).body;
       const strip = (m: Record<string, unknown>) => ({ ...m, 'text-help': undefined });
       assert.deepEqual(gotM.metrics.map(strip), metric.metrics.map(strip));
     } finally {
@@ -124,11 +156,16 @@ describe('fake pmproxy reproduces recorded captures', () => {
     const fake = await startFakePmwebapi({ contextIds: [1471950511] });
     try {
       const rec = fixture('raw-http10-nohost.txt');
-      const expected = rec.slice(0, rec.indexOf('\r\n\r\n') + 4) + rec.slice(rec.indexOf('{'), rec.indexOf('\r\n', rec.indexOf('{')) + 2);
+      const expected =
+        rec.slice(0, rec.indexOf('\r\n\r\n') + 4) +
+        rec.slice(rec.indexOf('{'), rec.indexOf('\r\n', rec.indexOf('{')) + 2);
       const date = /Date: (.*)\r\n/.exec(expected)![1]!;
       fake.state.date = new Date(date);
       scriptFrom(fake.state, /\{.*\}/.exec(rec)![0]);
-      const res = await rawHttp(fake.port, 'GET /pmapi/fetch?names=network.interface.in.bytes,network.interface.out.bytes HTTP/1.0\r\n\r\n');
+      const res = await rawHttp(
+        fake.port,
+        'GET /pmapi/fetch?names=network.interface.in.bytes,network.interface.out.bytes HTTP/1.0\r\n\r\n',
+      );
       assert.equal(res.raw.toString('latin1'), expected);
       assert.equal(res.closed, true);
     } finally {
@@ -139,7 +176,9 @@ describe('fake pmproxy reproduces recorded captures', () => {
 
 describe('fake pmproxy framing and faults', () => {
   let fake: FakePmwebapi;
-  before(async () => { fake = await startFakePmwebapi(); });
+  before(async () => {
+    fake = await startFakePmwebapi();
+  });
   after(() => fake.close());
   const FETCH = '/pmapi/fetch?names=network.interface.in.bytes';
 
@@ -168,12 +207,23 @@ describe('fake pmproxy framing and faults', () => {
   test('interfaces can appear and disappear; fetch and indom follow', async () => {
     fake.state.interfaces.push({ instance: 7, name: 'ppp0', in: 10n, out: 20n });
     let body = (await getJson<{ values: { instances: { instance: number }[] }[] }>(`${fake.url}${FETCH}`)).body;
-    assert.deepEqual(body.values[0]!.instances.map((i) => i.instance), [0, 1, 2, 3, 7]);
+    assert.deepEqual(
+      body.values[0]!.instances.map((i) => i.instance),
+      [0, 1, 2, 3, 7],
+    );
     fake.state.interfaces = fake.state.interfaces.filter((i) => i.name !== 'eth0');
     body = (await getJson<{ values: { instances: { instance: number }[] }[] }>(`${fake.url}${FETCH}`)).body;
-    assert.deepEqual(body.values[0]!.instances.map((i) => i.instance), [0, 1, 2, 7]);
-    const indom = (await getJson<{ instances: { name: string }[] }>(`${fake.url}/pmapi/indom?name=network.interface.out.bytes`)).body;
-    assert.deepEqual(indom.instances.map((i) => i.name), ['ppp0', 'ifb1', 'ifb0', 'lo']);
+    assert.deepEqual(
+      body.values[0]!.instances.map((i) => i.instance),
+      [0, 1, 2, 7],
+    );
+    const indom = (
+      await getJson<{ instances: { name: string }[] }>(`${fake.url}/pmapi/indom?name=network.interface.out.bytes`)
+    ).body;
+    assert.deepEqual(
+      indom.instances.map((i) => i.name),
+      ['ppp0', 'ifb1', 'ifb0', 'lo'],
+    );
     fake.state.interfaces = defaultState().interfaces;
   });
 
@@ -191,9 +241,16 @@ describe('fake pmproxy framing and faults', () => {
     fake.state.pings = defaultState().pings;
   });
 
-  test('floats print like %.8g and timestamps keep pmproxy\'s unpadded nanoseconds', async () => {
-    assert.deepEqual([6.787, 1.27, 29.878, -1, 0.09, 123456789, 0.00001234].map(float32),
-      ['6.7870002', '1.27', '29.878', '-1', '0.090000004', '1.2345679e+08', '1.234e-05']);
+  test("floats print like %.8g and timestamps keep pmproxy's unpadded nanoseconds", async () => {
+    assert.deepEqual([6.787, 1.27, 29.878, -1, 0.09, 123456789, 0.00001234].map(float32), [
+      '6.7870002',
+      '1.27',
+      '29.878',
+      '-1',
+      '0.090000004',
+      '1.2345679e+08',
+      '1.234e-05',
+    ]);
     fake.state.timestamp = { sec: 1795811918, nsec: 1013862 };
     const r = await rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`);
     assert.match(r.body, /"timestamp":1795811918\.1013862,/);
@@ -207,7 +264,9 @@ describe('fake pmproxy framing and faults', () => {
     const ctx = (await getJson<{ context: number }>(`${fake.url}/pmapi/context?polltimeout=0.05`)).body.context;
     assert.equal(ctx, 42);
     await new Promise((r) => setTimeout(r, 120));
-    let r = await getJson<{ message: string }>(`${fake.url}/pmapi/fetch?context=${ctx}&names=network.interface.in.bytes`);
+    let r = await getJson<{ message: string }>(
+      `${fake.url}/pmapi/fetch?context=${ctx}&names=network.interface.in.bytes`,
+    );
     assert.equal(r.status, 400);
     assert.equal(r.body.message, `expired context identifier: ${ctx}`);
     fake.gc();
@@ -223,7 +282,9 @@ describe('fake pmproxy framing and faults', () => {
     const got = await new Promise<string>((resolve, reject) => {
       const s = connect(fake.port, '127.0.0.1');
       let text = '';
-      s.on('data', (d) => { text += d.toString('latin1'); });
+      s.on('data', (d) => {
+        text += d.toString('latin1');
+      });
       s.on('end', () => resolve(text));
       s.on('error', reject);
       s.write(`GET ${FETCH} HTTP/1.1\r\nHost: x\r\n\r\nGET ${FETCH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -241,7 +302,10 @@ describe('fake pmproxy framing and faults', () => {
     const raw = await new Promise<Buffer>((resolve) => {
       const s = connect(fake.port, '127.0.0.1');
       const bufs: Buffer[] = [];
-      s.on('data', (d) => { bufs.push(d); pieces.push(d.length); });
+      s.on('data', (d) => {
+        bufs.push(d);
+        pieces.push(d.length);
+      });
       s.on('end', () => resolve(Buffer.concat(bufs)));
       s.write(`GET ${FETCH} HTTP/1.0\r\n\r\n`);
     });
@@ -258,7 +322,10 @@ describe('fake pmproxy framing and faults', () => {
     assert.equal(JSON.parse(drip.body).values.length, 1);
 
     fake.state.faults.push({ truncateAfter: 100 });
-    await assert.rejects(rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`), /closed before a complete response \(100 B\)/);
+    await assert.rejects(
+      rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`),
+      /closed before a complete response \(100 B\)/,
+    );
 
     fake.state.faults.push({ closeMidBody: true });
     await assert.rejects(rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`), /closed before a complete response/);
@@ -280,7 +347,10 @@ describe('fake pmproxy framing and faults', () => {
     fake.state.faults.push({ contentLength: 10 });
     const short = await rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`);
     assert.equal(short.body.length, 10);
-    assert.ok(short.raw.length > parseResponse(short.raw)!.raw.indexOf('\r\n\r\n') + 14, 'more bytes followed than announced');
+    assert.ok(
+      short.raw.length > parseResponse(short.raw)!.raw.indexOf('\r\n\r\n') + 14,
+      'more bytes followed than announced',
+    );
 
     const after = await rawHttp(fake.port, `GET ${FETCH} HTTP/1.0\r\n\r\n`);
     assert.equal(after.statusLine, 'HTTP/1.0 200 OK', 'faults are used up; the server still serves');

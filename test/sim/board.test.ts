@@ -3,7 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Board, HoldTimeoutError, MCUSR_EXTRF, MCUSR_PORF, MCUSR_WDRF, SimTimeoutError, StackOverflowError, type ResetCause } from '../../simulator/src/board.ts';
+import {
+  Board,
+  HoldTimeoutError,
+  MCUSR_EXTRF,
+  MCUSR_PORF,
+  MCUSR_WDRF,
+  SimTimeoutError,
+  StackOverflowError,
+  type ResetCause,
+} from '../../simulator/src/board.ts';
 import { parsePinMap } from '../../simulator/src/pins.ts';
 import { bootTestFirmware, testFirmware } from '../support/boot.ts';
 
@@ -27,7 +36,8 @@ test('serial lines are echoed and shown on the LCD', async () => {
 
 test('SLEEP fast-forwards an idle firmware; millis() stays exact', async () => {
   const { board, send, output, waitFor } = await bootTestFirmware('lcd-serial');
-  const sleeps = board.sleeps, ms0 = board.millis;
+  const sleeps = board.sleeps,
+    ms0 = board.millis;
   const wall = performance.now();
   await board.run(10_000);
   const wallMs = performance.now() - wall;
@@ -35,7 +45,9 @@ test('SLEEP fast-forwards an idle firmware; millis() stays exact', async () => {
   assert.ok(board.sleeps - sleeps > 9000, `slept ${board.sleeps - sleeps} times`);
   assert.ok(wallMs < 5000, `10 s simulated took ${wallMs.toFixed(0)} ms wall: not faster than real time`);
   let newlineAt = 0;
-  board.serial.onByte((b) => { if (b === 10) newlineAt = board.millis; });
+  board.serial.onByte((b) => {
+    if (b === 10) newlineAt = board.millis;
+  });
   send('ms\n');
   await waitFor('ms ', 50);
   await board.run(2);
@@ -44,7 +56,10 @@ test('SLEEP fast-forwards an idle firmware; millis() stays exact', async () => {
   // the reset time-out (the firmware's own start): millis() truncates and advances in 1.024 ms
   // steps, and the reply takes ~1 ms to send; a lost tick would be >= 1 ms more.
   const sinceStart = newlineAt - board.startMillis;
-  assert.ok(Math.abs(reported - sinceStart) < 2.5, `firmware ${reported} ms, board ${sinceStart.toFixed(2)} ms since start`);
+  assert.ok(
+    Math.abs(reported - sinceStart) < 2.5,
+    `firmware ${reported} ms, board ${sinceStart.toFixed(2)} ms since start`,
+  );
   assert.ok(reported > ms0 - board.startMillis + 10_000 - 3);
 });
 
@@ -59,7 +74,10 @@ test('SLEEP with interrupts disabled halts the CPU and is reported with its PC',
   assert.equal(halts.length, 1);
   assert.equal(board.cpu.progMem[halts[0] / 2], 0x9588, 'PC points at the SLEEP instruction');
   const c = board.cycles;
-  await assert.rejects(board.runUntil(() => false, 10, 'never'), (e: Error) => e instanceof SimTimeoutError && /halted at PC/.test(e.message));
+  await assert.rejects(
+    board.runUntil(() => false, 10, 'never'),
+    (e: Error) => e instanceof SimTimeoutError && /halted at PC/.test(e.message),
+  );
   assert.equal(board.cycles, c + 10 * 16000, 'time still passes while halted');
   board.resetExternal();
   assert.equal(board.halted, null);
@@ -70,7 +88,10 @@ test('deep recursion is reported as a stack overflow with the PC', async () => {
   const faults: Error[] = [];
   board.on('fault', (e) => faults.push(e));
   send('recurse 500\n');
-  const err = await board.run(100).then(() => null, (e: Error) => e);
+  const err = await board.run(100).then(
+    () => null,
+    (e: Error) => e,
+  );
   assert.ok(err instanceof StackOverflowError, `expected a StackOverflowError, got ${err}`);
   assert.equal(faults[0], err);
   assert.ok(err.pc > 0 && err.pc < board.firmware.size, `PC 0x${err.pc.toString(16)} inside the program`);
@@ -158,7 +179,10 @@ test('hold() from a clock event mid-slice stops the CPU after that instruction',
   assert.equal(board.sleeping, false, 'busy in the CRC loop, not asleep');
   let release = () => {};
   let heldAt = 0;
-  board.cpu.addClockEvent(() => { heldAt = board.cycles; release = board.hold('mid-slice'); }, 5000);
+  board.cpu.addClockEvent(() => {
+    heldAt = board.cycles;
+    release = board.hold('mid-slice');
+  }, 5000);
   const run = board.run(3);
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(heldAt > 0, 'the clock event ran');
@@ -168,8 +192,10 @@ test('hold() from a clock event mid-slice stops the CPU after that instruction',
 });
 
 test('a pin map that puts the LCD on the Ethernet shield is refused', async () => {
-  const pinMap = parsePinMap('#define PMLCD_PIN_LCD_RS 8\n#define PMLCD_PIN_LCD_E 9\n#define PMLCD_PIN_LCD_D4 4\n'
-    + '#define PMLCD_PIN_LCD_D5 5\n#define PMLCD_PIN_LCD_D6 6\n#define PMLCD_PIN_LCD_D7 7');
+  const pinMap = parsePinMap(
+    '#define PMLCD_PIN_LCD_RS 8\n#define PMLCD_PIN_LCD_E 9\n#define PMLCD_PIN_LCD_D4 4\n' +
+      '#define PMLCD_PIN_LCD_D5 5\n#define PMLCD_PIN_LCD_D6 6\n#define PMLCD_PIN_LCD_D7 7',
+  );
   const firmware = (await testFirmware('lcd-serial')).hex;
   assert.throws(() => new Board({ firmware, pinMap }), /LCD_D4 is D4, which collides with the SD card/);
 });
@@ -187,11 +213,16 @@ test('free-running mode is paced to real time', async () => {
 test('a failed wait names what the LCD showed and keeps an image of it', async () => {
   const { board } = await bootTestFirmware('lcd-serial');
   const shown = board.lcd.text();
-  const err = await board.runUntil(() => false, 5, 'never true').then(() => null, (e: Error) => e);
+  const err = await board
+    .runUntil(() => false, 5, 'never true')
+    .then(
+      () => null,
+      (e: Error) => e,
+    );
   assert.ok(err instanceof SimTimeoutError, String(err));
   assert.ok(err.message.includes(JSON.stringify(shown[0])), err.message);
   const image = /image (\S+\.svg)/.exec(err.message)?.[1];
   assert.ok(image && existsSync(image), err.message);
-  assert.match(readFileSync(image, 'utf8'), /<svg[^]*data-row="1" data-col="15"/);
+  assert.match(readFileSync(image, 'utf8'), /<svg[\s\S]*data-row="1" data-col="15"/);
   rmSync(image);
 });

@@ -8,23 +8,32 @@ import { ROOT, buildMainFirmware, buildTestFirmware } from '../../scripts/avr-bu
 import { startFakePmwebapi } from '../support/pmwebapi-fake.ts';
 
 /** The serial console alone: LCD redraws (ESC[s ... ESC[u) can land in the middle of a serial line. */
-const consoleText = (out: string) => out.replace(/\x1b\[s[^]*?\x1b\[u/g, '');
+const consoleText = (out: string) => out.replace(/\x1b\[s[\s\S]*?\x1b\[u/g, '');
 
 test('pmlcd-sim draws what the firmware shows and exits cleanly on SIGINT', async () => {
   const { hex } = await buildMainFirmware(true);
   const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), hex], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let wake = () => {};
-  child.stdout.on('data', (b: Buffer) => { out += b.toString(); wake(); });
-  const seen = (re: RegExp, what: string) => new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} in:\n${out}`)), 20_000);
-    wake = () => { if (re.test(out) || re.test(consoleText(out))) { clearTimeout(timer); resolve(); } };
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
     wake();
   });
+  const seen = (re: RegExp, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} in:\n${out}`)), 20_000);
+      wake = () => {
+        if (re.test(out) || re.test(consoleText(out))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      wake();
+    });
   try {
     await seen(/PMLCD 1 fw=/, 'banner');
     child.stdin.write('F from the|command line\n');
-    await seen(/│ from the {9}│[^]*│ command line {5}│/, 'LCD box with the frame');
+    await seen(/│ from the {9}│[\s\S]*│ command line {5}│/, 'LCD box with the frame');
     const exit = new Promise<number | null>((r) => child.on('exit', r));
     child.kill('SIGINT');
     assert.equal(await exit, 0);
@@ -36,28 +45,53 @@ test('pmlcd-sim draws what the firmware shows and exits cleanly on SIGINT', asyn
 test('pmlcd-sim --net: the firmware reaches a mapped loopback server and the socket statistics are printed', async () => {
   const { hex } = await buildMainFirmware(true);
   const fake = await startFakePmwebapi();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--speed', 'max', '--net',
-    '--map', `192.168.7.2:44322=127.0.0.1:${fake.port}`, hex], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/pmlcd-sim.mjs'),
+      '--speed',
+      'max',
+      '--net',
+      '--map',
+      `192.168.7.2:44322=127.0.0.1:${fake.port}`,
+      hex,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let out = '';
   let wake = () => {};
-  child.stdout.on('data', (b: Buffer) => { out += b.toString(); wake(); });
-  const seen = (re: RegExp, what: string) => new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} in:\n${out.slice(-3000)}`)), 30_000);
-    wake = () => { if (re.test(out) || re.test(consoleText(out))) { clearTimeout(timer); resolve(); } };
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
     wake();
   });
+  const seen = (re: RegExp, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} in:\n${out.slice(-3000)}`)), 30_000);
+      wake = () => {
+        if (re.test(out) || re.test(consoleText(out))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      wake();
+    });
   try {
     await seen(/PMLCD 1 fw=/, 'banner');
     child.stdin.write('C SET srv.ip 192.168.7.2\nC SET iface eth0\nM net\n');
     // The firmware's own DHCP, context and fetch requests reach the loopback server.
     for (let waited = 0; !fake.requests.some((r) => r.path.includes('fetch')); waited += 100) {
-      assert.ok(waited < 30_000, `no fetch reached the server; it saw ${fake.requests.map((r) => r.target).join(', ')}`);
+      assert.ok(
+        waited < 30_000,
+        `no fetch reached the server; it saw ${fake.requests.map((r) => r.target).join(', ')}`,
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
     const exit = new Promise<number | null>((r) => child.on('exit', r));
     child.kill('SIGINT');
     assert.equal(await exit, 0);
-    const stats = /\[sim\] W5100 socket \d: in (\d+) B, out (\d+) B, connects (\d+), .*CONNECT=\d+/.exec(consoleText(out));
+    const stats = /\[sim\] W5100 socket \d: in (\d+) B, out (\d+) B, connects (\d+), .*CONNECT=\d+/.exec(
+      consoleText(out),
+    );
     assert.ok(stats, `no socket statistics in:\n${out.slice(-2000)}`);
     assert.ok(Number(stats[1]) > 0 && Number(stats[2]) > 0 && Number(stats[3]) > 0, stats[0]);
   } finally {
@@ -67,10 +101,15 @@ test('pmlcd-sim --net: the firmware reaches a mapped loopback server and the soc
 });
 
 test('pmlcd-sim refuses a mapping off loopback', async () => {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--net', '--map', '192.168.7.2:80=10.0.0.1:80', 'x.hex'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/pmlcd-sim.mjs'), '--net', '--map', '192.168.7.2:80=10.0.0.1:80', 'x.hex'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
-  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 2);
   assert.match(err, /only reaches loopback/);
@@ -78,14 +117,20 @@ test('pmlcd-sim refuses a mapping off loopback', async () => {
 
 test('pmlcd-sim --lcd 20x4 --lcd-bus i2c:0x27: a 20x4 behind a PCF8574 backpack shows what the firmware wrote over I2C', async () => {
   const { hex } = await buildTestFirmware('i2c-lcd');
-  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--speed', 'max', '--lcd', '20x4', '--lcd-bus', 'i2c:0x27', hex],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/pmlcd-sim.mjs'), '--speed', 'max', '--lcd', '20x4', '--lcd-bus', 'i2c:0x27', hex],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let out = '';
   const seen = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no 20x4 box with hello in:\n${out.slice(-3000)}`)), 20_000);
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (/│ hello {15} │[^]*│ {22}│[^]*│ {22}│[^]*│ {22}│/.test(out) && /AC 05/.test(consoleText(out))) { clearTimeout(timer); resolve(); }
+      if (/│ hello {15} │[\s\S]*│ {22}│[\s\S]*│ {22}│[\s\S]*│ {22}│/.test(out) && /AC 05/.test(consoleText(out))) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
   });
   try {
@@ -99,9 +144,13 @@ test('pmlcd-sim --lcd 20x4 --lcd-bus i2c:0x27: a 20x4 behind a PCF8574 backpack 
 });
 
 test('pmlcd-sim refuses an I2C address no PCF8574 or PCF8574A can have', async () => {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--lcd-bus', 'i2c:0x30', 'x.hex'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/pmlcd-sim.mjs'), '--lcd-bus', 'i2c:0x30', 'x.hex'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
-  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 2);
   assert.match(err, /--lcd-bus must be parallel or i2c:0x20-0x27/);

@@ -7,7 +7,9 @@ import { bootTestFirmware } from '../support/boot.ts';
 
 test('"hello" through the I2C backpack at 0x27: on the glass, no timing violation, AC read back as 5', async () => {
   const { board, waitFor, output } = await bootTestFirmware('i2c-lcd', {
-    lcdBus: { kind: 'i2c', address: 0x27 }, lcdGeometry: '20x4', lcd: { strict: true },
+    lcdBus: { kind: 'i2c', address: 0x27 },
+    lcdGeometry: '20x4',
+    lcd: { strict: true },
   });
   await waitFor('AC ', 1000);
   await waitFor('\n');

@@ -17,7 +17,9 @@ async function setup() {
 function openStream(binding: SimSerialBinding, opts: { hupcl?: boolean } = {}) {
   const port = new SerialPortStream({ binding, path: PATH, baudRate: 115200, autoOpen: false, ...opts });
   let text = '';
-  port.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+  port.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+  });
   const opened = new Promise<Error | null>((resolve) => port.open((err) => resolve(err)));
   return { port, opened, text: () => text };
 }
@@ -27,7 +29,10 @@ const writeAll = (port: SerialPortStream, s: string) =>
 
 test('opening the port resets the board (DTR) and host code sees the banner and echo', async () => {
   const { board, binding } = await setup();
-  assert.deepEqual((await binding.list()).map((p) => p.path), [PATH]);
+  assert.deepEqual(
+    (await binding.list()).map((p) => p.path),
+    [PATH],
+  );
   const s = openStream(binding);
   assert.equal(await s.opened, null);
   assert.equal(board.resets.external, 1, 'DTR auto-reset on open');
@@ -44,8 +49,9 @@ test('host bytes arrive one at a time at the baud rate: 100 bytes take ~8.5 ms',
   await s.opened;
   await board.runUntil(() => s.text().includes('READY'), 500, 'banner');
   await board.run(5);
-  const delivered = board.serial.stats.delivered, c0 = board.cycles;
-  const line = 'x'.repeat(99) + '\n';
+  const delivered = board.serial.stats.delivered,
+    c0 = board.cycles;
+  const line = `${'x'.repeat(99)}\n`;
   await writeAll(s.port, line);
   await board.runUntil(() => s.text().includes(`echo ${'x'.repeat(99)}\r\n`), 100, 'echo of 100 bytes');
   assert.equal(board.serial.stats.delivered - delivered, 100, 'no byte lost');
@@ -75,7 +81,9 @@ test('a baud mismatch still delivers bytes but is recorded and warned about', as
   board.on('warning', (w) => warnings.push(w));
   const port = new SerialPortStream({ binding, path: PATH, baudRate: 9600, autoOpen: false });
   let text = '';
-  port.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+  port.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+  });
   await new Promise<void>((r, j) => port.open((e) => (e ? j(e) : r())));
   await board.runUntil(() => text.includes('READY'), 500, 'banner');
   assert.deepEqual(board.serial.baudMismatch, { host: 9600, firmware: 117647 });
@@ -88,7 +96,9 @@ test('unplug fails the open port as disconnected; opens fail until replug; the b
   const s = openStream(binding);
   await s.opened;
   await board.runUntil(() => s.text().includes('READY'), 500, 'banner');
-  const closed = new Promise<{ disconnected?: boolean } | null>((r) => s.port.on('close', (e: { disconnected?: boolean } | null) => r(e)));
+  const closed = new Promise<{ disconnected?: boolean } | null>((r) =>
+    s.port.on('close', (e: { disconnected?: boolean } | null) => r(e)),
+  );
   binding.unplug(PATH);
   const err = await closed;
   assert.equal(err?.disconnected, true);

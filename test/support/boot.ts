@@ -71,7 +71,10 @@ const tests = new Map<string, Promise<BuildResult>>();
 export function testFirmware(name: string, extraSources: string[] = []): Promise<BuildResult> {
   const key = [name, ...extraSources].join('\0');
   let p = tests.get(key);
-  if (!p) tests.set(key, (p = buildTestFirmware(name, extraSources)));
+  if (!p) {
+    p = buildTestFirmware(name, extraSources);
+    tests.set(key, p);
+  }
   return p;
 }
 
@@ -153,7 +156,10 @@ export async function bootHostMode(opts: HostModeOptions = {}): Promise<HostMode
   const waitLine = async (re: RegExp, timeoutMs: number, from = lines.length) => {
     let found: string | undefined;
     await board.runUntil(
-      () => (found = lines.slice(from).find((l) => re.test(l))) !== undefined,
+      () => {
+        found = lines.slice(from).find((l) => re.test(l));
+        return found !== undefined;
+      },
       timeoutMs,
       `a line matching ${re}`,
     );
@@ -161,7 +167,7 @@ export async function bootHostMode(opts: HostModeOptions = {}): Promise<HostMode
   };
   const command = async (line: string, timeoutMs = REPLY_MS) => {
     const from = lines.length;
-    write(line + '\n');
+    write(`${line}\n`);
     await waitLine(/^(OK|ERR)( |$)/, timeoutMs, from);
     return lines.slice(from);
   };
@@ -258,8 +264,8 @@ export async function bootNetworkMode(opts: NetworkModeOptions = {}): Promise<Ne
   };
   const command = async (line: string) => {
     const from = out.length;
-    board.serial.write(Buffer.from(line + '\n', 'latin1'));
-    await until(() => /\n(OK|ERR)[^\n]*\n/.test('\n' + out.slice(from)), 1000, `reply to ${line}`);
+    board.serial.write(Buffer.from(`${line}\n`, 'latin1'));
+    await until(() => /\n(OK|ERR)[^\n]*\n/.test(`\n${out.slice(from)}`), 1000, `reply to ${line}`);
     const reply = out.slice(from);
     if (!reply.includes('OK')) throw new Error(`${line}: ${reply}`);
   };

@@ -3,7 +3,14 @@
 // banner or EEPROM mismatch elsewhere) and read C the way avr-gcc does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eepromLayout, evalInt, firmwareDefines, firmwareVersion, parseDefines, parseStruct } from './firmware-source.ts';
+import {
+  eepromLayout,
+  evalInt,
+  firmwareDefines,
+  firmwareVersion,
+  parseDefines,
+  parseStruct,
+} from './firmware-source.ts';
 
 test('version.h gives the firmware and protocol versions', () => {
   const v = firmwareVersion();
@@ -24,7 +31,10 @@ test('config.h gives the EEPROM header and the settings block after it', () => {
 });
 
 test('finding nothing is an error, not an empty answer', () => {
-  assert.throws(() => parseDefines('// only a comment\nint x;\n', 'empty.h'), /no #define or constexpr found in empty.h/);
+  assert.throws(
+    () => parseDefines('// only a comment\nint x;\n', 'empty.h'),
+    /no #define or constexpr found in empty.h/,
+  );
   assert.throws(() => parseDefines('// #define COMMENTED_OUT 1\n/* #define ALSO 2 */\n'), /no #define/);
   assert.throws(() => parseStruct('struct A { int x; };', 'B'), /struct B not found/);
   assert.throws(() => parseStruct('struct A { float x; };', 'A'), /cannot size/);
@@ -33,15 +43,35 @@ test('finding nothing is an error, not an empty answer', () => {
 });
 
 test('defines, constexprs and packed structs as avr-gcc reads them', () => {
-  const defs = parseDefines([
-    '#define A 7  // trailing comment', '#define B (A + 1)', '#define F(x) x', '  #  define HEX 0x4C50u',
-    'static constexpr uint8_t C = 3;', 'constexpr uint16_t D{4};', '#define S "1.2.3"',
-  ].join('\n'));
+  const defs = parseDefines(
+    [
+      '#define A 7  // trailing comment',
+      '#define B (A + 1)',
+      '#define F(x) x',
+      '  #  define HEX 0x4C50u',
+      'static constexpr uint8_t C = 3;',
+      'constexpr uint16_t D{4};',
+      '#define S "1.2.3"',
+    ].join('\n'),
+  );
   assert.deepEqual([...defs.keys()].sort(), ['A', 'B', 'C', 'D', 'HEX', 'S']);
   assert.equal(evalInt('B * 2', defs), 16);
   assert.equal(evalInt('HEX', defs), 0x4c50);
   assert.equal(evalInt('C + D', defs), 7);
-  const s = parseStruct('struct P {\n  uint8_t a;  // one\n  uint16_t b, c[A];\n  char name[B + 1];\n  uint32_t d;\n};', 'P', defs);
-  assert.deepEqual(s.fields.map((f) => [f.name, f.offset, f.size]), [['a', 0, 1], ['b', 1, 2], ['c', 3, 14], ['name', 17, 9], ['d', 26, 4]]);
+  const s = parseStruct(
+    'struct P {\n  uint8_t a;  // one\n  uint16_t b, c[A];\n  char name[B + 1];\n  uint32_t d;\n};',
+    'P',
+    defs,
+  );
+  assert.deepEqual(
+    s.fields.map((f) => [f.name, f.offset, f.size]),
+    [
+      ['a', 0, 1],
+      ['b', 1, 2],
+      ['c', 3, 14],
+      ['name', 17, 9],
+      ['d', 26, 4],
+    ],
+  );
   assert.equal(s.size, 30);
 });

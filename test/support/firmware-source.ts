@@ -21,8 +21,10 @@ function stripComments(text: string): string {
 export function parseDefines(text: string, what = 'the text'): Map<string, string> {
   const out = new Map<string, string>();
   const code = stripComments(text);
-  for (const m of code.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?!\()[ \t]+(.+?)[ \t]*$/gm)) out.set(m[1], m[2]);
-  for (const m of code.matchAll(/\bconstexpr\s+(?:[\w:<>]+\s+)+?([A-Za-z_]\w*)\s*(?:=\s*|\{\s*)([^;{}]+?)\s*\}?\s*;/g)) out.set(m[1], m[2]);
+  for (const m of code.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?!\()[ \t]+(.+?)[ \t]*$/gm))
+    out.set(m[1], m[2]);
+  for (const m of code.matchAll(/\bconstexpr\s+(?:[\w:<>]+\s+)+?([A-Za-z_]\w*)\s*(?:=\s*|\{\s*)([^;{}]+?)\s*\}?\s*;/g))
+    out.set(m[1], m[2]);
   if (out.size === 0) throw new Error(`no #define or constexpr found in ${what}`);
   return out;
 }
@@ -41,32 +43,55 @@ function need(defs: Map<string, string>, name: string, where: string): string {
 /** An integer constant expression over literals and the given defines (+ - * / << >> | and parentheses). */
 export function evalInt(expr: string, defs: Map<string, string> = new Map(), depth = 0): number {
   if (depth > 8) throw new Error(`defines nest too deep in ${expr}`);
-  const js = expr.replace(/\b[A-Za-z_]\w*\b/g, (id) => {
-    const v = defs.get(id);
-    if (v === undefined) throw new Error(`unknown name ${id} in ${expr}`);
-    return `(${evalInt(v, defs, depth + 1)})`;
-  }).replace(/\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b/g, '$1');
-  if (!/^[\s\d xXa-fA-F+\-*/()<>|]*$/.test(js) || js.trim() === '') throw new Error(`not an integer expression: ${expr}`);
+  const js = expr
+    .replace(/\b[A-Za-z_]\w*\b/g, (id) => {
+      const v = defs.get(id);
+      if (v === undefined) throw new Error(`unknown name ${id} in ${expr}`);
+      return `(${evalInt(v, defs, depth + 1)})`;
+    })
+    .replace(/\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b/g, '$1');
+  if (!/^[\s\d xXa-fA-F+\-*/()<>|]*$/.test(js) || js.trim() === '')
+    throw new Error(`not an integer expression: ${expr}`);
   const v = Function(`"use strict"; return (${js});`)() as unknown;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`not an integer: ${expr}`);
   return v;
 }
 
-const C_SIZES: Record<string, number> = { char: 1, int8_t: 1, uint8_t: 1, bool: 1, int16_t: 2, uint16_t: 2, int32_t: 4, uint32_t: 4 };
+const C_SIZES: Record<string, number> = {
+  char: 1,
+  int8_t: 1,
+  uint8_t: 1,
+  bool: 1,
+  int16_t: 2,
+  uint16_t: 2,
+  int32_t: 4,
+  uint32_t: 4,
+};
 
-export interface StructField { name: string; offset: number; size: number }
+export interface StructField {
+  name: string;
+  offset: number;
+  size: number;
+}
 
 /**
  * The fields of `struct name { ... };` with their offsets as avr-gcc lays them out
  * (no padding: every type is 1-byte aligned on the AVR). Fields may share a
  * declaration (`uint8_t a[4], b[4];`); array sizes may use defines.
  */
-export function parseStruct(text: string, name: string, defs: Map<string, string> = new Map()): { fields: StructField[]; size: number } {
+export function parseStruct(
+  text: string,
+  name: string,
+  defs: Map<string, string> = new Map(),
+): { fields: StructField[]; size: number } {
   const body = new RegExp(`\\bstruct\\s+${name}\\s*\\{([^}]*)\\}\\s*;`).exec(stripComments(text))?.[1];
   if (body === undefined) throw new Error(`struct ${name} not found`);
   const fields: StructField[] = [];
   let offset = 0;
-  for (const decl of body.split(';').map((d) => d.trim()).filter(Boolean)) {
+  for (const decl of body
+    .split(';')
+    .map((d) => d.trim())
+    .filter(Boolean)) {
     const m = /^(\w+)\s+(.+)$/s.exec(decl);
     const unit = m ? C_SIZES[m[1]] : undefined;
     if (!m || unit === undefined) throw new Error(`struct ${name}: cannot size "${decl}"`);
@@ -139,8 +164,15 @@ export function eepromLayout(): EepromLayout {
     };
     const configAt = base + header.size;
     layout = {
-      base, magic: evalInt(need(defs, 'CFG_MAGIC', where), defs), layoutVersion: evalInt(need(defs, 'CFG_LAYOUT_VERSION', where), defs),
-      magicAt: at('magic'), layoutAt: at('layout'), lengthAt: at('length'), crcAt: at('crc'), configAt, configSize: config.size,
+      base,
+      magic: evalInt(need(defs, 'CFG_MAGIC', where), defs),
+      layoutVersion: evalInt(need(defs, 'CFG_LAYOUT_VERSION', where), defs),
+      magicAt: at('magic'),
+      layoutAt: at('layout'),
+      lengthAt: at('length'),
+      crcAt: at('crc'),
+      configAt,
+      configSize: config.size,
       configFields: new Map(config.fields.map((f) => [f.name, { at: configAt + f.offset, size: f.size }])),
     };
   }

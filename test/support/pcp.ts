@@ -22,7 +22,9 @@ export function usePrivatePcp(opts?: PrivatePcpOptions): { get(): PrivatePcp; st
     pcp = await startPrivatePcp(opts);
     ms = performance.now() - t0;
   });
-  after(async () => { await pcp?.stop(); });
+  after(async () => {
+    await pcp?.stop();
+  });
   return {
     get() {
       if (!pcp) throw new Error('private PCP not started');
@@ -49,14 +51,20 @@ export function rawHttp(port: number, request: string, timeoutMs = 5000): Promis
     const sock = connect(port, '127.0.0.1');
     let raw = Buffer.alloc(0);
     let done: Omit<RawResponse, 'closed'> | undefined;
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no complete response within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no complete response within ${timeoutMs} ms`));
+    }, timeoutMs);
     const finish = (closed: boolean) => {
       clearTimeout(timer);
       sock.destroy();
       if (done) resolve({ ...done, closed });
       else reject(new Error(`connection closed before a complete response (${raw.length} B)`));
     };
-    sock.on('error', (err) => { clearTimeout(timer); reject(err); });
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     sock.on('data', (d) => {
       raw = Buffer.concat([raw, d]);
       if (!done) {
@@ -99,7 +107,7 @@ export function parseResponse(raw: Buffer): Omit<RawResponse, 'closed'> | undefi
 /** GET returning status and parsed JSON (throws on non-JSON bodies). */
 export async function getJson<T = Record<string, unknown>>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  return { status: res.status, body: await res.json() as T };
+  return { status: res.status, body: (await res.json()) as T };
 }
 
 export interface FetchValues {
@@ -109,6 +117,6 @@ export interface FetchValues {
 }
 
 /** Value of one instance of one metric in a /pmapi/fetch reply, or undefined. */
-export function valueOf(reply: FetchValues, name: string, instance: number): number | undefined {
+export function metricValue(reply: FetchValues, name: string, instance: number): number | undefined {
   return reply.values.find((v) => v.name === name)?.instances.find((i) => i.instance === instance)?.value;
 }

@@ -32,9 +32,25 @@
 // and gc() force both steps without waiting.
 import { createServer, type Server, type Socket } from 'node:net';
 
-export interface FakeInterface { instance: number; name: string; in: bigint; out: bigint }
-export interface FakePing { instance: number; tag: string; real: number; status: number; error: number; command?: string }
-export interface FakeContext { pollMs: number; lastUsed: number; expiredAt?: number }
+export interface FakeInterface {
+  instance: number;
+  name: string;
+  in: bigint;
+  out: bigint;
+}
+export interface FakePing {
+  instance: number;
+  tag: string;
+  real: number;
+  status: number;
+  error: number;
+  command?: string;
+}
+export interface FakeContext {
+  pollMs: number;
+  lastUsed: number;
+  expiredAt?: number;
+}
 
 export interface Fault {
   /** substring of the request target this fault applies to; any request if absent */
@@ -90,60 +106,161 @@ export interface FakeState {
 }
 
 export interface RequestLog {
-  method: string; target: string; path: string; query: Record<string, string>;
-  version: string; headers: Record<string, string>; status: number; close: boolean; fault?: Fault;
+  method: string;
+  target: string;
+  path: string;
+  query: Record<string, string>;
+  version: string;
+  headers: Record<string, string>;
+  status: number;
+  close: boolean;
+  fault?: Fault;
 }
 
 export interface FakePmwebapi {
-  url: string; port: number; state: FakeState; requests: RequestLog[];
+  url: string;
+  port: number;
+  state: FakeState;
+  requests: RequestLog[];
   expireContext(id: number): void;
   gc(): void;
   close(): Promise<void>;
 }
 
-export interface FakeOptions { state?: Partial<FakeState>; contextIds?: number[] }
+export interface FakeOptions {
+  state?: Partial<FakeState>;
+  contextIds?: number[];
+}
 
 const CHUNK_LIMIT = 4096;
 const DEFAULT_POLL_MS = 5000;
 const GC_PERIOD_MS = 2000;
 const MAX_REQUEST_HEAD = 8192;
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 301: 'Moved Permanently', 302: 'Found', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error',
+  200: 'OK',
+  301: 'Moved Permanently',
+  302: 'Found',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
 interface MetricDesc {
-  name: string; series: string; domain: number; cluster: number; item: number; indom: [number, number];
-  type: 'u64' | 'float' | '32' | 'string'; sem: string; units: string; oneline: string; help: string;
+  name: string;
+  series: string;
+  domain: number;
+  cluster: number;
+  item: number;
+  indom: [number, number];
+  type: 'u64' | 'float' | '32' | 'string';
+  sem: string;
+  units: string;
+  oneline: string;
+  help: string;
   agentLabels: Record<string, string>;
 }
 const NET_LABELS = { agent: 'linux', device_type: 'interface', indom_name: 'per interface' };
 const METRICS: MetricDesc[] = [
-  { name: 'network.interface.in.bytes', series: '884d87a67bf28885415a0f143f49def85e635488', domain: 60, cluster: 3, item: 0,
-    indom: [60, 3], type: 'u64', sem: 'counter', units: 'byte', agentLabels: NET_LABELS,
+  {
+    name: 'network.interface.in.bytes',
+    series: '884d87a67bf28885415a0f143f49def85e635488',
+    domain: 60,
+    cluster: 3,
+    item: 0,
+    indom: [60, 3],
+    type: 'u64',
+    sem: 'counter',
+    units: 'byte',
+    agentLabels: NET_LABELS,
     oneline: 'network recv read bytes from /proc/net/dev per network interface',
-    help: 'bytes column on the "Receive" side of /proc/net/dev (stats->rx_bytes counter in\nrtnl_link_stats64)' },
-  { name: 'network.interface.out.bytes', series: '734abca2760c66d4520ee047af3576737da173dd', domain: 60, cluster: 3, item: 8,
-    indom: [60, 3], type: 'u64', sem: 'counter', units: 'byte', agentLabels: NET_LABELS,
+    help: 'bytes column on the "Receive" side of /proc/net/dev (stats->rx_bytes counter in\nrtnl_link_stats64)',
+  },
+  {
+    name: 'network.interface.out.bytes',
+    series: '734abca2760c66d4520ee047af3576737da173dd',
+    domain: 60,
+    cluster: 3,
+    item: 8,
+    indom: [60, 3],
+    type: 'u64',
+    sem: 'counter',
+    units: 'byte',
+    agentLabels: NET_LABELS,
     oneline: 'network send bytes from /proc/net/dev per network interface',
-    help: 'bytes column on the "Transmit" side of /proc/net/dev\n(stats->tx_bytes counter in rtnl_link_stats64)' },
-  { name: 'shping.time.real', series: '0af06539a67b9ca8cd1e631e0b3ba6bf92cd4583', domain: 19, cluster: 0, item: 0,
-    indom: [19, 0], type: 'float', sem: 'instant', units: 'millisec', agentLabels: {},
-    oneline: 'elapsed time for a command', help: 'Elapsed milliseconds of the last run of each command; -1 on timeout.' },
-  { name: 'shping.status', series: 'e1266521f692398cc66ac81e45db4864ecb77d4c', domain: 19, cluster: 0, item: 6,
-    indom: [19, 0], type: '32', sem: 'instant', units: 'none', agentLabels: {},
-    oneline: 'command execution status for shping PMDA', help: 'Status of the last run of each command.' },
-  { name: 'shping.error', series: 'b67a3b8fce346080095f35b6115a998faceb00f1', domain: 19, cluster: 0, item: 10,
-    indom: [19, 0], type: '32', sem: 'instant', units: 'none', agentLabels: {},
-    oneline: 'command execution error code for shping PMDA', help: 'Error code of the last run of each command.' },
-  { name: 'shping.cmd', series: 'ca309dcd821d27f810da7f768d8120cf921e5ffc', domain: 19, cluster: 0, item: 7,
-    indom: [19, 0], type: 'string', sem: 'discrete', units: 'none', agentLabels: {},
-    oneline: 'commands run by shping PMDA', help: 'The sh(1) command line of each instance.' },
+    help: 'bytes column on the "Transmit" side of /proc/net/dev\n(stats->tx_bytes counter in rtnl_link_stats64)',
+  },
+  {
+    name: 'shping.time.real',
+    series: '0af06539a67b9ca8cd1e631e0b3ba6bf92cd4583',
+    domain: 19,
+    cluster: 0,
+    item: 0,
+    indom: [19, 0],
+    type: 'float',
+    sem: 'instant',
+    units: 'millisec',
+    agentLabels: {},
+    oneline: 'elapsed time for a command',
+    help: 'Elapsed milliseconds of the last run of each command; -1 on timeout.',
+  },
+  {
+    name: 'shping.status',
+    series: 'e1266521f692398cc66ac81e45db4864ecb77d4c',
+    domain: 19,
+    cluster: 0,
+    item: 6,
+    indom: [19, 0],
+    type: '32',
+    sem: 'instant',
+    units: 'none',
+    agentLabels: {},
+    oneline: 'command execution status for shping PMDA',
+    help: 'Status of the last run of each command.',
+  },
+  {
+    name: 'shping.error',
+    series: 'b67a3b8fce346080095f35b6115a998faceb00f1',
+    domain: 19,
+    cluster: 0,
+    item: 10,
+    indom: [19, 0],
+    type: '32',
+    sem: 'instant',
+    units: 'none',
+    agentLabels: {},
+    oneline: 'command execution error code for shping PMDA',
+    help: 'Error code of the last run of each command.',
+  },
+  {
+    name: 'shping.cmd',
+    series: 'ca309dcd821d27f810da7f768d8120cf921e5ffc',
+    domain: 19,
+    cluster: 0,
+    item: 7,
+    indom: [19, 0],
+    type: 'string',
+    sem: 'discrete',
+    units: 'none',
+    agentLabels: {},
+    oneline: 'commands run by shping PMDA',
+    help: 'The sh(1) command line of each instance.',
+  },
 ];
 const INDOM_TEXT: Record<string, { oneline: string; help: string; labels: Record<string, string> }> = {
-  '60.3': { oneline: 'set of network interfaces', help: 'set of network interfaces',
-    labels: { device_type: 'interface', indom_name: 'per interface' } },
-  '19.0': { oneline: 'shping command instance domain', help: 'One instance per shping command; the name is its tag.', labels: {} },
+  '60.3': {
+    oneline: 'set of network interfaces',
+    help: 'set of network interfaces',
+    labels: { device_type: 'interface', indom_name: 'per interface' },
+  },
+  '19.0': {
+    oneline: 'shping command instance domain',
+    help: 'One instance per shping command; the name is its tag.',
+    labels: {},
+  },
 };
 
 /** The defaults reproduce the recorded machine ("vm", lo/ifb0/ifb1/eth0, one loopback ping). */
@@ -178,10 +295,16 @@ export async function startFakePmwebapi(opts: FakeOptions = {}): Promise<FakePmw
     sock.on('close', () => sockets.delete(sock));
     serveConnection(sock, state, requests);
   });
-  await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(0, '127.0.0.1', () => res()); });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`, port, state, requests,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    state,
+    requests,
     expireContext(id) {
       const c = state.contexts.get(id);
       if (c) c.expiredAt = Date.now();
@@ -189,10 +312,11 @@ export async function startFakePmwebapi(opts: FakeOptions = {}): Promise<FakePmw
     gc() {
       for (const [id, c] of state.contexts) if (contextStatus(c, Date.now()) !== 'live') state.contexts.delete(id);
     },
-    close: () => new Promise<void>((res) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => res());
-    }),
+    close: () =>
+      new Promise<void>((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
   };
 }
 
@@ -208,7 +332,9 @@ function serveConnection(sock: Socket, state: FakeState, requests: RequestLog[])
       for (;;) {
         const end = headEnd(buf);
         if (end < 0) {
-          if (buf.length > MAX_REQUEST_HEAD) { sock.end(); }
+          if (buf.length > MAX_REQUEST_HEAD) {
+            sock.end();
+          }
           return;
         }
         const head = buf.subarray(0, end.valueOf()).toString('latin1');
@@ -220,7 +346,10 @@ function serveConnection(sock: Socket, state: FakeState, requests: RequestLog[])
       busy = false;
     }
   };
-  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); void pump(); });
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    void pump();
+  });
 }
 
 /** Index of the blank line ending the request head (CRLF or bare LF, both accepted by pmproxy). */
@@ -231,7 +360,12 @@ function headEnd(buf: Buffer): number {
   return lf;
 }
 
-interface Reply { status: number; type: 'json' | 'html'; body: string; headers?: Record<string, string> }
+interface Reply {
+  status: number;
+  type: 'json' | 'html';
+  body: string;
+  headers?: Record<string, string>;
+}
 
 async function answer(sock: Socket, head: string, state: FakeState, requests: RequestLog[]): Promise<boolean> {
   const [line = '', ...hdrLines] = head.split(/\r?\n/);
@@ -251,13 +385,20 @@ async function answer(sock: Socket, head: string, state: FakeState, requests: Re
   requests.push(log);
 
   if (fault?.delayMs) await sleep(fault.delayMs);
-  if (fault?.reset) { sock.resetAndDestroy(); log.status = -1; return false; }
+  if (fault?.reset) {
+    sock.resetAndDestroy();
+    log.status = -1;
+    return false;
+  }
 
-  let reply: Reply = fault?.location !== undefined
-    ? { status: fault.status ?? 301, type: 'html', body: '', headers: { Location: fault.location } }
-    : fault?.body !== undefined ? { status: fault.status ?? 200, type: fault.json ? 'json' : 'html', body: fault.body }
-      : fault?.status ? htmlError(fault.status, 'fake fault', 'scripted failure')
-        : route(url.pathname, query, state, fault);
+  let reply: Reply =
+    fault?.location !== undefined
+      ? { status: fault.status ?? 301, type: 'html', body: '', headers: { Location: fault.location } }
+      : fault?.body !== undefined
+        ? { status: fault.status ?? 200, type: fault.json ? 'json' : 'html', body: fault.body }
+        : fault?.status
+          ? htmlError(fault.status, 'fake fault', 'scripted failure')
+          : route(url.pathname, query, state, fault);
   if (fault?.oversize) reply.body = reply.body.replace(/\}\r\n$/, `${' '.repeat(fault.oversize)}}\r\n`);
   if (fault?.malformedJson) reply.body = reply.body.slice(0, Math.floor(reply.body.length / 2));
 
@@ -277,7 +418,9 @@ async function answer(sock: Socket, head: string, state: FakeState, requests: Re
 }
 
 function takeFault(state: FakeState, target: string): Fault | undefined {
-  const f = state.faults.find((x) => (x.path === undefined || target.includes(x.path)) && (x.used ?? 0) < (x.times ?? 1));
+  const f = state.faults.find(
+    (x) => (x.path === undefined || target.includes(x.path)) && (x.used ?? 0) < (x.times ?? 1),
+  );
   if (f) f.used = (f.used ?? 0) + 1;
   return f;
 }
@@ -285,12 +428,15 @@ function takeFault(state: FakeState, target: string): Fault | undefined {
 function encode(reply: Reply, version: string, chunked: boolean, state: FakeState, fakeLength?: number): Buffer {
   const body = Buffer.from(reply.body, 'utf8');
   const framing = chunked ? 'Transfer-encoding: chunked' : `Content-Length: ${fakeLength ?? body.length}`;
-  const headText = `HTTP/${version} ${reply.status} ${STATUS_TEXT[reply.status] ?? 'Error'}\r\n` +
+  const headText =
+    `HTTP/${version} ${reply.status} ${STATUS_TEXT[reply.status] ?? 'Error'}\r\n` +
     'Connection: Keep-Alive\r\nAccess-Control-Allow-Origin: *\r\n' +
     'Access-Control-Allow-Headers: Accept, Accept-Language, Content-Language, Content-Type\r\n' +
     `Access-Control-Max-Age: 86400\r\n${framing}\r\n` +
     `Content-Type: ${reply.type === 'json' ? 'application/json' : 'text/html'}\r\n` +
-    Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+    Object.entries(reply.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
     `Date: ${(state.date ?? new Date()).toUTCString()}\r\n\r\n`;
   if (!chunked) return Buffer.concat([Buffer.from(headText, 'latin1'), body]);
   const parts: Buffer[] = [Buffer.from(headText, 'latin1')];
@@ -314,7 +460,8 @@ async function send(sock: Socket, bytes: Buffer, fault?: Fault): Promise<void> {
   let sizes: number[] = [];
   if (fault?.segments === 'bytewise') sizes = Array.from({ length: bytes.length }, () => 1);
   else if (fault?.segments) sizes = fault.segments;
-  else if (fault?.dripBytes) sizes = Array.from({ length: Math.ceil(bytes.length / fault.dripBytes) }, () => fault.dripBytes!);
+  else if (fault?.dripBytes)
+    sizes = Array.from({ length: Math.ceil(bytes.length / fault.dripBytes) }, () => fault.dripBytes!);
   let off = 0;
   for (const n of sizes) {
     if (off >= bytes.length || sock.destroyed) break;
@@ -340,12 +487,16 @@ function route(path: string, q: Record<string, string>, state: FakeState, fault?
     if (!Number.isFinite(poll)) return json(400, '{"message":"invalid timeout requested in polltime","success":false}');
     const id = newContext(state, poll * 1000);
     if (compat) return json(200, `{"context":${id}}`);
-    return json(200, `{"context":${id},"source":"${state.source}","hostspec":${str(state.hostname)},"labels":${labels(state, {})}}`);
+    return json(
+      200,
+      `{"context":${id},"source":"${state.source}","hostspec":${str(state.hostname)},"labels":${labels(state, {})}}`,
+    );
   }
   if (op === 'fetch' && q.names === undefined && q.pmids === undefined && q.name === undefined) {
     return htmlError(400, 'webapi servlet', 'failed to process URL');
   }
-  if (op === 'indom' && q.name === undefined && q.indom === undefined) return htmlError(400, 'webapi servlet', 'failed to process URL');
+  if (op === 'indom' && q.name === undefined && q.indom === undefined)
+    return htmlError(400, 'webapi servlet', 'failed to process URL');
   if (fault?.forgetContext) state.contexts.delete(Number(pathCtx ?? q.context));
   const ctx = useContext(state, pathCtx ?? q.context, fault?.expireContext ?? false);
   if ('error' in ctx) return ctx.error;
@@ -368,7 +519,10 @@ function contextStatus(c: FakeContext, now: number): 'live' | 'expired' | 'gone'
 
 function useContext(state: FakeState, given: string | undefined, expireNow: boolean): Ctx {
   if (given === undefined) return { id: newContext(state, DEFAULT_POLL_MS) };
-  if (!/^\d+$/.test(given)) return { error: json(400, `{"context":${given},"message":"invalid context identifier: ${given}","success":false}`) };
+  if (!/^\d+$/.test(given))
+    return {
+      error: json(400, `{"context":${given},"message":"invalid context identifier: ${given}","success":false}`),
+    };
   const id = Number(given);
   const c = state.contexts.get(id);
   if (c && expireNow) c.expiredAt = Date.now();
@@ -377,7 +531,8 @@ function useContext(state: FakeState, given: string | undefined, expireNow: bool
     state.contexts.delete(id);
     return { error: json(400, `{"context":${id},"message":"unknown context identifier: ${id}","success":false}`) };
   }
-  if (status === 'expired') return { error: json(400, `{"context":${id},"message":"expired context identifier: ${id}","success":false}`) };
+  if (status === 'expired')
+    return { error: json(400, `{"context":${id},"message":"expired context identifier: ${id}","success":false}`) };
   c!.lastUsed = Date.now();
   return { id };
 }
@@ -388,15 +543,24 @@ function findMetric(state: FakeState, name: string): MetricDesc | undefined {
 
 function fetchReply(state: FakeState, ctx: number, q: Record<string, string>, compat: boolean): Reply {
   const list = (q.names ?? q.name ?? '').split(',').filter((n) => n !== '');
-  const byPmid = (q.pmids ?? '').split(',').filter((p) => p !== '')
+  const byPmid = (q.pmids ?? '')
+    .split(',')
+    .filter((p) => p !== '')
     .map((p) => METRICS.find((d) => pmidStr(d) === p || String(pmidNum(d)) === p)?.name ?? '');
   const names = [...list, ...byPmid];
-  if (names.length === 0) return json(400, `{"context":${ctx},"message":"Insufficient elements in list","success":false}`);
-  const values = names.map((n) => findMetric(state, n)).filter((d) => d !== undefined).map((d) => {
-    const inst = instancesOf(state, d).map((i) => `{"instance":${i.instance},"value":${i.value}}`).join(',');
-    const pmid = compat ? String(pmidNum(d)) : `"${pmidStr(d)}"`;
-    return `{"pmid":${pmid},"name":"${d.name}","instances":[${inst}]}`;
-  }).join(',');
+  if (names.length === 0)
+    return json(400, `{"context":${ctx},"message":"Insufficient elements in list","success":false}`);
+  const values = names
+    .map((n) => findMetric(state, n))
+    .filter((d) => d !== undefined)
+    .map((d) => {
+      const inst = instancesOf(state, d)
+        .map((i) => `{"instance":${i.instance},"value":${i.value}}`)
+        .join(',');
+      const pmid = compat ? String(pmidNum(d)) : `"${pmidStr(d)}"`;
+      return `{"pmid":${pmid},"name":"${d.name}","instances":[${inst}]}`;
+    })
+    .join(',');
   const { sec, nsec } = state.timestamp;
   if (compat) return json(200, `{"timestamp":{"s":${sec},"us":${Math.floor(nsec / 1000)}},"values":[${values}]}`);
   return json(200, `{"context":${ctx},"timestamp":${sec}.${nsec},"values":[${values}]}`);
@@ -404,12 +568,18 @@ function fetchReply(state: FakeState, ctx: number, q: Record<string, string>, co
 
 function instancesOf(state: FakeState, d: MetricDesc): { instance: number; value: string }[] {
   switch (d.name) {
-    case 'network.interface.in.bytes': return state.interfaces.map((i) => ({ instance: i.instance, value: u64(i.in) }));
-    case 'network.interface.out.bytes': return state.interfaces.map((i) => ({ instance: i.instance, value: u64(i.out) }));
-    case 'shping.time.real': return state.pings.map((p) => ({ instance: p.instance, value: float32(p.real) }));
-    case 'shping.status': return state.pings.map((p) => ({ instance: p.instance, value: String(p.status | 0) }));
-    case 'shping.cmd': return state.pings.map((p) => ({ instance: p.instance, value: str(p.command ?? '') }));
-    default: return state.pings.map((p) => ({ instance: p.instance, value: String(p.error | 0) }));
+    case 'network.interface.in.bytes':
+      return state.interfaces.map((i) => ({ instance: i.instance, value: u64(i.in) }));
+    case 'network.interface.out.bytes':
+      return state.interfaces.map((i) => ({ instance: i.instance, value: u64(i.out) }));
+    case 'shping.time.real':
+      return state.pings.map((p) => ({ instance: p.instance, value: float32(p.real) }));
+    case 'shping.status':
+      return state.pings.map((p) => ({ instance: p.instance, value: String(p.status | 0) }));
+    case 'shping.cmd':
+      return state.pings.map((p) => ({ instance: p.instance, value: str(p.command ?? '') }));
+    default:
+      return state.pings.map((p) => ({ instance: p.instance, value: String(p.error | 0) }));
   }
 }
 
@@ -417,46 +587,65 @@ function indomReply(state: FakeState, ctx: number, q: Record<string, string>, co
   let indom: string | undefined;
   if (q.name !== undefined) {
     const d = findMetric(state, q.name);
-    if (!d) return json(400, `{"context":${ctx},"message":${str(`${q.name} - failed to lookup metric`)},"success":false}`);
+    if (!d)
+      return json(400, `{"context":${ctx},"message":${str(`${q.name} - failed to lookup metric`)},"success":false}`);
     indom = d.indom.join('.');
   } else {
     indom = Object.keys(INDOM_TEXT).find((k) => k === q.indom || String(indomNum(k)) === q.indom);
     // not recorded from a real pmproxy: the message is the fake's own
-    if (!indom) return json(400, `{"context":${ctx},"message":${str(`${q.indom} - unknown instance domain`)},"success":false}`);
+    if (!indom)
+      return json(400, `{"context":${ctx},"message":${str(`${q.indom} - unknown instance domain`)},"success":false}`);
   }
   const text = INDOM_TEXT[indom]!;
   const host = labels(state, {});
-  const all = indom === '60.3'
-    ? state.interfaces.map((i) => ({ instance: i.instance, name: i.name }))
-    : state.pings.map((p) => ({ instance: p.instance, name: p.tag }));
+  const all =
+    indom === '60.3'
+      ? state.interfaces.map((i) => ({ instance: i.instance, name: i.name }))
+      : state.pings.map((p) => ({ instance: p.instance, name: p.tag }));
   const wanted = q.iname?.split(',');
-  const insts = all.filter((i) => !wanted || wanted.includes(i.name)).reverse()
-    .map((i) => `{"instance":${i.instance},"name":${str(i.name)},"labels":${host}}`).join(',');
+  const insts = all
+    .filter((i) => !wanted || wanted.includes(i.name))
+    .reverse()
+    .map((i) => `{"instance":${i.instance},"name":${str(i.name)},"labels":${host}}`)
+    .join(',');
   const head = compat ? `{"indom":${indomNum(indom)}` : `{"context":${ctx},"indom":"${indom}"`;
-  return json(200, `${head},"labels":${labels(state, text.labels)},"text-oneline":${str(text.oneline)},` +
-    `"text-help":${str(text.help)},"instances":[${insts}]}`);
+  return json(
+    200,
+    `${head},"labels":${labels(state, text.labels)},"text-oneline":${str(text.oneline)},` +
+      `"text-help":${str(text.help)},"instances":[${insts}]}`,
+  );
 }
 
 function metricReply(state: FakeState, ctx: number, q: Record<string, string>, compat: boolean): Reply {
   let ds: MetricDesc[];
   if (q.prefix !== undefined) {
-    ds = METRICS.filter((d) => !state.missingMetrics.has(d.name) && (d.name === q.prefix || d.name.startsWith(`${q.prefix}.`)));
+    ds = METRICS.filter(
+      (d) => !state.missingMetrics.has(d.name) && (d.name === q.prefix || d.name.startsWith(`${q.prefix}.`)),
+    );
   } else {
     const names = (q.names ?? q.name ?? '').split(',').filter((n) => n !== '');
     ds = [];
     for (const n of names) {
       const d = findMetric(state, n);
-      if (!d) return json(400, `{"context":${ctx},"message":${str(`${n} traversal failed - Unknown metric name`)},"success":false}`);
+      if (!d)
+        return json(
+          400,
+          `{"context":${ctx},"message":${str(`${n} traversal failed - Unknown metric name`)},"success":false}`,
+        );
       ds.push(d);
     }
   }
-  const items = ds.map((d) => {
-    const pmid = compat ? String(pmidNum(d)) : `"${pmidStr(d)}"`;
-    const indom = compat ? String(indomNum(d.indom.join('.'))) : `"${d.indom.join('.')}"`;
-    return `{"name":"${d.name}","series":"${d.series}","pmid":${pmid},"indom":${indom},"type":"${d.type}",` +
-      `"sem":"${d.sem}","units":"${d.units}","labels":${labels(state, d.agentLabels)},` +
-      `"text-oneline":${str(d.oneline)},"text-help":${str(d.help)}}`;
-  }).join(',');
+  const items = ds
+    .map((d) => {
+      const pmid = compat ? String(pmidNum(d)) : `"${pmidStr(d)}"`;
+      const indom = compat ? String(indomNum(d.indom.join('.'))) : `"${d.indom.join('.')}"`;
+      return (
+        `{"name":"${d.name}","series":"${d.series}","pmid":${pmid},"indom":${indom},"type":"${d.type}",` +
+        `"sem":"${d.sem}","units":"${d.units}","labels":${labels(state, d.agentLabels)},` +
+        `"text-oneline":${str(d.oneline)},"text-help":${str(d.help)}}`
+      );
+    })
+    .join(',');
   return json(200, `{"context":${ctx},"metrics":[${items}]}`);
 }
 
@@ -468,14 +657,27 @@ function json(status: number, body: string): Reply {
 
 function htmlError(status: number, servlet: string, message: string): Reply {
   const title = `${status} ${STATUS_TEXT[status] ?? 'Error'}`;
-  return { status, type: 'html', body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<h1>${title}</h1>\r\n` +
-    `<p><b>${servlet}</b>: ${message}</p><hr>\r\n<p><small><i>pmproxy/6.0.3</i></small></p>\r\n</body>\r\n</html>\r\n` };
+  return {
+    status,
+    type: 'html',
+    body:
+      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<h1>${title}</h1>\r\n` +
+      `<p><b>${servlet}</b>: ${message}</p><hr>\r\n<p><small><i>pmproxy/6.0.3</i></small></p>\r\n</body>\r\n</html>\r\n`,
+  };
 }
 
 /** Labels are merged with the host labels and sorted by key, as pmproxy prints them. */
 function labels(state: FakeState, extra: Record<string, string>): string {
-  const all: Record<string, string> = { ...extra, domainname: state.domainname, hostname: state.hostname, machineid: state.machineid };
-  return `{${Object.keys(all).sort().map((k) => `"${k}":${str(all[k]!)}`).join(',')}}`;
+  const all: Record<string, string> = {
+    ...extra,
+    domainname: state.domainname,
+    hostname: state.hostname,
+    machineid: state.machineid,
+  };
+  return `{${Object.keys(all)
+    .sort()
+    .map((k) => `"${k}":${str(all[k]!)}`)
+    .join(',')}}`;
 }
 
 /** pmproxy escapes quotes and control characters as \u00XX (upper-case hex). */
@@ -505,8 +707,12 @@ function trimZeros(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-function pmidStr(d: MetricDesc): string { return `${d.domain}.${d.cluster}.${d.item}`; }
-function pmidNum(d: MetricDesc): number { return d.domain * 2 ** 22 + d.cluster * 2 ** 10 + d.item; }
+function pmidStr(d: MetricDesc): string {
+  return `${d.domain}.${d.cluster}.${d.item}`;
+}
+function pmidNum(d: MetricDesc): number {
+  return d.domain * 2 ** 22 + d.cluster * 2 ** 10 + d.item;
+}
 function indomNum(indom: string): number {
   const [dom = 0, ser = 0] = indom.split('.').map(Number);
   return dom * 2 ** 22 + ser;

@@ -29,7 +29,11 @@ export interface RecordingProxy {
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 
-interface Head { first: string; headers: Map<string, string>; size: number }
+interface Head {
+  first: string;
+  headers: Map<string, string>;
+  size: number;
+}
 
 function parseHead(buf: Buffer): Head | undefined {
   const end = buf.indexOf(HEAD_END);
@@ -51,7 +55,8 @@ function readChunked(buf: Buffer, from: number): { body: Buffer; end: number } |
     const nl = buf.indexOf(CRLF, off);
     if (nl < 0) return undefined;
     const sizeText = buf.subarray(off, nl).toString('latin1').split(';')[0].trim();
-    if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new Error(`bad chunk size line ${JSON.stringify(sizeText.slice(0, 40))}`);
+    if (!/^[0-9a-fA-F]+$/.test(sizeText))
+      throw new Error(`bad chunk size line ${JSON.stringify(sizeText.slice(0, 40))}`);
     const size = parseInt(sizeText, 16);
     if (size === 0) {
       // No trailers from pmproxy: the last chunk is followed by one empty line.
@@ -71,7 +76,8 @@ function readReply(buf: Buffer, closed: boolean): { status: number; body: Buffer
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(head.first);
   if (!m) throw new Error(`bad status line ${JSON.stringify(head.first.slice(0, 60))}`);
   const status = Number(m[1]);
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return { status, body: Buffer.alloc(0), end: head.size };
+  if (status === 204 || status === 304 || (status >= 100 && status < 200))
+    return { status, body: Buffer.alloc(0), end: head.size };
   if (/chunked/i.test(head.headers.get('transfer-encoding') ?? '')) {
     const r = readChunked(buf, head.size);
     return r && { status, ...r };
@@ -106,17 +112,30 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     const conn = ++conns;
     const upstream = connect(targetPort, '127.0.0.1');
     sockets.add(client).add(upstream);
-    let req = Buffer.alloc(0), res = Buffer.alloc(0), broken = false;
+    let req = Buffer.alloc(0),
+      res = Buffer.alloc(0),
+      broken = false;
     const pending: { method: string; path: string }[] = [];
 
     const parse = (closed: boolean) => {
       if (broken) return;
       try {
-        for (let r; (r = readRequest(req)); req = req.subarray(r.end)) pending.push(r);
-        for (let r; (r = readReply(res, closed)); res = res.subarray(r.end)) {
+        for (let r = readRequest(req); r; r = readRequest(req)) {
+          pending.push(r);
+          req = req.subarray(r.end);
+        }
+        for (let r = readReply(res, closed); r; r = readReply(res, closed)) {
           const q = pending.shift();
           if (!q) throw new Error('a reply without a request');
-          exchanges.push({ conn, method: q.method, path: q.path, status: r.status, body: r.body.toString('utf8'), doneAt: performance.now() });
+          exchanges.push({
+            conn,
+            method: q.method,
+            path: q.path,
+            status: r.status,
+            body: r.body.toString('utf8'),
+            doneAt: performance.now(),
+          });
+          res = res.subarray(r.end);
         }
       } catch (e) {
         broken = true;
@@ -124,11 +143,27 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
       }
     };
     // Forward first, then record: the recording never delays or changes the bytes.
-    client.on('data', (d: Buffer) => { upstream.write(d); req = Buffer.concat([req, d]); parse(false); });
-    upstream.on('data', (d: Buffer) => { client.write(d); res = Buffer.concat([res, d]); parse(false); });
-    upstream.on('end', () => { parse(true); client.end(); });
+    client.on('data', (d: Buffer) => {
+      upstream.write(d);
+      req = Buffer.concat([req, d]);
+      parse(false);
+    });
+    upstream.on('data', (d: Buffer) => {
+      client.write(d);
+      res = Buffer.concat([res, d]);
+      parse(false);
+    });
+    upstream.on('end', () => {
+      parse(true);
+      client.end();
+    });
     client.on('end', () => upstream.end());
-    const drop = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
     client.on('close', drop);
     upstream.on('close', drop);
     client.on('error', drop);
@@ -142,10 +177,11 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     port: (server.address() as { port: number }).port,
     exchanges,
     errors,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -165,7 +201,8 @@ export interface FetchSample {
 
 /** The successful fetch replies recorded so far, oldest first. */
 export function fetchReplies(proxy: RecordingProxy): { path: string; sample: FetchSample; doneAt: number }[] {
-  return proxy.exchanges.filter((e) => e.status === 200 && FETCH_PATH.test(e.path))
+  return proxy.exchanges
+    .filter((e) => e.status === 200 && FETCH_PATH.test(e.path))
     .map((e) => ({ path: e.path, sample: parseFetchBody(e.body), doneAt: e.doneAt }));
 }
 

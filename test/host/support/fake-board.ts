@@ -6,7 +6,13 @@
 // simulator, so the two answer alike. Not modelled: the host-lost timer and its
 // "# host lost"/"# host back" lines, network mode beyond its no-shield screen,
 // LCDproc mode's drawing (its bytes are read, only the escape back to lines acts).
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type {
+  BindingInterface,
+  BindingPortInterface,
+  OpenOptions,
+  PortInfo,
+  PortStatus,
+} from '@serialport/bindings-interface';
 import { firmwareVersion } from '../../support/firmware-source.ts';
 
 export interface FakeBoardOptions {
@@ -38,30 +44,57 @@ type Mode = 'host' | 'net' | 'lcdproc';
 
 /** Canonical text of a valid value, or null. */
 type Parse = (v: string) => string | null;
-const enumOf = (...names: string[]): Parse => (v) => (names.includes(v) ? v : null);
+const enumOf =
+  (...names: string[]): Parse =>
+  (v) =>
+    names.includes(v) ? v : null;
 const decimal = (v: string, digits: number, min: number, max: number) =>
-  (new RegExp(`^\\d{1,${digits}}$`).test(v) && Number(v) >= min && Number(v) <= max ? String(Number(v)) : null);
+  new RegExp(`^\\d{1,${digits}}$`).test(v) && Number(v) >= min && Number(v) <= max ? String(Number(v)) : null;
 const bool: Parse = (v) => (v === '0' || v === '1' ? v : null);
 const ip: Parse = (v) => {
   const parts = v.split('.');
   return parts.length === 4 && parts.every((p) => decimal(p, 3, 0, 255) !== null) ? parts.map(Number).join('.') : null;
 };
 const mac: Parse = (v) => (/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(v) ? v.toUpperCase() : null);
-const u16 = (min: number, max: number): Parse => (v) => decimal(v, 5, min, max);
+const u16 =
+  (min: number, max: number): Parse =>
+  (v) =>
+    decimal(v, 5, min, max);
 const u32: Parse = (v) => decimal(v, 10, 0, 0xffffffff);
 /** Metric characters are A-Z a-z 0-9 . _; name characters add : @ / -. */
-const str = (kind: 'metric' | 'name', max: number, optional = false): Parse => (v) =>
-  ((v.length > 0 || optional) && v.length <= max && (kind === 'metric' ? /^[A-Za-z0-9._]*$/ : /^[A-Za-z0-9._:@/-]*$/).test(v) ? v : null);
+const str =
+  (kind: 'metric' | 'name', max: number, optional = false): Parse =>
+  (v) =>
+    (v.length > 0 || optional) &&
+    v.length <= max &&
+    (kind === 'metric' ? /^[A-Za-z0-9._]*$/ : /^[A-Za-z0-9._:@/-]*$/).test(v)
+      ? v
+      : null;
 
 const SETTINGS: [key: string, dflt: string, parse: Parse][] = [
-  ['mode', 'host', enumOf('host', 'net', 'lcdproc')], ['net.dhcp', '1', bool],
-  ['net.ip', '192.168.1.177', ip], ['net.mask', '255.255.255.0', ip], ['net.gw', '192.168.1.1', ip], ['net.dns', '192.168.1.1', ip],
-  ['net.mac', 'DE:AD:BE:EF:FE:ED', mac], ['srv.ip', '192.168.1.1', ip], ['srv.port', '44322', u16(1, 65535)],
-  ['srv.api', 'auto', enumOf('auto', 'pmproxy', 'pmwebd')], ['srv.hostspec', 'localhost', str('name', 31)], ['iface', 'ppp0', str('name', 15)],
-  ['m.in', 'network.interface.in.bytes', str('metric', 39)], ['m.out', 'network.interface.out.bytes', str('metric', 39)],
-  ['m.lat', 'shping.time.real', str('metric', 39, true)], ['m.latinst', 'ping', str('name', 15, true)],
-  ['poll', '2', u16(1, 3600)], ['units', 'bits', enumOf('bits', 'bytes')], ['cap.down', '20000000', u32], ['cap.up', '1000000', u32],
-  ['host.timeout', '10', u16(1, 3600)], ['host.fallback', '1', bool], ['backlight', 'on', enumOf('on', 'off', 'lost-off', 'alert-blink')],
+  ['mode', 'host', enumOf('host', 'net', 'lcdproc')],
+  ['net.dhcp', '1', bool],
+  ['net.ip', '192.168.1.177', ip],
+  ['net.mask', '255.255.255.0', ip],
+  ['net.gw', '192.168.1.1', ip],
+  ['net.dns', '192.168.1.1', ip],
+  ['net.mac', 'DE:AD:BE:EF:FE:ED', mac],
+  ['srv.ip', '192.168.1.1', ip],
+  ['srv.port', '44322', u16(1, 65535)],
+  ['srv.api', 'auto', enumOf('auto', 'pmproxy', 'pmwebd')],
+  ['srv.hostspec', 'localhost', str('name', 31)],
+  ['iface', 'ppp0', str('name', 15)],
+  ['m.in', 'network.interface.in.bytes', str('metric', 39)],
+  ['m.out', 'network.interface.out.bytes', str('metric', 39)],
+  ['m.lat', 'shping.time.real', str('metric', 39, true)],
+  ['m.latinst', 'ping', str('name', 15, true)],
+  ['poll', '2', u16(1, 3600)],
+  ['units', 'bits', enumOf('bits', 'bytes')],
+  ['cap.down', '20000000', u32],
+  ['cap.up', '1000000', u32],
+  ['host.timeout', '10', u16(1, 3600)],
+  ['host.fallback', '1', bool],
+  ['backlight', 'on', enumOf('on', 'off', 'lost-off', 'alert-blink')],
   ['lcd.size', '16x2', enumOf('16x2', '20x2', '16x4', '20x4')],
 ];
 const PARSE = new Map(SETTINGS.map(([k, , p]) => [k, p]));
@@ -79,9 +112,9 @@ const UNKNOWN_SETTING = 'ERR KEY unknown setting';
 /** What the firmware draws on its own (firmware/src/main.cpp, net/netmode.cpp without a W5100). */
 const LCDPROC_SCREEN = ['LCDproc mode', 'waiting for LCDd'];
 const NO_SHIELD_SCREEN = ['No W5100/W5500', 'check the shield'];
-const LINE_MAX = 63;  // bytes before the LF
-const HEART = 6;      // \h: glyph 6, blinking with a blank on the real LCD
-const BACKSLASH = 0xa4;  // \\: the A00 ROM has a yen sign at 0x5C
+const LINE_MAX = 63; // bytes before the LF
+const HEART = 6; // \h: glyph 6, blinking with a blank on the real LCD
+const BACKSLASH = 0xa4; // \\: the A00 ROM has a yen sign at 0x5C
 
 class Cancel extends Error {
   canceled = true;
@@ -144,11 +177,23 @@ export class FakeBoard {
 
   binding(): BindingInterface {
     return {
-      list: async (): Promise<PortInfo[]> => (this.plugged
-        ? [{ path: this.path, vendorId: '2341', productId: '0043', manufacturer: 'Arduino', serialNumber: 'FAKE', pnpId: undefined, locationId: undefined }]
-        : []),
+      list: async (): Promise<PortInfo[]> =>
+        this.plugged
+          ? [
+              {
+                path: this.path,
+                vendorId: '2341',
+                productId: '0043',
+                manufacturer: 'Arduino',
+                serialNumber: 'FAKE',
+                pnpId: undefined,
+                locationId: undefined,
+              },
+            ]
+          : [],
       open: async (o: OpenOptions) => {
-        if (!this.plugged || o.path !== this.path) throw new Error(`Error: No such file or directory, cannot open ${o.path}`);
+        if (!this.plugged || o.path !== this.path)
+          throw new Error(`Error: No such file or directory, cannot open ${o.path}`);
         this.opens++;
         this.port = new FakePort(this, o);
         this.boot('power');
@@ -187,10 +232,15 @@ export class FakeBoard {
   private fields(reset?: string): string {
     const v = firmwareVersion();
     // opts.lcd may be a value no firmware sends (or null: none at all), to test the bridge.
-    const said = this.opts.lcd === undefined || /^(16|20)x[24]$/.test(this.opts.lcd ?? '') ? this.settings.get('lcd.size') : this.opts.lcd;
+    const said =
+      this.opts.lcd === undefined || /^(16|20)x[24]$/.test(this.opts.lcd ?? '')
+        ? this.settings.get('lcd.size')
+        : this.opts.lcd;
     const lcd = said === null ? '' : ` lcd=${said}`;
-    return `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw}${lcd} mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok lcdbus=parallel` +
-      (this.opts.network === false ? '' : ' eth=none ip=0.0.0.0');
+    return (
+      `PMLCD ${this.opts.version ?? v.protocol} fw=${v.fw}${lcd} mode=${this.mode}${reset ? ` reset=${reset}` : ''} cfg=ok lcdbus=parallel` +
+      (this.opts.network === false ? '' : ' eth=none ip=0.0.0.0')
+    );
   }
 
   private enterMode(m: Mode): void {
@@ -217,7 +267,7 @@ export class FakeBoard {
         continue;
       }
       if (b !== '\n') {
-        if (this.rx.line.length <= LINE_MAX) this.rx.line += b;  // one byte past the limit marks it too long
+        if (this.rx.line.length <= LINE_MAX) this.rx.line += b; // one byte past the limit marks it too long
         continue;
       }
       const line = this.rx.line;
@@ -250,15 +300,20 @@ export class FakeBoard {
     if (line.length > 1 && line[1] !== ' ') return [UNKNOWN_COMMAND];
     const arg = line.length > 1 ? line.slice(2) : null;
     switch (line[0]) {
-      case 'V': return arg === null ? [`OK ${this.fields()}`] : [BAD_ARGS];
-      case 'P': return arg === null ? ['OK'] : [BAD_ARGS];
+      case 'V':
+        return arg === null ? [`OK ${this.fields()}`] : [BAD_ARGS];
+      case 'P':
+        return arg === null ? ['OK'] : [BAD_ARGS];
       case 'R':
         if (arg !== null) return [BAD_ARGS];
         setTimeout(() => this.boot('command'), 1);
         return ['OK'];
-      case 'F': return arg === null ? [BAD_ARGS] : [this.frame(arg)];
-      case 'T': return arg === null ? [BAD_ARGS] : [this.cells(arg)];
-      case 'G': return arg === null ? [BAD_ARGS] : [this.glyph(arg)];
+      case 'F':
+        return arg === null ? [BAD_ARGS] : [this.frame(arg)];
+      case 'T':
+        return arg === null ? [BAD_ARGS] : [this.cells(arg)];
+      case 'G':
+        return arg === null ? [BAD_ARGS] : [this.glyph(arg)];
       case 'B':
         if (arg === null || !/^[012]$/.test(arg)) return [BAD_ARGS];
         this.backlight = Number(arg);
@@ -270,8 +325,10 @@ export class FakeBoard {
         this.switchMode(arg as Mode);
         return ['OK'];
       }
-      case 'C': return arg === null ? [BAD_ARGS] : this.config(arg);
-      default: return [UNKNOWN_COMMAND];
+      case 'C':
+        return arg === null ? [BAD_ARGS] : this.config(arg);
+      default:
+        return [UNKNOWN_COMMAND];
     }
   }
 
@@ -300,14 +357,19 @@ export class FakeBoard {
     const col = Number(m[2]);
     const t = decode(arg, m[0].length, null, this.cols - col);
     if (typeof t === 'string') return t;
-    t.codes.forEach((c, i) => { this.lcd[Number(m[1])][col + i] = c; });
+    t.codes.forEach((c, i) => {
+      this.lcd[Number(m[1])][col + i] = c;
+    });
     return 'OK';
   }
 
   // G <n> <16 hex digits>
   private glyph(arg: string): string {
     if (!/^[0-7] [0-9A-Fa-f]{16}$/.test(arg)) return BAD_ARGS;
-    this.glyphs[Number(arg[0])] = Array.from({ length: 8 }, (_, i) => parseInt(arg.slice(2 + 2 * i, 4 + 2 * i), 16) & 0x1f);
+    this.glyphs[Number(arg[0])] = Array.from(
+      { length: 8 },
+      (_, i) => parseInt(arg.slice(2 + 2 * i, 4 + 2 * i), 16) & 0x1f,
+    );
     this.glyphsDefined++;
     return 'OK';
   }
@@ -361,10 +423,30 @@ class FakePort implements BindingPortInterface {
   isOpen = true;
   readonly openOptions: Required<OpenOptions>;
   private out: Buffer[] = [];
-  private reader: { resolve: (n: number) => void; reject: (e: Error) => void; buf: Buffer; offset: number; length: number } | null = null;
+  private reader: {
+    resolve: (n: number) => void;
+    reject: (e: Error) => void;
+    buf: Buffer;
+    offset: number;
+    length: number;
+  } | null = null;
 
-  constructor(private readonly board: FakeBoard, o: OpenOptions) {
-    this.openOptions = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...o };
+  constructor(
+    private readonly board: FakeBoard,
+    o: OpenOptions,
+  ) {
+    this.openOptions = {
+      dataBits: 8,
+      lock: true,
+      stopBits: 1,
+      parity: 'none',
+      rtscts: false,
+      xon: false,
+      xoff: false,
+      xany: false,
+      hupcl: true,
+      ...o,
+    };
   }
 
   push(s: string): void {
@@ -417,8 +499,12 @@ class FakePort implements BindingPortInterface {
 
   async update(): Promise<void> {}
   async set(): Promise<void> {}
-  async get(): Promise<PortStatus> { return { cts: true, dsr: true, dcd: true }; }
-  async getBaudRate() { return { baudRate: this.openOptions.baudRate }; }
+  async get(): Promise<PortStatus> {
+    return { cts: true, dsr: true, dcd: true };
+  }
+  async getBaudRate() {
+    return { baudRate: this.openOptions.baudRate };
+  }
   async flush(): Promise<void> {}
   async drain(): Promise<void> {}
 }
@@ -432,7 +518,10 @@ function pad(r: number[], cols = 16): number[] {
 }
 
 function row(text: string, cols = 16): number[] {
-  return pad([...text].map((c) => c.charCodeAt(0)), cols);
+  return pad(
+    [...text].map((c) => c.charCodeAt(0)),
+    cols,
+  );
 }
 
 /**
@@ -447,11 +536,16 @@ function decode(s: string, from: number, stop: string | null, max: number): { co
   while (i < s.length && s[i] !== stop) {
     if (codes.length === max) return 'ERR ARG text too long';
     const c = s[i++];
-    if (c !== '\\') { codes.push(c.charCodeAt(0)); continue; }
+    if (c !== '\\') {
+      codes.push(c.charCodeAt(0));
+      continue;
+    }
     const e = s[i++];
     if (e >= '0' && e <= '7') codes.push(Number(e));
-    else if (e === 'x' && hex(s[i]) >= 0 && hex(s[i + 1]) >= 0) { codes.push(hex(s[i]) * 16 + hex(s[i + 1])); i += 2; }
-    else if (e === '\\') codes.push(BACKSLASH);
+    else if (e === 'x' && hex(s[i]) >= 0 && hex(s[i + 1]) >= 0) {
+      codes.push(hex(s[i]) * 16 + hex(s[i + 1]));
+      i += 2;
+    } else if (e === '\\') codes.push(BACKSLASH);
     else if (e === '|') codes.push(0x7c);
     else if (e === 'h') codes.push(HEART);
     else return 'ERR ESC bad escape';
