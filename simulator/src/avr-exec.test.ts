@@ -107,6 +107,19 @@ test('documented difference: a relative jump below word 0 wraps to the end of th
   assert.equal(ref.pc, -2);
 });
 
+test('documented difference: a call from the last flash word pushes the wrapped return address', () => {
+  const { ref, fast } = both(
+    [0x9509],
+    (c) => {
+      c.data[0x5d] = 0xff;
+      c.data[0x5e] = 0x08;
+    },
+    0x3fff,
+  ); // icall at 0x3fff
+  assert.deepEqual([fast.data[0x8fe], fast.data[0x8ff]], [0x00, 0x00], 'return address 0x3fff + 1 wraps to 0');
+  assert.deepEqual([ref.data[0x8fe], ref.data[0x8ff]], [0x40, 0x00], 'avr8js pushes 0x4000');
+});
+
 test('documented difference: XCH with Z on an I/O address goes through the hooks', () => {
   const seen: number[] = [];
   const { ref, fast } = both([0x9304], (c) => {

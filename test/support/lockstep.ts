@@ -279,6 +279,9 @@ export function randomLockstep(opts: {
     if (name === 'rjmp' || name === 'rcall') k = (op & 0xfff) - (op & 0x800 ? 0x1000 : 0);
     if (name === 'brbs' || name === 'brbc') k = ((op >> 3) & 0x7f) - (op & 0x200 ? 0x80 : 0);
     if ((k !== null && (w + 1 + k < 0 || w + 1 + k >= WORDS)) || (f?.words === 2 && w === WORDS - 1)) prep[w] = 4;
+    // A call whose return address is the end of the flash (documented: it wraps to 0 here, not in avr8js).
+    if (/^(r|i|ei)call$/.test(name) && w === WORDS - 1) prep[w] = 4;
+    if (name === 'call' && w === WORDS - 2) prep[w] = 4;
   }
   const counts = new Float64Array(names.length);
 
