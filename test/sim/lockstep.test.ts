@@ -86,7 +86,8 @@ test('SPM rewrites code that already ran: the new instructions run, in lockstep 
 
 for (const session of FIRMWARE_SESSIONS) {
   test(`firmware ${session.name}: 0 divergences over ${SOAK || session.instructions} instructions`, async () => {
-    const fw = session.name === 'pmlcd' ? await productFirmware() : await testFirmware(session.name);
+    const fw =
+      session.name === 'pmlcd' ? await productFirmware() : await testFirmware(session.name, session.extraSources);
     const r = boardLockstep({
       board: { firmware: fw.hex, ...session.board },
       instructions: SOAK || session.instructions,

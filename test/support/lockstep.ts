@@ -424,6 +424,8 @@ export const FIRMWARE_SESSIONS: {
   board: Partial<BoardOptions>;
   input: TimedInput[];
   instructions: number;
+  /** Firmware sources a test firmware compiles in (as its own build needs them). */
+  extraSources?: string[];
 }[] = [
   {
     name: 'lcd-serial',
@@ -444,7 +446,13 @@ export const FIRMWARE_SESSIONS: {
   },
   { name: 'w5100-dhcp', board: { fuses: FAST_START, shield: 'w5100' }, instructions: 300_000, input: [] },
   { name: 'w5100-http', board: { fuses: FAST_START, shield: 'w5100' }, instructions: 300_000, input: [] },
-  { name: 'net-jsonbench', board: { fuses: FAST_START, shield: 'w5100' }, instructions: 300_000, input: [] },
+  {
+    name: 'net-jsonbench',
+    board: { fuses: FAST_START, shield: 'w5100' },
+    instructions: 300_000,
+    input: [],
+    extraSources: ['firmware/src/net/json_stream.cpp', 'firmware/src/net/pmapi_parse.cpp'],
+  },
   {
     name: 'pmlcd',
     board: { fuses: FAST_START },
