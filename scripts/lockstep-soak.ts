@@ -36,7 +36,8 @@ const per = Math.round(firmwareShare / (FIRMWARE_SESSIONS.length + 1));
 for (const session of FIRMWARE_SESSIONS) {
   let hex: string;
   try {
-    hex = (session.name === 'pmlcd' ? await productFirmware() : await testFirmware(session.name)).hex;
+    hex = (session.name === 'pmlcd' ? await productFirmware() : await testFirmware(session.name, session.extraSources))
+      .hex;
   } catch (e) {
     console.log(
       JSON.stringify({ what: session.name, skipped: `build failed: ${(e as Error).message.split('\n')[0]}` }),
