@@ -29,7 +29,6 @@ import { WiznetPort, wiznetConfig, type WiznetConfig, type WiznetHost } from './
 import { newSocketStats, type LanServices, type SocketStats, type WiznetChip } from './wiznet-chip.ts';
 import {
   BUF_TOTAL,
-  CMD,
   GAR,
   IR,
   MEM_SIZE,
@@ -44,7 +43,6 @@ import {
   SOCKETS,
   SOCKET_BASE,
   SOCKET_STRIDE,
-  SR,
   SUBR,
   Sn_CR,
   Sn_DHAR,
@@ -71,7 +69,6 @@ import {
   IR_CONFLICT,
   IR_UNREACH,
   IR_PPPOE,
-  SnIR_RECV,
 } from './w5100-regs.ts';
 
 export * from './w5100-regs.ts';
@@ -83,7 +80,6 @@ export const w5100Config: W5100Config = wiznetConfig;
 export type W5100Host = WiznetHost;
 
 const IR_WRITE_CLEAR = IR_CONFLICT | IR_UNREACH | IR_PPPOE;
-const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v, k]));
 
 function resetValues(mem: Uint8Array) {
   mem.fill(0);
@@ -417,41 +413,7 @@ export class W5100 implements WiznetChip {
   // ---- commands -------------------------------------------------------------
 
   private command(n: number, cmd: number) {
-    const name = CMD_NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
-    const c = this.stats[n].commands;
-    c[name] = (c[name] ?? 0) + 1;
-    const s = this.sockets[n];
     this.latches[n].command(cmd, this.status(n), this.mem[this.sreg(n, Sn_MR)]);
-    switch (cmd) {
-      case CMD.OPEN:
-        s.close();
-        s.open(this.protocol(n));
-        break;
-      case CMD.LISTEN:
-        s.listen();
-        break;
-      case CMD.CONNECT:
-        s.connect();
-        break;
-      case CMD.DISCON:
-        s.disconnect();
-        break;
-      case CMD.CLOSE:
-        s.close();
-        this.setStatus(n, SR.CLOSED);
-        break;
-      case CMD.SEND:
-      case CMD.SEND_MAC:
-        s.send();
-        break;
-      case CMD.SEND_KEEP:
-        break;
-      case CMD.RECV:
-        // Data still unread after the new RX_RD raises RECV again (MAME w5100_socket.cpp command_recv).
-        if (this.rxUsed(n) > 0) this.raise(n, SnIR_RECV);
-        s.received();
-        break;
-    }
-    // Sn_CR reads back 0 once the command is accepted (the register is never stored).
+    this.sockets[n].command(cmd, this.rxUsed(n) > 0);
   }
 }

@@ -31,8 +31,6 @@ import { bridgeSockets, newLan, type SocketBridge } from './wiznet-sockets.ts';
 import { SocketLatch } from './wiznet-latch.ts';
 import { WiznetPort, wiznetConfig, type WiznetConfig, type WiznetHost } from './wiznet-host.ts';
 import {
-  CMD,
-  SR,
   Sn_CR,
   Sn_DHAR,
   Sn_IR,
@@ -52,16 +50,14 @@ import {
   Sn_TX_WR,
   Sn_DIPR,
   Sn_DPORT,
-  SnIR_RECV,
   newSocketStats,
   type LanServices,
   type SocketStats,
   type WiznetChip,
 } from './wiznet-chip.ts';
 
+export { CMD, SR, SnIR_RECV } from './wiznet-chip.ts';
 export {
-  CMD,
-  SR,
   Sn_CR,
   Sn_DHAR,
   Sn_DIPR,
@@ -79,7 +75,6 @@ export {
   Sn_TX_WR,
   SnIR_CON,
   SnIR_DISCON,
-  SnIR_RECV,
   SnIR_SEND_OK,
   SnIR_TIMEOUT,
   Sn_MSSR,
@@ -177,7 +172,6 @@ export interface W5500Frame {
 }
 
 const IR_WRITE_CLEAR = IR_CONFLICT | IR_UNREACH | IR_PPPOE | IR_MP;
-const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v, k]));
 
 export class W5500 implements WiznetChip {
   readonly name = 'W5500';
@@ -629,39 +623,7 @@ export class W5500 implements WiznetChip {
   // ---- commands (DS 4.3 Sn_CR) ---------------------------------------------
 
   private command(n: number, cmd: number) {
-    const name = CMD_NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
-    const c = this.stats[n].commands;
-    c[name] = (c[name] ?? 0) + 1;
-    const s = this.sockets[n];
     this.latches[n].command(cmd, this.status(n), this.regs[n][Sn_MR]);
-    switch (cmd) {
-      case CMD.OPEN:
-        s.close();
-        s.open(this.protocol(n));
-        break;
-      case CMD.LISTEN:
-        s.listen();
-        break;
-      case CMD.CONNECT:
-        s.connect();
-        break;
-      case CMD.DISCON:
-        s.disconnect();
-        break;
-      case CMD.CLOSE:
-        s.close();
-        this.setStatus(n, SR.CLOSED);
-        break;
-      case CMD.SEND:
-      case CMD.SEND_MAC:
-        s.send();
-        break;
-      case CMD.SEND_KEEP:
-        break;
-      case CMD.RECV:
-        if (this.rxUsed(n) > 0) this.raise(n, SnIR_RECV); // data remains: RECV again (as MAME does for the W5100)
-        s.received();
-        break;
-    }
+    this.sockets[n].command(cmd, this.rxUsed(n) > 0);
   }
 }

@@ -22,6 +22,7 @@ import { DhcpServer } from './dhcp-server.ts';
 import { DnsServer } from './dns-server.ts';
 import { NetMap, assertLoopback, type Faults, type LanOptions, type Mapping } from './netmap.ts';
 import {
+  CMD,
   SR,
   Sn_MR_IPRAW,
   Sn_MR_MACRAW,
@@ -37,6 +38,9 @@ import {
   type SocketStats,
   type WiznetChip,
 } from './wiznet-chip.ts';
+
+/** Command names by code, for the per-socket statistics. */
+const CMD_NAMES = new Map<number, string>(Object.entries(CMD).map(([k, v]) => [v, k]));
 
 /** Received bytes waiting beyond the RX ring before the host socket is paused. */
 const HIGH_WATER = 8192;
@@ -120,6 +124,46 @@ export class SocketBridge {
   }
 
   // ---- commands -------------------------------------------------------------
+
+  /**
+   * A write to Sn_CR, carried out as both chips do it (W5100 DS 4.2, W5500 DS
+   * 4.3 Sn_CR), once the chip has latched its pointers for it. unread: received
+   * data is still unread after the new Sn_RX_RD, so RECV raises RECV again
+   * (MAME w5100_socket.cpp command_recv). Sn_CR reads back 0 afterwards: the
+   * chips never store it.
+   */
+  command(cmd: number, unread: boolean): void {
+    const name = CMD_NAMES.get(cmd) ?? `0x${cmd.toString(16)}`;
+    this.stats.commands[name] = (this.stats.commands[name] ?? 0) + 1;
+    switch (cmd) {
+      case CMD.OPEN:
+        this.close();
+        this.open(this.chip.protocol(this.n));
+        break;
+      case CMD.LISTEN:
+        this.listen();
+        break;
+      case CMD.CONNECT:
+        this.connect();
+        break;
+      case CMD.DISCON:
+        this.disconnect();
+        break;
+      case CMD.CLOSE:
+        this.close();
+        this.chip.setStatus(this.n, SR.CLOSED);
+        break;
+      case CMD.SEND:
+      case CMD.SEND_MAC:
+        this.send();
+        break;
+      case CMD.RECV:
+        if (unread) this.chip.raise(this.n, SnIR_RECV);
+        this.received();
+        break;
+      // SEND_KEEP: keep-alives are the host's TCP stack's business.
+    }
+  }
 
   open(proto: number): void {
     const sr =
