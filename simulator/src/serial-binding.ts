@@ -35,6 +35,22 @@ class CanceledError extends Error {
   }
 }
 
+/** OpenOptions with serialport's documented defaults filled in (8N1, locked, HUPCL, no flow control). */
+export function withOpenDefaults(options: OpenOptions): Required<OpenOptions> {
+  return {
+    dataBits: 8,
+    lock: true,
+    stopBits: 1,
+    parity: 'none',
+    rtscts: false,
+    xon: false,
+    xoff: false,
+    xany: false,
+    hupcl: true,
+    ...options,
+  };
+}
+
 export class DisconnectedError extends Error {
   readonly disconnected = true;
   constructor(path: string) {
@@ -219,18 +235,7 @@ export class SimSerialBinding implements BindingInterface<SimPort> {
     const d = this.devices.get(options.path);
     if (!d) throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
     if (!d.plugged) throw new Error(`Error: No such device, cannot open ${options.path}`);
-    const full: Required<OpenOptions> = {
-      dataBits: 8,
-      lock: true,
-      stopBits: 1,
-      parity: 'none',
-      rtscts: false,
-      xon: false,
-      xoff: false,
-      xany: false,
-      hupcl: true,
-      ...options,
-    };
+    const full = withOpenDefaults(options);
     if (d.port && full.lock) throw new Error('Error Resource temporarily unavailable Cannot lock port');
     d.port?.unplugged();
     const port = new SimPort(d, full);

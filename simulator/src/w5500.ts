@@ -56,30 +56,8 @@ import {
   type WiznetChip,
 } from './wiznet-chip.ts';
 
-export { CMD, SR, SnIR_RECV } from './wiznet-chip.ts';
-export {
-  Sn_CR,
-  Sn_DHAR,
-  Sn_DIPR,
-  Sn_DPORT,
-  Sn_IR,
-  Sn_MR,
-  Sn_PORT,
-  Sn_RX_RD,
-  Sn_RX_RSR,
-  Sn_RX_WR,
-  Sn_SR,
-  Sn_TTL,
-  Sn_TX_FSR,
-  Sn_TX_RD,
-  Sn_TX_WR,
-  SnIR_CON,
-  SnIR_DISCON,
-  SnIR_SEND_OK,
-  SnIR_TIMEOUT,
-  Sn_MSSR,
-  Sn_TOS,
-} from './wiznet-chip.ts';
+/** The socket registers and codes the two chips share, for the W5500's users. */
+export * from './wiznet-chip.ts';
 
 // ---- SPI control byte (DS 2.2.2, "Control Phase") ---------------------------
 export const CTRL_BSB_SHIFT = 3,

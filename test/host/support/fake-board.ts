@@ -14,6 +14,7 @@ import type {
   PortStatus,
 } from '@serialport/bindings-interface';
 import { firmwareVersion } from '../../support/firmware-source.ts';
+import { withOpenDefaults } from '../../../simulator/src/serial-binding.ts';
 
 export interface FakeBoardOptions {
   path?: string;
@@ -435,18 +436,7 @@ class FakePort implements BindingPortInterface {
     private readonly board: FakeBoard,
     o: OpenOptions,
   ) {
-    this.openOptions = {
-      dataBits: 8,
-      lock: true,
-      stopBits: 1,
-      parity: 'none',
-      rtscts: false,
-      xon: false,
-      xoff: false,
-      xany: false,
-      hupcl: true,
-      ...o,
-    };
+    this.openOptions = withOpenDefaults(o);
   }
 
   push(s: string): void {
