@@ -74,6 +74,9 @@ export interface AvrdudeRun {
  * prints nothing for stallMs is stopped (avrdude prints at least every ~5.6 s while it
  * retries, and a progress mark every few tens of ms while it writes).
  */
+/** How long a stalled avrdude gets to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
 export function runAvrdude(
   args: string[],
   opts: { stallMs: number; onOutput: (s: string) => void; command?: string },
@@ -83,9 +86,11 @@ export function runAvrdude(
     let output = '',
       stalled = false;
     let timer = setTimeout(stall, opts.stallMs);
+    // A stalled avrdude is asked to stop, then made to: one blocked in a device read may ignore SIGTERM.
     function stall() {
       stalled = true;
       p.kill('SIGTERM');
+      setTimeout(() => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'), KILL_GRACE_MS).unref();
     }
     const take = (d: Buffer) => {
       const s = d.toString('latin1');

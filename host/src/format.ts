@@ -1,8 +1,8 @@
 // The shared screen formatting rules of docs/screens.md. The firmware's network
 // mode implements the same rules in C++; both are checked against
 // test/vectors/screen-format.json, so every function here is integer-only.
-import type { Geometry } from './geometry.ts';
-import { type RateStatus, STALE_POLLS } from './rates.ts';
+import { type Geometry, geometryName } from './geometry.ts';
+import { RATE_CAP, type RateStatus, STALE_POLLS } from './rates.ts';
 
 export { STALE_POLLS };
 
@@ -91,9 +91,8 @@ export function formatAge(s: number): string {
 /** A rate in bytes/s as shown: bytes, or bits capped at 2^32-1 (docs/rates.md). */
 export function shownRate(bytesPerSec: bigint, units: Units): bigint {
   const v = units === 'bits' ? bytesPerSec * 8n : bytesPerSec;
-  return v > MAX_SHOWN ? MAX_SHOWN : v;
+  return v > RATE_CAP ? RATE_CAP : v;
 }
-const MAX_SHOWN = (1n << 32n) - 1n;
 
 export function unitLabel(units: Units): string {
   return units === 'bits' ? 'bps' : 'B/s';
@@ -183,7 +182,7 @@ export function formatScreen(g: Geometry, i: ScreenFields): string[] {
   const age = formatAge(i.ageSec);
   // reset / back / gap put their text in the first 16 cells of row 1; stale wins over them.
   const why = !stale && i.status !== 'rate' && i.status !== 'first' ? NO_RATE_LINE[i.status].padEnd(LINE_WIDTH) : null;
-  const size = `${g.cols}x${g.rows}`;
+  const size = geometryName(g);
   switch (size) {
     case '16x2':
       if (stale) return formatMainScreen({ ...i, latencyUs: null });
