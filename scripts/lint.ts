@@ -16,12 +16,23 @@ function run(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
+/** git's output lines; exits with a clear message when git is missing or fails (status ok lists it as success). */
+function gitOutput(r: ReturnType<typeof spawnSync>, ...ok: number[]): string[] {
+  if (r.error || (r.status !== 0 && !ok.includes(r.status ?? -1))) {
+    console.error(
+      `lint: git failed (${r.error?.message ?? `exit ${r.status}`}); the lint step needs git and a checkout`,
+    );
+    process.exit(1);
+  }
+  return String(r.stdout).split('\n');
+}
+
 function cppFiles(): string[] {
   const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...CPP], {
     cwd: ROOT,
     encoding: 'utf8',
   });
-  return r.stdout.split('\n').filter((f) => /\.(cpp|h)$/.test(f));
+  return gitOutput(r).filter((f) => /\.(cpp|h)$/.test(f));
 }
 
 /** Source lines that cite a tracker number, as path:line: text. */
@@ -36,8 +47,8 @@ function trackerCitations(): string[] {
   );
   // "owner/repo issue #4" cites another project's tracker as a source, which is welcome.
   const ours = (line: string) =>
-    [...line.matchAll(/(\S*)\s*\b(?:issue|task|ticket)s? ?#?[0-9]+/gi)].some((m) => !m[1].includes('/'));
-  return r.stdout.split('\n').filter((l) => l && ours(l.replace(/^[^:]+:\d+:/, '')));
+    [...line.matchAll(/(\S*)\s*\b(?:issue|task|ticket)s? ?#?[0-9]+/gi)].some((m) => !/\w\/\w/.test(m[1]));
+  return gitOutput(r, 1).filter((l) => l && ours(l.replace(/^[^:]+:\d+:/, '')));
 }
 
 const biome = join(ROOT, 'node_modules', '.bin', 'biome');

@@ -18,7 +18,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Debian's build, it downloads no browser); arduino-builder (the Arduino IDE's build engine)
 // and the arduino-ctags it runs, to check that firmware/firmware.ino builds as an IDE sketch;
 // libsimavr-dev for `npm run bench`'s simavr reference (bench/simavr/harness.c, built with the
-// cc that g++ brings and pkg-config; simavr.pc requires libelf-dev's libelf.pc).
+// cc that g++ brings and pkg-config; simavr.pc requires libelf-dev's libelf.pc); git for the
+// lint step's file list; systemd for systemd-analyze, which checks the service unit.
 const DEBIAN_PACKAGES = [
   'gcc-avr',
   'binutils-avr',
@@ -35,6 +36,8 @@ const DEBIAN_PACKAGES = [
   'libsimavr-dev',
   'libelf-dev',
   'pkg-config',
+  'git',
+  'systemd',
 ];
 
 const say = (m) => console.error(`setup: ${m}`);
