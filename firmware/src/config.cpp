@@ -40,6 +40,8 @@ static struct {
 static uint32_t lastSaveMs;  // millis() of the last save (may be "before boot")
 static uint8_t newestSlot;
 static uint32_t newestSeq;  // 0 with newestSlot = CFG_SLOTS - 1: nothing stored yet
+// The newest slot holds an older layout: its bytes are not comparable with cfg.
+static bool newestIsOld;
 
 static const Config DEFAULTS PROGMEM = {
     MODE_HOST,
@@ -118,10 +120,12 @@ static bool writeSlot() {
   if (!writeFrom(&seq, CFG_SEQ_SIZE)) return false;
   newestSlot = slot;
   newestSeq++;
+  newestIsOld = false;
   return true;
 }
 
 static bool sameAsStored() {
+  if (newestIsOld) return false;
   const uint8_t *p = reinterpret_cast<const uint8_t *>(&cfg);
   at = slotAt(newestSlot) + DATA_OFFSET;
   for (uint8_t i = 0; i < sizeof(Config); i++) {
@@ -207,6 +211,7 @@ CfgStatus configLoad() {
   // into the slot after this one, whose bytes never overlap it.
   bool v2Seen = false;  // a layout-2 slot is never an older layout's
   if (!found) found = findNewest(layout = CFG_LAYOUT_V1, v2Seen);
+  newestIsOld = found && layout != CFG_LAYOUT_VERSION;
   // A reset that kept RAM: the hold-off goes on from where it was.
   bool kept = holdoff.magic == HOLDOFF_MAGIC;
   lastSaveMs = -holdoff.sinceSave;

@@ -300,6 +300,30 @@ describe('settings', () => {
     assert.equal(reply(await h.command('C RESET')), 'OK');
   });
 
+  test('the first save after loading layout-1 settings from slot 0 is written, whatever byte follows them', async () => {
+    // In slot 0 a layout-1 block lines up with layout 2 but for the last byte, which is the
+    // low byte of the stored sequence; with seq 0xFD it reads 2, the code of 16x4.
+    h.board.eepromMemory.memory.fill(0xff);
+    await rebootBanner(h, () => h.board.powerCycle());
+    const ee = h.board.eepromMemory.memory;
+    const v1Size = EEPROM.configSize - 1;
+    const config = ee.slice(EEPROM.configAt, EEPROM.configAt + v1Size);
+    const seq = 0xfd;
+    const u16 = (v: number) => [v & 0xff, v >> 8];
+    const inv = ~seq >>> 0;
+    const u32inv = [inv & 0xff, (inv >> 8) & 0xff, (inv >> 16) & 0xff, inv >>> 24];
+    ee.fill(0xff);
+    ee.set([...u16(EEPROM.magic), 1, ...u16(v1Size), ...u16(crcMcrf4xx(config))], EEPROM.base);
+    ee.set(config, EEPROM.configAt);
+    ee.set([...u32inv, ...u32inv], EEPROM.configAt + v1Size);
+    await rebootBanner(h, () => h.board.powerCycle());
+    assert.equal(reply(await h.command('C SET lcd.size 16x4')), 'OK');
+    assert.equal(await saves(h), seq + 1, 'written, not taken for the stored settings');
+    const b = await rebootBanner(h, () => h.board.powerCycle());
+    assert.match(b[0], / lcd=16x4 /);
+    assert.equal(reply(await h.command('C RESET')), 'OK');
+  });
+
   test('a blank EEPROM gives cfg=defaults', async () => {
     h.board.eepromMemory.memory.fill(0xff);
     const b = await rebootBanner(h, () => h.board.powerCycle());
