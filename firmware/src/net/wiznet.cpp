@@ -60,7 +60,7 @@ constexpr uint8_t W5200_VERSION = 3;
 constexpr uint8_t RESET_POLLS_MS = 20;
 
 constexpr uint8_t CS_BIT = _BV(2);  // PB2 = D10, board_pins.h PMLCD_PIN_ETH_CS
-static_assert(PMLCD_PIN_ETH_CS == 10, "w5100.cpp drives the chip select as PB2");
+static_assert(PMLCD_PIN_ETH_CS == 10, "wiznet.cpp drives the chip select as PB2");
 
 static uint16_t txOffset[2];  // bytes put since the last send, per socket we use
 static uint8_t chip;          // W5Chip: the framing spoken
