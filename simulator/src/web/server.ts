@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../board.ts';
 import type { DhcpMode } from '../dhcp-server.ts';
-import type { Faults } from '../netmap.ts';
+import { type Faults, isLoopback } from '../netmap.ts';
 import type { SimSerialBinding } from '../serial-binding.ts';
 import {
   type ConsoleLine,
@@ -106,10 +106,8 @@ export interface WebServer {
 }
 
 function isLoopbackAddress(a: string | undefined): boolean {
-  if (!a) return false;
-  if (a === '::1') return true;
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+  // An IPv4 client on a dual-stack socket shows as ::ffff:127.x.y.z.
+  return a !== undefined && isLoopback(a.startsWith('::ffff:') ? a.slice(7) : a);
 }
 
 /** The loopback names this server answers to, with and without the port as a browser writes them. */
