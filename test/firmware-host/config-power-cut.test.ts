@@ -5,18 +5,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bootHostMode, reply, BANNER_RE, type HostModeBoard } from '../support/boot.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 const SEED = 7;
 const HOLDOFF_MS = 60_000;
 
 function prng(seed: number): (n: number) => number {
-  let t = seed >>> 0;
-  return (n) => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(t ^ (t >>> 15), 1 | t);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) % n;
-  };
+  const next = mulberry32(seed);
+  return (n) => next() % n;
 }
 
 async function list(h: HostModeBoard): Promise<Record<string, string>> {

@@ -5,20 +5,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bootHostMode, reply, row, withChecksum } from '../support/boot.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 const LINES = Number(process.env.PMLCD_FUZZ_LINES ?? 10_000);
 const SEED = Number(process.env.PMLCD_FUZZ_SEED ?? 0x5eed);
 
-// mulberry32: small, seedable, good enough for test input.
 function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 const SEEDS = [

@@ -9,9 +9,7 @@ import { ROOT, buildMainFirmware } from '../../scripts/avr-build.ts';
 import { Board } from '../../simulator/src/board.ts';
 import { W5100 } from '../../simulator/src/w5100.ts';
 import { W5500 } from '../../simulator/src/w5500.ts';
-
-/** The serial console alone: LCD redraws (ESC[s ... ESC[u) can land in the middle of a serial line. */
-const consoleText = (out: string) => out.replace(/\x1b\[s[\s\S]*?\x1b\[u/g, '');
+import { consoleText } from '../support/console-text.ts';
 
 test('Board fits the shield it is asked for, on D10', async () => {
   const { hex } = await buildMainFirmware(true);

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, buildMainFirmware, buildTestFirmware } from '../../scripts/avr-build.ts';
 import { startFakePmwebapi } from '../support/pmwebapi-fake.ts';
-
-/** The serial console alone: LCD redraws (ESC[s ... ESC[u) can land in the middle of a serial line. */
-const consoleText = (out: string) => out.replace(/\x1b\[s[\s\S]*?\x1b\[u/g, '');
+import { consoleText } from '../support/console-text.ts';
 
 test('pmlcd-sim draws what the firmware shows and exits cleanly on SIGINT', async () => {
   const { hex } = await buildMainFirmware(true);
