@@ -233,8 +233,8 @@ async function flashCommand(values: Record<string, unknown>, cfg: Config, deps: 
     io.err(`pmlcd: ${port}: firmware written and verified\n`);
     return 0;
   }
-  io.err(`pmlcd: flash failed: ${escapeControl(why)}\n`);
-  return /^no board/.test(why) ? EXIT_UNAVAILABLE : 1;
+  io.err(`pmlcd: flash failed: ${escapeControl(why.message)}\n`);
+  return why.noBoard ? EXIT_UNAVAILABLE : 1;
 }
 
 export async function main(

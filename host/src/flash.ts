@@ -5,7 +5,7 @@
 //   checkHex(path)                 throws HexFileError unless the file is Intel HEX that fits 32,256 B
 //   avrdudeArgs(port, hex)         the command line (port: /dev/ttyACM0 or net:HOST:PORT)
 //   runAvrdude(args, { stallMs, onOutput })  -> { code, output, stalled }
-//   explainAvrdude(output, port)   the one-line reason, or null
+//   explainAvrdude(run, port, ms)  the one-line reason and whether no board answered, or null
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -112,8 +112,20 @@ export function runAvrdude(
   });
 }
 
-/** One line saying why avrdude failed, from what it printed (avrdude 7.1 wording). */
-export function explainAvrdude(run: AvrdudeRun, port: string, stallMs: number): string | null {
+/** Why avrdude failed, in one line, and whether no board answered at all (exit 69). */
+export interface AvrdudeFailure {
+  message: string;
+  noBoard: boolean;
+}
+
+/** Why avrdude failed, from what it printed (avrdude 7.1 wording), or null when it succeeded. */
+export function explainAvrdude(run: AvrdudeRun, port: string, stallMs: number): AvrdudeFailure | null {
+  if (run.code === 0 && !run.stalled) return null;
+  const noBoard = /cannot connect|can't open device|cannot open port|No such file or directory/i.test(run.output);
+  return { message: failureMessage(run, port, stallMs)!, noBoard: noBoard && !run.stalled };
+}
+
+function failureMessage(run: AvrdudeRun, port: string, stallMs: number): string | null {
   const out = run.output;
   if (run.stalled)
     return `the board stopped answering on ${port} (unplugged?): nothing from avrdude for ${stallMs / 1000} s, so it was stopped`;
