@@ -149,12 +149,13 @@ describe('host mode: the page follows the board', () => {
     assert.match(banner, /reset=ext/);
     await page.waitForSelector('#console li.sim:has-text("board reset")', WAIT);
     // The firmware's boot screen, then a host's redraw: the page shows whatever the glass shows.
+    const from = hb.lines.length;
     hb.write('F back again|after reset\n');
-    await page.waitForFunction(
-      () => document.getElementById('lcd-text')?.textContent?.startsWith('back again'),
-      null,
-      WAIT,
-    );
+    // The frame is drawn when the board answers OK; the page may still be a push behind.
+    for (let i = 0; i < 200 && !hb.lines.slice(from).includes('OK'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(hb.lines.slice(from).includes('OK'), `the board answered ${JSON.stringify(hb.lines.slice(from))}`);
+    assert.match(hb.board.lcd.text().join('\n'), /^back again.*\nafter reset/s);
+    await waitForCodes(page, modelCodes(hb));
     assert.deepEqual(await pageCodes(page), modelCodes(hb));
   });
 
